@@ -1,0 +1,65 @@
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace nv::cli {
+
+bool stderr_color(bool no_color) {
+  return !no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDERR_FILENO);
+}
+
+void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required) {
+  auto* c = sub->add_option("--cluster", opt.cluster,
+                            "Inventory: files or directories with Namespace, Pod, Service and "
+                            "Node objects (a `kubectl get ns,pods,svc,nodes -A -o yaml` dump), "
+                            "or - for stdin");
+  if (cluster_required) c->required();
+  sub->add_option("--namespace,-n", opt.default_namespace,
+                  "Namespace for namespaced objects that name none")
+      ->capture_default_str();
+  sub->add_option("--ipblock-pods", opt.ipblock_pods,
+                  "Whether NetworkPolicy ipBlock matches pod addresses (implementation-defined "
+                  "upstream: most CNIs match, Cilium does not)")
+      ->check(CLI::IsMember({"match", "ignore"}))
+      ->capture_default_str();
+  sub->add_flag("--no-color", opt.no_color, "Never color diagnostics");
+  sub->add_flag("--quiet,-q", opt.quiet, "Print no notes, only warnings and errors");
+  sub->add_option("policies", opt.policies,
+                  "Policy files or directories (.yaml, .yml, .json), or - for stdin");
+}
+
+void Session::print_diagnostics() const {
+  std::string out;
+  diags.render(out, &sources, color);
+  std::cerr << out;
+}
+
+void Session::usage_error(ir::Code code, const std::string& message) {
+  std::string out = ir::render(ir::Diagnostic{code, ir::Severity::Error, message, {}, {}}, nullptr, color);
+  std::cerr << out;
+}
+
+bool load(const CommonOptions& opt, Session& s) {
+  s.color = stderr_color(opt.no_color);
+  LoadOptions lo;
+  lo.default_namespace = opt.default_namespace;
+  lo.k8s.ipblock_matches_pods = opt.ipblock_pods == "match";
+
+  s.policy_inputs = std::make_unique<load::InputSet>(s.sources, s.diags);
+  for (const auto& p : opt.policies) s.policy_inputs->add_path(p);
+  s.cluster_inputs = std::make_unique<load::InputSet>(s.sources, s.diags);
+  for (const auto& p : opt.cluster) s.cluster_inputs->add_path(p);
+
+  load_policies(s.policy_inputs->objects(), lo, s.policies, s.diags, s.stats);
+  load_inventory(s.cluster_inputs->objects(), lo, s.inventory, s.diags, s.stats);
+  s.inventory.finalize(s.diags);
+
+  s.print_diagnostics();
+  if (!opt.quiet) std::cerr << s.stats.notes(opt.default_namespace);
+  return !s.diags.has_errors();
+}
+
+}  // namespace nv::cli

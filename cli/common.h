@@ -1,0 +1,61 @@
+// What every subcommand shares: reading inputs, printing diagnostics, exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/frontend.h"
+#include "compiler/load/inputs.h"
+#include "ir/diagnostic.h"
+#include "ir/inventory.h"
+#include "ir/model.h"
+
+namespace nv::cli {
+
+// Exit codes (conftest/kubeconform conventions).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // an assertion failed
+inline constexpr int kExitInput = 2;   // usage or input error
+
+struct CommonOptions {
+  std::vector<std::string> cluster;
+  std::vector<std::string> policies;
+  std::string default_namespace = "default";
+  std::string ipblock_pods = "match";
+  bool no_color = false;
+  bool quiet = false;
+};
+
+// Adds --cluster, --namespace, --ipblock-pods, --no-color, --quiet and the POLICIES
+// positional to a subcommand.
+void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required);
+
+struct Session {
+  ir::SourceManager sources;
+  ir::Diagnostics diags;
+  std::unique_ptr<load::InputSet> policy_inputs, cluster_inputs;
+  ir::PolicySet policies;
+  ir::Inventory inventory;
+  LoadStats stats;
+  bool color = false;
+
+  // Prints every diagnostic so far to stderr, clears nothing.
+  void print_diagnostics() const;
+  // Reports a problem with the command itself (NV4xxx) and prints it.
+  void usage_error(ir::Code code, const std::string& message);
+};
+
+// Reads policies and inventory. Prints diagnostics and notes to stderr. Returns false when
+// there were errors (the caller exits with kExitInput and writes no output).
+bool load(const CommonOptions& opt, Session& s);
+
+bool stderr_color(bool no_color);
+
+// Subcommands.
+void add_query(CLI::App& app, int& exit_code);
+void add_matrix(CLI::App& app, int& exit_code);
+void add_dump(CLI::App& app, int& exit_code);
+
+}  // namespace nv::cli

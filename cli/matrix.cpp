@@ -1,0 +1,146 @@
+// netverify matrix: pod-to-pod connectivity for one protocol and port.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/common.h"
+#include "ir/matrix.h"
+
+namespace nv::cli {
+
+namespace {
+
+struct MatrixOptions {
+  CommonOptions common;
+  int port = 0;
+  std::string protocol = "TCP";
+  std::string output = "table";
+  int family = 4;
+};
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// Buffered stdout: outputs are up to pods^2 lines.
+class Out {
+ public:
+  ~Out() { flush(); }
+  Out& operator<<(const std::string& s) {
+    buf_ += s;
+    if (buf_.size() > (1 << 20)) flush();
+    return *this;
+  }
+  void flush() {
+    std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+    buf_.clear();
+  }
+
+ private:
+  std::string buf_;
+};
+
+void print(const ir::Matrix& m, const MatrixOptions& o, int proto) {
+  const auto& pods = m.pods();
+  const size_t n = pods.size();
+  Out out;
+  std::string what = ir::proto_name(proto) + "/" + std::to_string(o.port);
+  if (o.output == "json") {
+    out << "{\"port\":" + std::to_string(o.port) + ",\"protocol\":" + json_string(ir::proto_name(proto)) +
+               ",\"pods\":[";
+    for (size_t i = 0; i < n; ++i) out << (i ? "," : "") + json_string(pods[i]->id());
+    out << "],\"allowed\":[";
+    bool first = true;
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < n; ++j)
+        if (m.allowed(i, j)) {
+          out << std::string(first ? "" : ",") + "[" + json_string(pods[i]->id()) + "," +
+                     json_string(pods[j]->id()) + "]";
+          first = false;
+        }
+    out << "]}\n";
+  } else if (o.output == "csv") {
+    out << "from,to,protocol,port,allowed\n";
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < n; ++j)
+        out << pods[i]->id() + "," + pods[j]->id() + "," + ir::proto_name(proto) + "," +
+                   std::to_string(o.port) + "," + (m.allowed(i, j) ? "true" : "false") + "\n";
+  } else if (o.output == "dot") {
+    out << "digraph connectivity {\n  label=" + json_string(what + " (self edges omitted)") + ";\n";
+    for (size_t i = 0; i < n; ++i) out << "  " + json_string(pods[i]->id()) + ";\n";
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < n; ++j)
+        if (i != j && m.allowed(i, j))
+          out << "  " + json_string(pods[i]->id()) + " -> " + json_string(pods[j]->id()) + ";\n";
+    out << "}\n";
+  } else if (o.output == "summary") {
+    uint64_t total = static_cast<uint64_t>(n) * n, allowed = m.count_allowed();
+    char pct[32];
+    std::snprintf(pct, sizeof pct, "%.1f", total ? 100.0 * static_cast<double>(allowed) / total : 0.0);
+    out << what + "\npods: " + std::to_string(n) + "\nclasses: " + std::to_string(m.num_classes()) +
+               "\nallowed pairs: " + std::to_string(allowed) + " of " + std::to_string(total) + " (" +
+               pct + "%)\n";
+  } else {  // table: rows are sources, columns destinations
+    size_t w = 1;
+    for (const auto* p : pods) w = std::max(w, p->id().size());
+    auto cell = [&](const std::string& s) { return s + std::string(w + 1 - s.size(), ' '); };
+    out << what + " (rows: from, columns: to, X: allowed, .: denied)\n";
+    out << cell("-");
+    for (size_t j = 0; j < n; ++j) out << (j + 1 < n ? cell(pods[j]->id()) : pods[j]->id());
+    out << "\n";
+    for (size_t i = 0; i < n; ++i) {
+      out << cell(pods[i]->id());
+      for (size_t j = 0; j < n; ++j) {
+        std::string c = m.allowed(i, j) ? "X" : ".";
+        out << (j + 1 < n ? cell(c) : c);
+      }
+      out << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+void add_matrix(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<MatrixOptions>();
+  auto* sub = app.add_subcommand("matrix", "Pod-to-pod connectivity for one protocol and port");
+  add_common(sub, o->common, true);
+  sub->add_option("--port", o->port, "Destination port")->required()->check(CLI::Range(1, 65535));
+  sub->add_option("--protocol", o->protocol, "TCP, UDP or SCTP")
+      ->check(CLI::IsMember({"TCP", "UDP", "SCTP"}, CLI::ignore_case))
+      ->capture_default_str();
+  sub->add_option("--output,-o", o->output, "table, csv, json, dot, or summary (counts only)")
+      ->check(CLI::IsMember({"table", "csv", "json", "dot", "summary"}))
+      ->capture_default_str();
+  sub->add_option("--ip-family", o->family, "Which pod addresses packets use: 4 or 6")
+      ->check(CLI::IsMember({4, 6}))
+      ->capture_default_str();
+  sub->callback([o, &exit_code] {
+    Session s;
+    if (!load(o->common, s)) {
+      exit_code = kExitInput;
+      return;
+    }
+    ir::MatrixOptions mo;
+    mo.proto = *ir::parse_proto(o->protocol);
+    mo.port = static_cast<uint16_t>(o->port);
+    mo.family = o->family == 6 ? ir::Family::V6 : ir::Family::V4;
+    auto m = ir::Matrix::compute(s.policies, s.inventory, mo);
+    print(m, *o, mo.proto);
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace nv::cli

@@ -1,0 +1,189 @@
+// netverify query: can this source reach that destination on this port, and why (not)?
+#include <iostream>
+
+#include "cli/common.h"
+#include "ir/evaluate.h"
+
+namespace nv::cli {
+
+namespace {
+
+struct QueryOptions {
+  CommonOptions common;
+  std::string from, to;
+  int port = 0;
+  std::string protocol = "TCP";
+  std::string expect;
+  int family = 4;
+};
+
+// What --from/--to named.
+struct Target {
+  std::optional<ir::Endpoint> endpoint;
+  const ir::Service* service = nullptr;
+};
+
+std::optional<Target> resolve(Session& s, const std::string& text, const char* flag,
+                              ir::Family family, bool allow_service) {
+  const ir::Inventory& inv = s.inventory;
+  if (auto ip = ir::IpAddr::parse(text)) {
+    if (allow_service)
+      if (const ir::Service* svc = inv.find_service_by_ip(*ip)) return Target{std::nullopt, svc};
+    return Target{ir::Endpoint::of_ip(inv, *ip), nullptr};
+  }
+  // NS/NAME, NS/pod/NAME or NS/svc/NAME.
+  std::string ns, kind, name;
+  auto first = text.find('/');
+  auto last = text.rfind('/');
+  if (first == std::string::npos || first == 0 || last + 1 == text.size()) {
+    s.usage_error(ir::Code::NV4001, std::string(flag) + " \"" + text +
+                                        "\": expected NAMESPACE/NAME, NAMESPACE/pod/NAME, "
+                                        "NAMESPACE/svc/NAME or an IP address");
+    return std::nullopt;
+  }
+  ns = text.substr(0, first);
+  name = text.substr(last + 1);
+  if (first != last) kind = text.substr(first + 1, last - first - 1);
+  if (!kind.empty() && kind != "pod" && kind != "pods" && kind != "svc" && kind != "service" &&
+      kind != "services") {
+    s.usage_error(ir::Code::NV4001, std::string(flag) + " \"" + text + "\": unknown kind \"" + kind +
+                                        "\" (expected pod or svc)");
+    return std::nullopt;
+  }
+  bool want_pod = kind.empty() || kind.starts_with("pod");
+  bool want_svc = allow_service && (kind.empty() || kind.starts_with("s"));
+  const ir::Pod* pod = want_pod ? inv.find_pod(ns, name) : nullptr;
+  const ir::Service* svc = want_svc ? inv.find_service(ns, name) : nullptr;
+  if (pod && svc) {
+    s.usage_error(ir::Code::NV4003, std::string(flag) + " \"" + text +
+                                        "\" names both a pod and a service; write " + ns + "/pod/" +
+                                        name + " or " + ns + "/svc/" + name);
+    return std::nullopt;
+  }
+  if (pod) return Target{ir::Endpoint::of_pod(*pod, family), nullptr};
+  if (svc) return Target{std::nullopt, svc};
+  s.usage_error(ir::Code::NV4002, std::string(flag) + " \"" + text + "\": no " +
+                                      (want_svc && want_pod ? "pod or service" : want_svc ? "service" : "pod") +
+                                      " of that name in the inventory");
+  return std::nullopt;
+}
+
+ir::Family family_of(const QueryOptions& o) {
+  for (const auto* t : {&o.from, &o.to})
+    if (auto ip = ir::IpAddr::parse(*t)) return ip->family;
+  return o.family == 6 ? ir::Family::V6 : ir::Family::V4;
+}
+
+std::string header(const ir::Packet& pkt) {
+  return pkt.src.str() + " -> " + pkt.dst.str() + " " + ir::proto_name(pkt.proto) + "/" +
+         std::to_string(pkt.port);
+}
+
+std::string indent(const std::string& text, const std::string& by) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    out += by + text.substr(pos, nl - pos) + "\n";
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  return out;
+}
+
+int run(const QueryOptions& o) {
+  Session s;
+  if (!load(o.common, s)) return kExitInput;
+  ir::Family family = family_of(o);
+  auto from = resolve(s, o.from, "--from", family, false);
+  if (!from) return kExitInput;
+  auto to = resolve(s, o.to, "--to", family, true);
+  if (!to) return kExitInput;
+  int proto = *ir::parse_proto(o.protocol);
+  ir::Packet pkt{*from->endpoint, {}, proto, static_cast<uint16_t>(o.port)};
+
+  size_t allowed = 0, total = 0;
+  if (to->endpoint) {
+    pkt.dst = *to->endpoint;
+    ir::Verdict v = ir::evaluate(s.policies, s.inventory, pkt);
+    std::cout << header(pkt) << ": " << (v.allowed ? "ALLOWED" : "DENIED") << "\n"
+              << ir::explain(v, pkt);
+    total = 1;
+    allowed = v.allowed ? 1 : 0;
+  } else {
+    const ir::Service& svc = *to->service;
+    const ir::ServicePort* sp = nullptr;
+    for (const auto& p : svc.ports)
+      if (p.port == o.port && p.proto == proto) sp = &p;
+    if (!sp) {
+      std::string ports;
+      for (const auto& p : svc.ports)
+        ports += (ports.empty() ? "" : ", ") + ir::proto_name(p.proto) + "/" + std::to_string(p.port);
+      s.usage_error(ir::Code::NV4002, "service " + svc.id() + " has no port " + o.protocol + "/" +
+                                          std::to_string(o.port) +
+                                          (ports.empty() ? " (it has no ports)" : " (it has " + ports + ")"));
+      return kExitInput;
+    }
+    std::string body;
+    for (const ir::Pod* p : s.inventory.endpoints(svc)) {
+      uint16_t target = sp->target_port;
+      if (!sp->target_name.empty()) {
+        auto resolved = p->named_port(sp->target_name, proto);
+        if (!resolved) {
+          body += "  endpoint " + p->id() + ": not an endpoint for this port (no container port named " +
+                  sp->target_name + ")\n";
+          continue;
+        }
+        target = *resolved;
+      }
+      ir::Packet ep = pkt;
+      ep.dst = ir::Endpoint::of_pod(*p, family);
+      ep.port = target;
+      ir::Verdict v = ir::evaluate(s.policies, s.inventory, ep);
+      ++total;
+      if (v.allowed) ++allowed;
+      body += "  endpoint " + p->id() + " " + ir::proto_name(proto) + "/" + std::to_string(target) +
+              ": " + (v.allowed ? "ALLOWED" : "DENIED") + "\n" + indent(ir::explain(v, ep), "  ");
+    }
+    std::string verdict = total == 0          ? "NO ENDPOINTS"
+                          : allowed == total  ? "ALLOWED"
+                          : allowed == 0      ? "DENIED"
+                                              : "PARTLY ALLOWED";
+    std::string target = sp->target_name.empty() ? std::to_string(sp->target_port) : sp->target_name;
+    std::cout << pkt.src.str() << " -> service " << svc.id() << " " << o.protocol << "/" << o.port
+              << " (targetPort " << target << "): " << verdict;
+    if (total) std::cout << " (" << allowed << " of " << total << " endpoints)";
+    std::cout << "\n" << body;
+  }
+
+  if (o.expect.empty()) return kExitOk;
+  bool ok = o.expect == "allow" ? total > 0 && allowed == total : allowed == 0;
+  if (!ok) std::cout << "expectation failed: expected " << o.expect << "\n";
+  return ok ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+void add_query(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<QueryOptions>();
+  auto* sub = app.add_subcommand("query", "Can a pod or address reach a pod, service or address?");
+  add_common(sub, o->common, true);
+  sub->add_option("--from", o->from, "Source: NAMESPACE/POD or an IP address")->required();
+  sub->add_option("--to", o->to,
+                  "Destination: NAMESPACE/POD, NAMESPACE/svc/SERVICE (NAMESPACE/NAME when "
+                  "unambiguous) or an IP address")
+      ->required();
+  sub->add_option("--port", o->port, "Destination port (a Service's port for a Service)")
+      ->required()
+      ->check(CLI::Range(1, 65535));
+  sub->add_option("--protocol", o->protocol, "TCP, UDP or SCTP")
+      ->check(CLI::IsMember({"TCP", "UDP", "SCTP"}, CLI::ignore_case))
+      ->capture_default_str();
+  sub->add_option("--expect", o->expect, "Exit 1 unless the answer is allow (every endpoint) or deny (none)")
+      ->check(CLI::IsMember({"allow", "deny"}));
+  sub->add_option("--ip-family", o->family, "Pod addresses used when neither side is an IP: 4 or 6")
+      ->check(CLI::IsMember({4, 6}))
+      ->capture_default_str();
+  sub->callback([o, &exit_code] { exit_code = run(*o); });
+}
+
+}  // namespace nv::cli

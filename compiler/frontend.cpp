@@ -1,0 +1,124 @@
+#include "compiler/frontend.h"
+
+#include <set>
+
+namespace nv {
+
+namespace {
+
+bool is_inventory_kind(const load::Object& o) {
+  return o.api_version == "v1" &&
+         (o.kind == "Namespace" || o.kind == "Pod" || o.kind == "Service" || o.kind == "Node");
+}
+
+// Policy kinds of dialects netverify does not read yet: refusing them keeps answers honest.
+const char* unsupported_dialect(const load::Object& o) {
+  std::string g = o.group();
+  if (g == "projectcalico.org" || g == "crd.projectcalico.org") return "Calico";
+  if (g == "cilium.io") return "Cilium";
+  if (g == "policy.networking.k8s.io") return "AdminNetworkPolicy";
+  return nullptr;
+}
+
+std::string effective_namespace(const load::Object& o, const LoadOptions& opt, LoadStats& stats) {
+  if (!o.ns.empty()) return o.ns;
+  ++stats.namespace_defaulted;
+  return opt.default_namespace;
+}
+
+// Reports a second object with the same kind, namespace and name.
+bool first_of_its_name(const load::Object& o, const std::string& ns,
+                       std::map<std::string, ir::SourceSpan>& seen, ir::Diagnostics& diags) {
+  auto [it, fresh] = seen.emplace(o.kind + "/" + ns + "/" + o.name, o.span);
+  if (fresh) return true;
+  auto& d = diags.report(ir::Code::NV1013, o.span,
+                         o.kind + " " + (ns.empty() ? "" : ns + "/") + o.name + " is given twice");
+  d.notes.push_back({it->second, "first given here"});
+  return false;
+}
+
+}  // namespace
+
+void load_policies(const std::vector<load::Object>& objects, const LoadOptions& opt,
+                   ir::PolicySet& ps, ir::Diagnostics& diags, LoadStats& stats) {
+  std::map<std::string, ir::SourceSpan> seen;
+  for (const auto& o : objects) {
+    load::Ctx ctx{diags, o.span.file, o.span.doc};
+    if (o.kind == "NetworkPolicy" && o.group() == "networking.k8s.io") {
+      if (o.api_version != "networking.k8s.io/v1") {
+        diags.report(ir::Code::NV1014, o.span,
+                     "NetworkPolicy " + o.api_version + " is not supported (expected networking.k8s.io/v1)");
+        continue;
+      }
+      std::string ns = effective_namespace(o, opt, stats);
+      if (!first_of_its_name(o, ns, seen, diags)) continue;
+      k8s::lower_network_policy(ctx, o, ns, opt.k8s, ps);
+    } else if (o.kind == "NetworkPolicy" && o.group() == "extensions") {
+      diags.report(ir::Code::NV1014, o.span,
+                   "NetworkPolicy extensions/v1beta1 is not supported (convert it to networking.k8s.io/v1)");
+    } else if (const char* dialect = unsupported_dialect(o)) {
+      diags.report(ir::Code::NV1012, o.span,
+                   std::string(dialect) + " " + o.kind +
+                       " is not supported by this version of netverify; refusing to answer "
+                       "without it rather than ignoring it");
+    } else if (is_inventory_kind(o)) {
+      ++stats.inventory_in_policies;
+    } else {
+      ++stats.skipped[o.api_version + " " + o.kind];
+    }
+  }
+  ps.add_tier(ir::Tier{ir::kDefaultTier, ir::kDefaultTierOrder, ir::Action::Deny});
+  ps.finalize();
+}
+
+void load_inventory(const std::vector<load::Object>& objects, const LoadOptions& opt,
+                    ir::Inventory& inv, ir::Diagnostics& diags, LoadStats& stats) {
+  std::map<std::string, ir::SourceSpan> seen;
+  for (const auto& o : objects) {
+    load::Ctx ctx{diags, o.span.file, o.span.doc};
+    if (!is_inventory_kind(o)) {
+      if (o.kind == "NetworkPolicy" || unsupported_dialect(o))
+        ++stats.policies_in_inventory;
+      else
+        ++stats.skipped[o.api_version + " " + o.kind];
+      continue;
+    }
+    bool namespaced = o.kind == "Pod" || o.kind == "Service";
+    std::string ns = namespaced ? effective_namespace(o, opt, stats) : "";
+    if (!first_of_its_name(o, ns, seen, diags)) continue;
+    if (o.kind == "Namespace") k8s::lower_namespace(ctx, o, inv);
+    if (o.kind == "Node") k8s::lower_node(ctx, o, inv);
+    if (o.kind == "Service") k8s::lower_service(ctx, o, ns, inv);
+    if (o.kind == "Pod" && !k8s::lower_pod(ctx, o, ns, inv)) ++stats.finished_pods;
+  }
+}
+
+std::string LoadStats::notes(const std::string& default_namespace) const {
+  std::string out;
+  if (namespace_defaulted)
+    out += "note: " + std::to_string(namespace_defaulted) +
+           " namespaced object(s) without metadata.namespace were placed in namespace \"" +
+           default_namespace + "\" (--namespace)\n";
+  if (!skipped.empty()) {
+    int total = 0;
+    std::string kinds;
+    for (const auto& [k, n] : skipped) {
+      total += n;
+      kinds += (kinds.empty() ? "" : ", ") + k + ": " + std::to_string(n);
+    }
+    out += "note: skipped " + std::to_string(total) +
+           " object(s) that are neither policy nor inventory (" + kinds + ")\n";
+  }
+  if (policies_in_inventory)
+    out += "note: ignored " + std::to_string(policies_in_inventory) +
+           " policy object(s) in --cluster inputs; pass policies as arguments to evaluate them\n";
+  if (inventory_in_policies)
+    out += "note: ignored " + std::to_string(inventory_in_policies) +
+           " inventory object(s) (Namespace, Pod, Service, Node) among the policy inputs; pass "
+           "them with --cluster\n";
+  if (finished_pods)
+    out += "note: skipped " + std::to_string(finished_pods) + " finished pod(s) (Succeeded or Failed)\n";
+  return out;
+}
+
+}  // namespace nv

@@ -1,0 +1,111 @@
+#include "compiler/load/inputs.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace nv::load {
+
+std::string Object::group() const {
+  auto slash = api_version.find('/');
+  return slash == std::string::npos ? "" : api_version.substr(0, slash);
+}
+
+static bool yaml_name(const fs::path& p) {
+  auto ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+void InputSet::add_path(const std::string& path) {
+  if (path == "-") {
+    if (stdin_read_) return;
+    stdin_read_ = true;
+    std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+    add_text("<stdin>", std::move(text));
+    return;
+  }
+  std::error_code ec;
+  auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    diags_.report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read: no such file or directory");
+    return;
+  }
+  if (fs::is_directory(status)) {
+    std::vector<fs::path> files;
+    fs::recursive_directory_iterator it(path, ec), end;
+    for (; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec) && yaml_name(it->path())) files.push_back(it->path());
+    if (ec) diags_.report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read directory: " + ec.message());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) add_path(f.string());
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buf;
+  if (in) buf << in.rdbuf();
+  if (!in || in.bad()) {
+    diags_.report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read file");
+    return;
+  }
+  add_text(path, buf.str());
+}
+
+void InputSet::add_text(const std::string& name, std::string text) {
+  const std::string& stored = sources_.add(name, std::move(text));
+  docs_.push_back(parse_yaml(stored, name, diags_));
+  const auto& docs = docs_.back();
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (docs[i].is_null()) continue;  // empty or comment-only document
+    add_object(docs[i], name, static_cast<int>(i), "", "");
+  }
+}
+
+static std::string scalar_or_empty(const YNode* n) { return n && n->is_scalar() ? n->value : ""; }
+
+void InputSet::add_object(const YNode& n, const std::string& file, int doc,
+                          const std::string& list_api, const std::string& list_kind) {
+  ir::SourceSpan span{file, doc, n.line, n.col};
+  if (!n.is_map()) {
+    diags_.report(ir::Code::NV1010, span,
+                  std::string("expected a Kubernetes object (a mapping), found a ") +
+                      kind_name(n.kind));
+    return;
+  }
+  Object o;
+  o.node = &n;
+  o.span = span;
+  o.api_version = scalar_or_empty(n.get("apiVersion"));
+  o.kind = scalar_or_empty(n.get("kind"));
+  // Items of a typed list (NetworkPolicyList) may omit their kind and apiVersion.
+  if (o.kind.empty() && !list_kind.empty() && list_kind != "List")
+    o.kind = list_kind.substr(0, list_kind.size() - 4);
+  if (o.api_version.empty()) o.api_version = list_api;
+  if (o.kind.empty() || o.api_version.empty()) {
+    diags_.report(ir::Code::NV1011, span,
+                  o.kind.empty() ? "object has no `kind`" : "object has no `apiVersion`");
+    return;
+  }
+  const YNode* items = n.get("items");
+  if (o.kind == "List" || (o.kind.size() > 4 && o.kind.ends_with("List") && items)) {
+    if (items && !items->is_seq()) {
+      diags_.report(ir::Code::NV1021, {file, doc, items->line, items->col},
+                    "`items` of a " + o.kind + " must be a list");
+      return;
+    }
+    if (items)
+      for (const auto& item : items->items) add_object(item, file, doc, o.api_version, o.kind);
+    return;
+  }
+  if (const YNode* md = n.get("metadata"); md && md->is_map()) {
+    o.name = scalar_or_empty(md->get("name"));
+    o.ns = scalar_or_empty(md->get("namespace"));
+  }
+  objects_.push_back(std::move(o));
+}
+
+}  // namespace nv::load

@@ -1,0 +1,48 @@
+// Reading inputs: files, directories (recursive), "-" for stdin; multi-document YAML and
+// JSON; `kind: List` and `*List` expanded; empty and comment-only documents skipped.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "compiler/load/yaml_tree.h"
+#include "ir/diagnostic.h"
+
+namespace nv::load {
+
+// One Kubernetes object from the inputs.
+struct Object {
+  std::string api_version;
+  std::string kind;
+  std::string ns;    // metadata.namespace as written; empty if absent
+  std::string name;  // metadata.name as written; empty if absent
+  const YNode* node = nullptr;
+  ir::SourceSpan span;  // the object's mapping
+
+  std::string group() const;  // "networking.k8s.io", or "" for the core group
+};
+
+class InputSet {
+ public:
+  InputSet(ir::SourceManager& sources, ir::Diagnostics& diags) : sources_(sources), diags_(diags) {}
+
+  // A file, a directory (files ending .yaml, .yml or .json, recursively, in name order)
+  // or "-" for standard input (read once).
+  void add_path(const std::string& path);
+  void add_text(const std::string& name, std::string text);
+
+  const std::vector<Object>& objects() const { return objects_; }
+
+ private:
+  void add_object(const YNode& n, const std::string& file, int doc, const std::string& list_api,
+                  const std::string& list_kind);
+
+  ir::SourceManager& sources_;
+  ir::Diagnostics& diags_;
+  std::deque<std::vector<YNode>> docs_;
+  std::vector<Object> objects_;
+  bool stdin_read_ = false;
+};
+
+}  // namespace nv::load

@@ -1,0 +1,252 @@
+#include "compiler/load/yaml_tree.h"
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
+
+#include <algorithm>
+#include <sstream>
+#include <unordered_map>
+
+namespace nv::load {
+
+const YNode* YNode::key_node(std::string_view key) const {
+  for (const auto& [k, v] : entries)
+    if (k.is_scalar() && k.value == key) return &k;
+  return nullptr;
+}
+
+const YNode* YNode::get(std::string_view key) const {
+  for (const auto& [k, v] : entries)
+    if (k.is_scalar() && k.value == key) return &v;
+  return nullptr;
+}
+
+const char* kind_name(YNode::Kind k) {
+  switch (k) {
+    case YNode::Kind::Null:
+      return "null";
+    case YNode::Kind::Scalar:
+      return "string";
+    case YNode::Kind::Seq:
+      return "list";
+    case YNode::Kind::Map:
+      return "mapping";
+  }
+  return "";
+}
+
+namespace {
+
+struct Abort {};  // unwinds the parser after a fatal diagnostic
+
+size_t count_nodes(const YNode& n) {
+  size_t c = 1;
+  for (const auto& i : n.items) c += count_nodes(i);
+  for (const auto& [k, v] : n.entries) c += count_nodes(k) + count_nodes(v);
+  return c;
+}
+
+class Builder : public YAML::EventHandler {
+ public:
+  Builder(const std::string& file, int doc, ir::Diagnostics& diags, size_t& budget)
+      : file_(file), doc_(doc), diags_(diags), budget_(budget) {}
+
+  YNode root;
+  bool got_root = false;
+  int start_pos = -1;
+
+  void OnDocumentStart(const YAML::Mark& m) override { start_pos = m.pos; }
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    YNode n;
+    place(m, n);
+    finish(std::move(n), anchor);
+  }
+
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) {
+      diags_.report(ir::Code::NV1006, span(m), "alias to an anchor that is not defined yet");
+      throw Abort{};
+    }
+    charge(it->second.second, m);
+    YNode copy = it->second.first;
+    finish(std::move(copy), 0);
+  }
+
+  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    YNode n;
+    place(m, n);
+    n.kind = YNode::Kind::Scalar;
+    n.plain = tag == "?" || (tag != "!" && tag != "tag:yaml.org,2002:str");
+    n.value = value;
+    if (n.plain && (value == "~" || value == "null" || value == "Null" || value == "NULL")) {
+      n.kind = YNode::Kind::Null;
+      n.value.clear();
+    }
+    finish(std::move(n), anchor);
+  }
+
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(m, YNode::Kind::Seq, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(m, YNode::Kind::Map, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Frame {
+    YNode node;
+    YAML::anchor_t anchor;
+  };
+
+  ir::SourceSpan span(const YAML::Mark& m) const {
+    return {file_, doc_, m.line + 1, m.column + 1};
+  }
+  ir::SourceSpan span(const YNode& n) const { return {file_, doc_, n.line, n.col}; }
+
+  void place(const YAML::Mark& m, YNode& n) {
+    n.line = m.line + 1;
+    n.col = m.column + 1;
+    charge(1, m);
+  }
+
+  void charge(size_t n, const YAML::Mark& m) {
+    if (n > budget_) {
+      diags_.report(ir::Code::NV1005, span(m),
+                    "input expands to more YAML nodes than the limit allows (alias expansion?)");
+      throw Abort{};
+    }
+    budget_ -= n;
+  }
+
+  void open(const YAML::Mark& m, YNode::Kind kind, YAML::anchor_t anchor) {
+    Frame f{YNode{}, anchor};
+    place(m, f.node);
+    f.node.kind = kind;
+    stack_.push_back(std::move(f));
+  }
+
+  void close() {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    if (f.node.kind == YNode::Kind::Map) pair_up(f.node);
+    finish(std::move(f.node), f.anchor);
+  }
+
+  // Map children arrive as key, value, key, value...; pair them, apply merge keys and
+  // reject duplicate keys.
+  void pair_up(YNode& map) {
+    std::vector<YNode> flat = std::move(map.items);
+    map.items.clear();
+    std::vector<std::pair<YNode, YNode>> merges;
+    std::unordered_map<std::string, const YNode*> seen;
+    for (size_t i = 0; i + 1 < flat.size(); i += 2) {
+      YNode& k = flat[i];
+      if (k.is_scalar() && k.plain && k.value == "<<") {
+        merges.emplace_back(std::move(k), std::move(flat[i + 1]));
+        continue;
+      }
+      map.entries.emplace_back(std::move(k), std::move(flat[i + 1]));
+    }
+    for (const auto& [k, v] : map.entries) {
+      if (!k.is_scalar()) continue;
+      auto [it, fresh] = seen.emplace(k.value, &k);
+      if (!fresh) {
+        auto& d = diags_.report(ir::Code::NV1004, span(k), "duplicate key \"" + k.value + "\"");
+        d.notes.push_back({span(*it->second), "first given here"});
+      }
+    }
+    for (auto& [k, v] : merges) {
+      std::vector<const YNode*> sources;
+      if (v.is_map()) {
+        sources.push_back(&v);
+      } else if (v.is_seq()) {
+        for (const auto& item : v.items) sources.push_back(&item);
+      }
+      if (sources.empty() || std::any_of(sources.begin(), sources.end(),
+                                         [](const YNode* s) { return !s->is_map(); })) {
+        diags_.report(ir::Code::NV1007, span(k),
+                      "the value of a merge key `<<` must be a mapping or a list of mappings");
+        continue;
+      }
+      for (const YNode* s : sources)
+        for (const auto& [sk, sv] : s->entries)
+          if (sk.is_scalar() && seen.emplace(sk.value, nullptr).second)
+            map.entries.emplace_back(sk, sv);
+    }
+  }
+
+  void finish(YNode n, YAML::anchor_t anchor) {
+    if (anchor) anchors_[anchor] = {n, count_nodes(n)};
+    if (stack_.empty()) {
+      root = std::move(n);
+      got_root = true;
+    } else {
+      stack_.back().node.items.push_back(std::move(n));
+    }
+  }
+
+  const std::string& file_;
+  int doc_;
+  ir::Diagnostics& diags_;
+  size_t& budget_;
+  std::vector<Frame> stack_;
+  std::unordered_map<YAML::anchor_t, std::pair<YNode, size_t>> anchors_;
+};
+
+}  // namespace
+
+std::vector<YNode> parse_yaml(const std::string& text, const std::string& file,
+                              ir::Diagnostics& diags, const ParseLimits& limits) {
+  std::vector<YNode> docs;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  size_t budget = limits.max_nodes;
+  int last_start = -1;
+  for (int doc = 0;; ++doc) {
+    Builder b(file, doc, diags, budget);
+    try {
+      if (!parser.HandleNextDocument(b)) break;
+    } catch (const Abort&) {
+      break;
+    } catch (const YAML::Exception& e) {
+      ir::SourceSpan s{file, doc, e.mark.is_null() ? 0 : e.mark.line + 1,
+                       e.mark.is_null() ? 0 : e.mark.column + 1};
+      diags.report(ir::Code::NV1002, s, "YAML syntax error: " + e.msg);
+      break;
+    } catch (const std::exception& e) {
+      diags.report(ir::Code::NV1002, {file, doc, 0, 0}, std::string("YAML error: ") + e.what());
+      break;
+    }
+    // yaml-cpp 0.7 can return "another document" forever without consuming input.
+    if (b.start_pos >= 0 && b.start_pos <= last_start) {
+      int line = 1, col = 1;
+      for (int i = 0; i < b.start_pos && i < static_cast<int>(text.size()); ++i) {
+        if (text[i] == '\n') {
+          ++line;
+          col = 1;
+        } else {
+          ++col;
+        }
+      }
+      diags.report(ir::Code::NV1003, {file, doc, line, col},
+                   "YAML syntax error: unexpected content the parser cannot read past");
+      break;
+    }
+    last_start = b.start_pos;
+    docs.push_back(b.got_root ? std::move(b.root) : YNode{});
+  }
+  return docs;
+}
+
+}  // namespace nv::load

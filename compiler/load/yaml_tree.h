@@ -1,0 +1,47 @@
+// YAML (and JSON) documents as a small tree with 1-based source positions.
+//
+// Built from yaml-cpp's event parser, one document at a time. This avoids YAML::LoadAll,
+// which loops forever on some inputs in yaml-cpp 0.7 (jbeder/yaml-cpp#1040), and lets us
+// detect duplicate keys (which yaml-cpp accepts), bound alias expansion, and keep the
+// quoted/plain distinction Kubernetes relies on (`port: 80` vs `port: "80"`).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ir/diagnostic.h"
+
+namespace nv::load {
+
+struct YNode {
+  enum class Kind : uint8_t { Null, Scalar, Seq, Map };
+  Kind kind = Kind::Null;
+  bool plain = true;  // an unquoted scalar
+  int line = 0, col = 0;
+  std::string value;
+  std::vector<YNode> items;                       // Seq
+  std::vector<std::pair<YNode, YNode>> entries;  // Map, in source order
+
+  bool is_map() const { return kind == Kind::Map; }
+  bool is_seq() const { return kind == Kind::Seq; }
+  bool is_scalar() const { return kind == Kind::Scalar; }
+  bool is_null() const { return kind == Kind::Null; }
+  // The value of a scalar key, or nullptr.
+  const YNode* get(std::string_view key) const;
+  const YNode* key_node(std::string_view key) const;
+};
+
+struct ParseLimits {
+  size_t max_nodes = 20'000'000;  // per input, after alias expansion
+};
+
+// Parses every document of `text`. Empty and comment-only documents come back as Null
+// roots. On a syntax error the documents before it are returned and an error reported.
+std::vector<YNode> parse_yaml(const std::string& text, const std::string& file,
+                              ir::Diagnostics& diags, const ParseLimits& limits = {});
+
+const char* kind_name(YNode::Kind k);  // "null", "string", "list", "mapping"
+
+}  // namespace nv::load

@@ -1,0 +1,88 @@
+#include "ir/dump.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace nv::ir {
+
+static std::string order_str(double o) {
+  if (std::isinf(o)) return "none";
+  std::ostringstream s;
+  s << o;
+  return s.str();
+}
+
+static std::string labels_str(const Labels& l) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : l) {
+    out += (first ? "" : ", ") + k + "=" + v;
+    first = false;
+  }
+  return out + "}";
+}
+
+std::string dump(const PolicySet& ps) {
+  std::string out;
+  for (size_t t = 0; t < ps.tiers().size(); ++t) {
+    const Tier& tier = ps.tiers()[t];
+    out += "tier " + tier.name + " order " + order_str(tier.order) + " default " +
+           name(tier.default_action) + "\n";
+    for (size_t i : ps.by_tier()[t]) {
+      const Policy& p = ps.policies()[i];
+      out += "  policy " + p.dialect + " " + p.id() + " order " + order_str(p.order) + "  # " +
+             p.span.str() + "\n";
+      out += "    subject: " + p.subject.str() + "\n";
+      for (Direction d : kDirections) {
+        const DirectionRules& dr = p.dir(d);
+        out += std::string("    ") + name(d) + ": " + (dr.isolates ? "isolates" : "does not isolate") +
+               ", " + std::to_string(dr.rules.size()) + " rule" + (dr.rules.size() == 1 ? "" : "s") +
+               "\n";
+        for (const Rule& r : dr.rules) {
+          out += std::string("      ") + name(r.action) + " " + r.path + "  # " + r.span.str() + "\n";
+          if (r.peers.empty()) out += "        peer: anything\n";
+          for (const Peer& peer : r.peers) out += "        peer: " + peer.str() + "\n";
+          if (r.ports.empty()) out += "        port: any\n";
+          for (const PortMatch& pm : r.ports) out += "        port: " + pm.str() + "\n";
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::string dump(const Inventory& inv) {
+  std::string out;
+  for (const auto& n : inv.namespaces) out += "namespace " + n.name + " " + labels_str(n.labels) + "\n";
+  for (const auto& n : inv.nodes) {
+    out += "node " + n.name + " " + labels_str(n.labels);
+    for (const auto& a : n.addresses) out += " " + a.str();
+    out += "\n";
+  }
+  for (const auto& p : inv.pods) {
+    out += "pod " + p.id() + " " + labels_str(p.labels);
+    for (const auto& a : p.ips) out += " " + a.str();
+    if (!p.node.empty()) out += " node=" + p.node;
+    out += " sa=" + p.service_account;
+    if (p.host_network) out += " hostNetwork";
+    for (const auto& cp : p.ports)
+      out += " port:" + (cp.name.empty() ? "" : cp.name + "=") + proto_name(cp.proto) + "/" +
+             std::to_string(cp.port);
+    out += "\n";
+  }
+  for (const auto& s : inv.services) {
+    out += "service " + s.id() + " " + s.type;
+    out += " selector=" + (s.selector ? labels_str(*s.selector) : std::string("none"));
+    for (const auto& a : s.cluster_ips) out += " " + a.str();
+    for (const auto& sp : s.ports) {
+      out += " port:" + (sp.name.empty() ? "" : sp.name + "=") + proto_name(sp.proto) + "/" +
+             std::to_string(sp.port) + "->" +
+             (sp.target_name.empty() ? std::to_string(sp.target_port) : sp.target_name);
+      if (sp.node_port) out += ",nodePort=" + std::to_string(sp.node_port);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace nv::ir

@@ -1,0 +1,162 @@
+#include "ir/evaluate.h"
+
+#include <algorithm>
+
+namespace nv::ir {
+
+Endpoint Endpoint::of_pod(const Pod& p, Family family) {
+  Endpoint e;
+  e.kind = p.host_network ? EndpointKind::Host : EndpointKind::Pod;
+  e.pod = &p;
+  e.node = p.node;
+  e.addr = p.ip(family);
+  return e;
+}
+
+Endpoint Endpoint::of_ip(const Inventory& inv, const IpAddr& a) {
+  if (auto p = inv.find_pod_by_ip(a)) {
+    Endpoint e = of_pod(*p, a.family);
+    e.addr = a;
+    return e;
+  }
+  Endpoint e;
+  e.addr = a;
+  if (auto n = inv.find_node_by_ip(a)) {
+    e.kind = EndpointKind::Host;
+    e.node = n->name;
+  }
+  return e;
+}
+
+std::string Endpoint::str() const {
+  std::string a = addr ? addr->str() : "no address";
+  if (kind == EndpointKind::Pod) return pod->id();
+  if (kind == EndpointKind::Host)
+    return pod ? pod->id() + " (hostNetwork on node " + node + ")" : "node " + node + " (" + a + ")";
+  return a;
+}
+
+bool matches(const Peer& peer, const Endpoint& e, const Inventory& inv) {
+  if (!(peer.kinds & mask(e.kind))) return false;
+  bool is_pod = e.kind == EndpointKind::Pod;
+  if (peer.ns_name && !(is_pod && e.pod->ns == *peer.ns_name)) return false;
+  if (peer.ns_selector && !(is_pod && peer.ns_selector->matches(inv.namespace_labels(e.pod->ns))))
+    return false;
+  if (peer.pod_selector && !(is_pod && peer.pod_selector->matches(e.pod->labels))) return false;
+  if (peer.cidrs) {
+    if (!e.addr) return false;
+    if (std::none_of(peer.cidrs->begin(), peer.cidrs->end(),
+                     [&](const CidrBlock& b) { return b.contains(*e.addr); }))
+      return false;
+  }
+  return true;
+}
+
+bool matches(const PortMatch& pm, int proto, uint16_t port, const Endpoint& dst) {
+  if (pm.proto != kAnyProto && pm.proto != proto) return false;
+  if (pm.named.empty()) return pm.lo <= port && port <= pm.hi;
+  // A named port means the destination pod's container port of that name and protocol.
+  if (dst.kind != EndpointKind::Pod) return false;
+  auto resolved = dst.pod->named_port(pm.named, proto);
+  return resolved && *resolved == port;
+}
+
+bool matches(const Rule& rule, const Endpoint& peer, const Packet& pkt, const Inventory& inv) {
+  if (!rule.peers.empty() &&
+      std::none_of(rule.peers.begin(), rule.peers.end(),
+                   [&](const Peer& p) { return matches(p, peer, inv); }))
+    return false;
+  if (!rule.ports.empty() &&
+      std::none_of(rule.ports.begin(), rule.ports.end(),
+                   [&](const PortMatch& pm) { return matches(pm, pkt.proto, pkt.port, pkt.dst); }))
+    return false;
+  return true;
+}
+
+SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction dir,
+                           const Packet& pkt) {
+  const Endpoint& subject = dir == Direction::Ingress ? pkt.dst : pkt.src;
+  const Endpoint& peer = dir == Direction::Ingress ? pkt.src : pkt.dst;
+  SideDecision d;
+  if (subject.kind != EndpointKind::Pod) return d;  // NotEnforced
+
+  bool visited_any = false;
+  for (size_t t = 0; t < ps.tiers().size(); ++t) {
+    const Tier& tier = ps.tiers()[t];
+    std::vector<const Policy*> selecting;
+    bool isolated = false;
+    for (size_t i : ps.by_tier()[t]) {
+      const Policy& p = ps.policies()[i];
+      if (!matches(p.subject, subject, inv)) continue;
+      selecting.push_back(&p);
+      if (p.dir(dir).isolates) {
+        isolated = true;
+        d.isolating.push_back(&p);
+      }
+    }
+    if (!isolated) continue;
+    visited_any = true;
+
+    bool passed = false;
+    for (const Policy* p : selecting) {
+      for (const Rule& r : p->dir(dir).rules) {
+        if (!matches(r, peer, pkt, inv)) continue;
+        if (r.action == Action::Log) {
+          d.logged.push_back(&r);
+          continue;
+        }
+        if (r.action == Action::Pass) {
+          passed = true;
+          break;
+        }
+        d.kind = SideDecision::Kind::Rule;
+        d.allowed = r.action == Action::Allow;
+        d.policy = p;
+        d.rule = &r;
+        d.tier = &tier;
+        return d;
+      }
+      if (passed) break;
+    }
+    if (!passed && tier.default_action == Action::Deny) {
+      d.kind = SideDecision::Kind::TierDefault;
+      d.allowed = false;
+      d.tier = &tier;
+      return d;
+    }
+  }
+  d.kind = visited_any ? SideDecision::Kind::PassedAll : SideDecision::Kind::NotIsolated;
+  d.allowed = true;
+  return d;
+}
+
+static bool same_pod(const Endpoint& a, const Endpoint& b) {
+  return a.pod && a.pod == b.pod;
+}
+
+// Traffic between a pod and its own node is always allowed (Kubernetes docs).
+static bool node_local(const Endpoint& a, const Endpoint& b) {
+  auto local = [](const Endpoint& host, const Endpoint& pod) {
+    return host.kind == EndpointKind::Host && pod.kind == EndpointKind::Pod && !host.node.empty() &&
+           host.node == pod.node;
+  };
+  return local(a, b) || local(b, a);
+}
+
+Verdict evaluate(const PolicySet& ps, const Inventory& inv, const Packet& pkt) {
+  Verdict v;
+  v.egress = evaluate_side(ps, inv, Direction::Egress, pkt);
+  v.ingress = evaluate_side(ps, inv, Direction::Ingress, pkt);
+  if (same_pod(pkt.src, pkt.dst)) {
+    v.shortcut = Verdict::Shortcut::Self;
+    v.allowed = true;
+  } else if (node_local(pkt.src, pkt.dst)) {
+    v.shortcut = Verdict::Shortcut::NodeLocal;
+    v.allowed = true;
+  } else {
+    v.allowed = v.egress.allowed && v.ingress.allowed;
+  }
+  return v;
+}
+
+}  // namespace nv::ir

@@ -1,0 +1,69 @@
+// The reference evaluator: the verdict for one packet, with the reason on each side.
+// Deliberately small and direct; it is the oracle every other component is tested against.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/inventory.h"
+#include "ir/model.h"
+
+namespace nv::ir {
+
+struct Endpoint {
+  EndpointKind kind = EndpointKind::External;
+  const Pod* pod = nullptr;  // set for pods, and for hostNetwork pods (kind Host)
+  std::string node;          // the node of a pod or of a Host endpoint
+  std::optional<IpAddr> addr;
+
+  // A pod endpoint (Host when the pod uses the host network), with its address of `family`.
+  static Endpoint of_pod(const Pod& p, Family family);
+  // An address: the pod or node that owns it, or an external endpoint.
+  static Endpoint of_ip(const Inventory& inv, const IpAddr& a);
+  std::string str() const;  // "ns/pod", "node node-1 (10.0.0.1)", "203.0.113.9"
+};
+
+struct Packet {
+  Endpoint src, dst;
+  int proto = kTCP;
+  uint16_t port = 0;
+};
+
+// How one direction (the source's egress, the destination's ingress) decided.
+struct SideDecision {
+  enum class Kind : uint8_t {
+    NotEnforced,  // the endpoint is not a pod that policy applies to
+    NotIsolated,  // no policy isolates the endpoint in this direction
+    Rule,         // a rule decided (Allow or Deny)
+    TierDefault,  // a visited tier ended undecided and its default action is Deny
+    PassedAll,    // every visited tier passed; traffic falls through to allow
+  };
+  Kind kind = Kind::NotEnforced;
+  bool allowed = true;
+  const Policy* policy = nullptr;  // Kind::Rule
+  const Rule* rule = nullptr;      // Kind::Rule
+  const Tier* tier = nullptr;      // Kind::Rule and Kind::TierDefault
+  std::vector<const Policy*> isolating;  // policies that isolate, in visited tiers
+  std::vector<const Rule*> logged;       // Log rules that matched on the way
+};
+
+struct Verdict {
+  enum class Shortcut : uint8_t { None, Self, NodeLocal };
+  bool allowed = true;
+  Shortcut shortcut = Shortcut::None;  // decided before policy: a pod to itself, or node-local
+  SideDecision egress, ingress;
+};
+
+bool matches(const Peer& peer, const Endpoint& e, const Inventory& inv);
+bool matches(const PortMatch& pm, int proto, uint16_t port, const Endpoint& dst);
+bool matches(const Rule& rule, const Endpoint& peer, const Packet& pkt, const Inventory& inv);
+
+SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction dir,
+                           const Packet& pkt);
+Verdict evaluate(const PolicySet& ps, const Inventory& inv, const Packet& pkt);
+
+// The verdict in words: one line per direction, with policy, rule path and location.
+std::string explain(const Verdict& v, const Packet& pkt);
+
+}  // namespace nv::ir

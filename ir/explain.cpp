@@ -1,0 +1,60 @@
+// The verdict of the reference evaluator, in words.
+#include "ir/evaluate.h"
+
+namespace nv::ir {
+
+static std::string where(const SourceSpan& s) { return s.known() ? " (" + s.str() + ")" : ""; }
+
+static std::string policy_list(const std::vector<const Policy*>& ps) {
+  std::string out;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (i) out += i + 1 == ps.size() ? " and " : ", ";
+    out += ps[i]->id() + where(ps[i]->span);
+  }
+  return out;
+}
+
+static std::string side(const SideDecision& d, Direction dir, const Packet& pkt) {
+  const Endpoint& subject = dir == Direction::Ingress ? pkt.dst : pkt.src;
+  const Endpoint& peer = dir == Direction::Ingress ? pkt.src : pkt.dst;
+  std::string head = std::string(name(dir)) + (dir == Direction::Ingress ? " to " : " from ") +
+                     subject.str() + ": ";
+  std::string what = proto_name(pkt.proto) + "/" + std::to_string(pkt.port) +
+                     (dir == Direction::Ingress ? " from " : " to ") + peer.str();
+  std::string out;
+  switch (d.kind) {
+    case SideDecision::Kind::NotEnforced:
+      out = head + "allowed: not a pod that policy applies to";
+      break;
+    case SideDecision::Kind::NotIsolated:
+      out = head + "allowed: not isolated (no policy selects it for " + name(dir) + ")";
+      break;
+    case SideDecision::Kind::Rule:
+      out = head + (d.allowed ? "allowed by " : "denied by ") + d.policy->id() + " " +
+            d.rule->path + where(d.rule->span);
+      break;
+    case SideDecision::Kind::TierDefault:
+      out = head + "denied: isolated for " + name(dir) + " by " + policy_list(d.isolating) +
+            ", and no " + name(dir) + " rule of the policies selecting it allows " + what;
+      if (d.tier && d.tier->name != kDefaultTier) out += " (end of tier " + d.tier->name + ")";
+      break;
+    case SideDecision::Kind::PassedAll:
+      out = head + "allowed: every tier that applies passed it on";
+      break;
+  }
+  for (const Rule* r : d.logged) out += "\n    logged by " + r->path + where(r->span);
+  return out;
+}
+
+std::string explain(const Verdict& v, const Packet& pkt) {
+  std::string out;
+  if (v.shortcut == Verdict::Shortcut::Self)
+    out += "  a pod's traffic to itself is always allowed\n";
+  if (v.shortcut == Verdict::Shortcut::NodeLocal)
+    out += "  traffic between a pod and its own node is always allowed\n";
+  out += "  " + side(v.egress, Direction::Egress, pkt) + "\n";
+  out += "  " + side(v.ingress, Direction::Ingress, pkt) + "\n";
+  return out;
+}
+
+}  // namespace nv::ir

@@ -1,0 +1,266 @@
+#include "ir/matrix.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace nv::ir {
+
+namespace {
+
+void collect_keys(const Selector& s, std::set<std::string>& keys) {
+  if (!s.key.empty()) keys.insert(s.key);
+  for (const auto& k : s.kids) collect_keys(k, keys);
+}
+
+// Everything in the policy set that can tell two pods apart.
+struct Distinctions {
+  std::set<std::string> label_keys;  // pod label keys any selector mentions
+  std::vector<Cidr> cidrs;           // every cidr and except of the family in use
+  std::set<std::string> port_names;  // named ports
+
+  void add(const Peer& p, Family family) {
+    if (p.pod_selector) collect_keys(*p.pod_selector, label_keys);
+    if (!p.cidrs) return;
+    for (const auto& b : *p.cidrs) {
+      if (b.cidr.family() == family) cidrs.push_back(b.cidr);
+      for (const auto& e : b.except)
+        if (e.family() == family) cidrs.push_back(e);
+    }
+  }
+};
+
+void append_field(std::string& key, const std::string& s) {
+  uint32_t n = static_cast<uint32_t>(s.size());
+  key.append(reinterpret_cast<const char*>(&n), sizeof n);
+  key += s;
+}
+
+// A pod's class key: what the distinctions see of it, and nothing else.
+std::string class_key(const Pod& p, const Endpoint& e, const Distinctions& d,
+                      const MatrixOptions& opt) {
+  std::string key;
+  key += e.kind == EndpointKind::Pod ? 'P' : 'H';
+  if (e.kind == EndpointKind::Pod) {
+    append_field(key, p.ns);
+    for (const auto& k : d.label_keys) {
+      auto it = p.labels.find(k);
+      if (it == p.labels.end()) {
+        key += '-';
+      } else {
+        key += '=';
+        append_field(key, it->second);
+      }
+    }
+    for (const auto& n : d.port_names) {
+      auto resolved = p.named_port(n, opt.proto);
+      key += resolved && *resolved == opt.port ? '1' : '0';
+    }
+  }
+  for (const auto& c : d.cidrs) key += e.addr && c.contains(*e.addr) ? '1' : '0';
+  return key;
+}
+
+}  // namespace
+
+Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOptions& opt) {
+  Matrix m;
+  for (const auto& p : inv.pods) {
+    m.endpoints_.push_back(Endpoint::of_pod(p, opt.family));
+    if (p.host_network) m.host_pods_.push_back(m.pods_.size());
+    m.pods_.push_back(&p);
+  }
+
+  Distinctions dist;
+  for (const auto& pol : ps.policies()) {
+    dist.add(pol.subject, opt.family);
+    for (const auto& dr : pol.dirs)
+      for (const auto& r : dr.rules) {
+        for (const auto& peer : r.peers) dist.add(peer, opt.family);
+        for (const auto& pm : r.ports)
+          if (!pm.named.empty()) dist.port_names.insert(pm.named);
+      }
+  }
+  std::sort(dist.cidrs.begin(), dist.cidrs.end());
+  dist.cidrs.erase(std::unique(dist.cidrs.begin(), dist.cidrs.end()), dist.cidrs.end());
+
+  // Classes, each with a representative pod.
+  std::unordered_map<std::string, uint32_t> ids;
+  std::vector<size_t> reps;
+  std::map<std::string, std::vector<uint32_t>> pod_classes_by_ns;
+  std::vector<uint32_t> all_classes;
+  m.cls_.reserve(m.pods_.size());
+  for (size_t i = 0; i < m.pods_.size(); ++i) {
+    auto [it, fresh] = ids.emplace(class_key(*m.pods_[i], m.endpoints_[i], dist, opt),
+                                   static_cast<uint32_t>(reps.size()));
+    if (fresh) {
+      reps.push_back(i);
+      m.sizes_.push_back(0);
+      all_classes.push_back(it->second);
+      if (m.endpoints_[i].kind == EndpointKind::Pod)
+        pod_classes_by_ns[m.pods_[i]->ns].push_back(it->second);
+    }
+    m.cls_.push_back(it->second);
+    ++m.sizes_[it->second];
+  }
+  const size_t G = reps.size();
+  auto rep = [&](uint32_t c) -> const Endpoint& { return m.endpoints_[reps[c]]; };
+
+  // The classes a peer matches; a namespace-scoped peer only looks at its namespace.
+  auto peer_bits = [&](const Peer& peer, Bitset& out) {
+    const std::vector<uint32_t>* candidates = &all_classes;
+    static const std::vector<uint32_t> none;
+    if (peer.ns_name) {
+      auto it = pod_classes_by_ns.find(*peer.ns_name);
+      candidates = it == pod_classes_by_ns.end() ? &none : &it->second;
+    }
+    for (uint32_t c : *candidates)
+      if (matches(peer, rep(c), inv)) out.set(c);
+  };
+
+  // Which policies select each class, in evaluation order.
+  const auto& policies = ps.policies();
+  std::vector<size_t> tier_of(policies.size());
+  for (size_t t = 0; t < ps.by_tier().size(); ++t)
+    for (size_t i : ps.by_tier()[t]) tier_of[i] = t;
+  std::vector<std::vector<uint32_t>> selecting(G);
+  for (size_t i = 0; i < policies.size(); ++i) {
+    Bitset b(G);
+    peer_bits(policies[i].subject, b);
+    for (size_t c = 0; c < G; ++c)
+      if (b.test(c)) selecting[c].push_back(static_cast<uint32_t>(i));
+  }
+
+  // Per rule: the classes it matches as a peer, and whether its ports match per destination.
+  struct RuleBits {
+    Bitset peers;
+    Bitset ports;  // per destination class
+  };
+  std::map<const Rule*, RuleBits> rule_bits;
+  std::vector<std::pair<const Peer*, Bitset>> peer_cache;
+  for (const auto& pol : policies)
+    for (const auto& dr : pol.dirs)
+      for (const auto& r : dr.rules) {
+        RuleBits rb{Bitset(G, r.peers.empty()), Bitset(G, r.ports.empty())};
+        for (const auto& peer : r.peers) {
+          auto hit = std::find_if(peer_cache.begin(), peer_cache.end(),
+                                  [&](const auto& e) { return *e.first == peer; });
+          if (hit == peer_cache.end()) {
+            Bitset b(G);
+            peer_bits(peer, b);
+            peer_cache.emplace_back(&peer, std::move(b));
+            hit = peer_cache.end() - 1;
+          }
+          rb.peers |= hit->second;
+        }
+        if (!r.ports.empty()) {
+          bool named = std::any_of(r.ports.begin(), r.ports.end(),
+                                   [](const PortMatch& pm) { return !pm.named.empty(); });
+          if (!named) {
+            Endpoint nobody;
+            bool ok = std::any_of(r.ports.begin(), r.ports.end(), [&](const PortMatch& pm) {
+              return matches(pm, opt.proto, opt.port, nobody);
+            });
+            rb.ports.fill(ok);
+          } else {
+            for (uint32_t c = 0; c < G; ++c)
+              if (std::any_of(r.ports.begin(), r.ports.end(), [&](const PortMatch& pm) {
+                    return matches(pm, opt.proto, opt.port, rep(c));
+                  }))
+                rb.ports.set(c);
+          }
+        }
+        rule_bits.emplace(&r, std::move(rb));
+      }
+
+  // The tier walk of evaluate_side(), for one subject class against every peer class.
+  auto walk = [&](uint32_t subject, Direction dir) {
+    Bitset allowed(G), decided(G), passed(G), match(G);
+    if (rep(subject).kind != EndpointKind::Pod) return Bitset(G, true);
+    for (size_t t = 0; t < ps.tiers().size(); ++t) {
+      bool isolated = false;
+      for (uint32_t i : selecting[subject])
+        if (tier_of[i] == t && policies[i].dir(dir).isolates) isolated = true;
+      if (!isolated) continue;
+      passed.fill(false);
+      for (uint32_t i : selecting[subject]) {
+        if (tier_of[i] != t) continue;
+        for (const auto& r : policies[i].dir(dir).rules) {
+          const RuleBits& rb = rule_bits.at(&r);
+          const Bitset* m = &rb.peers;
+          if (dir == Direction::Egress) {
+            match.assign_and(rb.peers, rb.ports);  // over destination classes
+            m = &match;
+          } else if (!rb.ports.test(subject)) {
+            continue;  // the ports do not match at this destination
+          }
+          switch (r.action) {
+            case Action::Allow:
+              allowed.or_andnot2(*m, decided, passed);
+              decided.or_andnot(*m, passed);
+              break;
+            case Action::Deny:
+              decided.or_andnot(*m, passed);
+              break;
+            case Action::Pass:
+              passed.or_andnot(*m, decided);
+              break;
+            case Action::Log:
+              break;
+          }
+        }
+      }
+      if (ps.tiers()[t].default_action == Action::Deny) decided.or_not(passed);
+    }
+    allowed.or_not(decided);
+    return allowed;
+  };
+
+  m.egress_.reserve(G);
+  m.ingress_.reserve(G);
+  for (uint32_t c = 0; c < G; ++c) {
+    m.egress_.push_back(walk(c, Direction::Egress));
+    m.ingress_.push_back(walk(c, Direction::Ingress));
+  }
+  return m;
+}
+
+static bool node_local(const Endpoint& a, const Endpoint& b) {
+  auto local = [](const Endpoint& host, const Endpoint& pod) {
+    return host.kind == EndpointKind::Host && pod.kind == EndpointKind::Pod && !host.node.empty() &&
+           host.node == pod.node;
+  };
+  return local(a, b) || local(b, a);
+}
+
+bool Matrix::allowed(size_t src, size_t dst) const {
+  if (src == dst) return true;
+  if (node_local(endpoints_[src], endpoints_[dst])) return true;
+  uint32_t s = cls_[src], d = cls_[dst];
+  return egress_[s].test(d) && ingress_[d].test(s);
+}
+
+uint64_t Matrix::count_allowed() const {
+  const size_t G = sizes_.size();
+  uint64_t n = 0;
+  for (size_t s = 0; s < G; ++s)
+    for (size_t d = 0; d < G; ++d)
+      if (egress_[s].test(d) && ingress_[d].test(s)) n += sizes_[s] * sizes_[d];
+  // Self pairs are always allowed.
+  for (size_t c = 0; c < G; ++c)
+    if (!(egress_[c].test(c) && ingress_[c].test(c))) n += sizes_[c];
+  // Node-local pairs: a hostNetwork pod and the pods of its node, both ways.
+  for (size_t h : host_pods_)
+    for (size_t q = 0; q < pods_.size(); ++q) {
+      if (!node_local(endpoints_[h], endpoints_[q])) continue;
+      auto by_class = [&](size_t a, size_t b) {
+        return egress_[cls_[a]].test(cls_[b]) && ingress_[cls_[b]].test(cls_[a]);
+      };
+      if (!by_class(h, q)) ++n;
+      if (!by_class(q, h)) ++n;
+    }
+  return n;
+}
+
+}  // namespace nv::ir

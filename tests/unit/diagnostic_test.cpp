@@ -1,0 +1,42 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "ir/diagnostic.h"
+
+using namespace nv::ir;
+
+TEST(Diagnostic, RendersClangStyleWithLineAndCaret) {
+  SourceManager sm;
+  sm.add("p.yaml", "a: 1\n  bad: here\n");
+  Diagnostic d{Code::NV1004, Severity::Error, "duplicate key \"bad\"", {"p.yaml", 0, 2, 3}, {}};
+  d.notes.push_back({{"p.yaml", 0, 1, 1}, "first given here"});
+  EXPECT_EQ(render(d, &sm, false),
+            "p.yaml:2:3: error[NV1004]: duplicate key \"bad\"\n"
+            "    bad: here\n"
+            "    ^\n"
+            "p.yaml:1:1: note: first given here\n"
+            "  a: 1\n"
+            "  ^\n");
+}
+
+TEST(Diagnostic, SortedByLocation) {
+  Diagnostics ds;
+  ds.report(Code::NV1002, {"b.yaml", 0, 1, 1}, "x");
+  ds.report(Code::NV1002, {"a.yaml", 0, 9, 1}, "y");
+  ds.report(Code::NV1002, {"a.yaml", 0, 2, 5}, "z");
+  auto s = ds.sorted();
+  EXPECT_EQ(s[0].message, "z");
+  EXPECT_EQ(s[1].message, "y");
+  EXPECT_EQ(s[2].message, "x");
+  EXPECT_EQ(ds.error_count(), 3u);
+}
+
+TEST(Diagnostic, CatalogCodesAreUniqueAndWellFormed) {
+  std::set<std::string> ids;
+  for (const auto& c : all_codes()) {
+    EXPECT_TRUE(ids.insert(c.id).second) << c.id;
+    EXPECT_EQ(std::string(c.id).size(), 6u);
+    EXPECT_EQ(&code_info(c.code), &c);
+  }
+}

@@ -1,0 +1,104 @@
+#include <gtest/gtest.h>
+
+#include "tests/support/support.h"
+
+using namespace nv;
+
+TEST(K8sInventory, KubectlDumpWithPodIpsPortsAndServices) {
+  auto l = test::load_text("", R"(apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Namespace
+  metadata: {name: prod, labels: {team: a}}
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: api-1
+    namespace: prod
+    labels: {app: api}
+  spec:
+    nodeName: n1
+    serviceAccountName: api
+    containers:
+    - name: c
+      ports:
+      - {name: http, containerPort: 8080}
+      - {name: dns, containerPort: 53, protocol: UDP}
+    initContainers:
+    - name: sidecar
+      restartPolicy: Always
+      ports: [{name: metrics, containerPort: 9090}]
+    - name: init
+      ports: [{name: ignored, containerPort: 1}]
+  status:
+    phase: Running
+    podIP: 10.0.0.5
+    podIPs: [{ip: 10.0.0.5}, {ip: "fd00::5"}]
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: job-1, namespace: prod}
+  status: {phase: Succeeded}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: api, namespace: prod}
+  spec:
+    selector: {app: api}
+    clusterIP: 10.96.0.10
+    ports:
+    - {name: web, port: 80, targetPort: http}
+    - {port: 53, protocol: UDP}
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n1}
+  status:
+    addresses: [{type: InternalIP, address: 192.168.1.10}, {type: Hostname, address: n1}]
+)");
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  const auto& inv = l->inventory;
+  ASSERT_EQ(inv.pods.size(), 1u);
+  EXPECT_EQ(l->stats.finished_pods, 1);
+  const auto& p = inv.pods[0];
+  EXPECT_EQ(p.ips.size(), 2u);
+  EXPECT_EQ(p.ip(ir::Family::V6)->str(), "fd00::5");
+  EXPECT_EQ(p.service_account, "api");
+  EXPECT_EQ(p.named_port("http", ir::kTCP), 8080);
+  EXPECT_EQ(p.named_port("dns", ir::kUDP), 53);
+  EXPECT_FALSE(p.named_port("dns", ir::kTCP));
+  EXPECT_EQ(p.named_port("metrics", ir::kTCP), 9090);  // sidecar
+  EXPECT_FALSE(p.named_port("ignored", ir::kTCP));     // plain init container
+  EXPECT_EQ(inv.namespace_labels("prod").at("kubernetes.io/metadata.name"), "prod");
+  const auto* svc = inv.find_service("prod", "api");
+  ASSERT_TRUE(svc);
+  EXPECT_EQ(svc->ports[0].target_name, "http");
+  EXPECT_EQ(svc->ports[1].target_port, 53);  // defaults to port
+  EXPECT_EQ(inv.endpoints(*svc).size(), 1u);
+  EXPECT_EQ(inv.find_service_by_ip(*ir::IpAddr::parse("10.96.0.10")), svc);
+  EXPECT_EQ(inv.find_pod_by_ip(*ir::IpAddr::parse("fd00::5")), &p);
+  ASSERT_EQ(inv.nodes.size(), 1u);
+  EXPECT_EQ(inv.nodes[0].addresses.size(), 1u);
+}
+
+TEST(K8sInventory, MissingNamespaceIsSynthesizedWithAWarning) {
+  auto l = test::load_text("", test::inventory_yaml({"pod ghost/p 10.0.0.1 app=x"}));
+  EXPECT_FALSE(l->diags.has_errors());
+  EXPECT_TRUE(l->has(ir::Code::NV3004));
+  ASSERT_TRUE(l->inventory.find_namespace("ghost"));
+}
+
+TEST(K8sInventory, BadAddressesAndPortsAreErrors) {
+  auto l = test::load_text("", R"(apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: default}
+spec:
+  containers: [{name: c, ports: [{containerPort: 70000}]}]
+status: {podIP: 10.0.0.300}
+)");
+  EXPECT_TRUE(l->has(ir::Code::NV3001));
+  EXPECT_TRUE(l->has(ir::Code::NV3002));
+}
+
+TEST(K8sInventory, DuplicatePodAddressesWarn) {
+  auto l = test::load_text("", test::inventory_yaml({"pod a/p 10.0.0.1", "pod a/q 10.0.0.1"}));
+  EXPECT_TRUE(l->has(ir::Code::NV3003));
+}

@@ -8,7 +8,10 @@ namespace nv::ir {
 static std::string order_str(double o) {
   if (std::isinf(o)) return "none";
   std::ostringstream s;
-  s << o;
+  if (o == std::floor(o) && std::fabs(o) < 1e15)
+    s << static_cast<long long>(o);
+  else
+    s << o;
   return s.str();
 }
 

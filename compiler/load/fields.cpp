@@ -100,7 +100,7 @@ const YNode* MapReader::map(std::string_view key) {
 
 void MapReader::reject_unknown(std::initializer_list<std::string_view> ignored) {
   if (!ok_) return;
-  for (const auto& [k, v] : node_.entries) {
+  for (auto [k, v] : node_.entries()) {
     if (!k.is_scalar()) {
       ctx_.error(ir::Code::NV1020, k, "`" + path_ + "` has a key that is not a string");
       continue;

@@ -12,14 +12,14 @@
 namespace nv::load {
 
 const YNode* YNode::key_node(std::string_view key) const {
-  for (const auto& [k, v] : entries)
+  for (const auto& k : keys)
     if (k.is_scalar() && k.value == key) return &k;
   return nullptr;
 }
 
 const YNode* YNode::get(std::string_view key) const {
-  for (const auto& [k, v] : entries)
-    if (k.is_scalar() && k.value == key) return &v;
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (keys[i].is_scalar() && keys[i].value == key) return &values[i];
   return nullptr;
 }
 
@@ -44,14 +44,15 @@ struct Abort {};  // unwinds the parser after a fatal diagnostic
 size_t count_nodes(const YNode& n) {
   size_t c = 1;
   for (const auto& i : n.items) c += count_nodes(i);
-  for (const auto& [k, v] : n.entries) c += count_nodes(k) + count_nodes(v);
+  for (const auto& k : n.keys) c += count_nodes(k);
+  for (const auto& v : n.values) c += count_nodes(v);
   return c;
 }
 
 class Builder : public YAML::EventHandler {
  public:
-  Builder(const std::string& file, int doc, ir::Diagnostics& diags, size_t& budget)
-      : file_(file), doc_(doc), diags_(diags), budget_(budget) {}
+  Builder(const std::string& file, int doc, ir::Diagnostics& diags, size_t& budget, size_t limit)
+      : file_(file), doc_(doc), diags_(diags), budget_(budget), limit_(limit) {}
 
   YNode root;
   bool got_root = false;
@@ -117,13 +118,12 @@ class Builder : public YAML::EventHandler {
   void place(const YAML::Mark& m, YNode& n) {
     n.line = m.line + 1;
     n.col = m.column + 1;
-    charge(1, m);
   }
 
   void charge(size_t n, const YAML::Mark& m) {
     if (n > budget_) {
       diags_.report(ir::Code::NV1005, span(m),
-                    "input expands to more YAML nodes than the limit allows (alias expansion?)");
+                    "aliases expand to more than " + std::to_string(limit_) + " YAML nodes");
       throw Abort{};
     }
     budget_ -= n;
@@ -148,17 +148,20 @@ class Builder : public YAML::EventHandler {
   void pair_up(YNode& map) {
     std::vector<YNode> flat = std::move(map.items);
     map.items.clear();
-    std::vector<std::pair<YNode, YNode>> merges;
+    std::vector<std::pair<size_t, size_t>> merges;  // indices into flat: key, value
     std::unordered_map<std::string, const YNode*> seen;
+    map.keys.reserve(flat.size() / 2);
+    map.values.reserve(flat.size() / 2);
     for (size_t i = 0; i + 1 < flat.size(); i += 2) {
       YNode& k = flat[i];
       if (k.is_scalar() && k.plain && k.value == "<<") {
-        merges.emplace_back(std::move(k), std::move(flat[i + 1]));
+        merges.emplace_back(i, i + 1);
         continue;
       }
-      map.entries.emplace_back(std::move(k), std::move(flat[i + 1]));
+      map.keys.push_back(std::move(k));
+      map.values.push_back(std::move(flat[i + 1]));
     }
-    for (const auto& [k, v] : map.entries) {
+    for (const auto& k : map.keys) {
       if (!k.is_scalar()) continue;
       auto [it, fresh] = seen.emplace(k.value, &k);
       if (!fresh) {
@@ -166,7 +169,9 @@ class Builder : public YAML::EventHandler {
         d.notes.push_back({span(*it->second), "first given here"});
       }
     }
-    for (auto& [k, v] : merges) {
+    for (auto [ki, vi] : merges) {
+      const YNode& k = flat[ki];
+      const YNode& v = flat[vi];
       std::vector<const YNode*> sources;
       if (v.is_map()) {
         sources.push_back(&v);
@@ -180,9 +185,11 @@ class Builder : public YAML::EventHandler {
         continue;
       }
       for (const YNode* s : sources)
-        for (const auto& [sk, sv] : s->entries)
-          if (sk.is_scalar() && seen.emplace(sk.value, nullptr).second)
-            map.entries.emplace_back(sk, sv);
+        for (size_t i = 0; i < s->keys.size(); ++i)
+          if (s->keys[i].is_scalar() && seen.emplace(s->keys[i].value, nullptr).second) {
+            map.keys.push_back(s->keys[i]);
+            map.values.push_back(s->values[i]);
+          }
     }
   }
 
@@ -200,6 +207,7 @@ class Builder : public YAML::EventHandler {
   int doc_;
   ir::Diagnostics& diags_;
   size_t& budget_;
+  size_t limit_;
   std::vector<Frame> stack_;
   std::unordered_map<YAML::anchor_t, std::pair<YNode, size_t>> anchors_;
 };
@@ -211,10 +219,10 @@ std::vector<YNode> parse_yaml(const std::string& text, const std::string& file,
   std::vector<YNode> docs;
   std::istringstream in(text);
   YAML::Parser parser(in);
-  size_t budget = limits.max_nodes;
+  size_t budget = limits.max_alias_nodes;
   int last_start = -1;
   for (int doc = 0;; ++doc) {
-    Builder b(file, doc, diags, budget);
+    Builder b(file, doc, diags, budget, limits.max_alias_nodes);
     try {
       if (!parser.HandleNextDocument(b)) break;
     } catch (const Abort&) {

@@ -8,7 +8,6 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "ir/diagnostic.h"
@@ -21,8 +20,35 @@ struct YNode {
   bool plain = true;  // an unquoted scalar
   int line = 0, col = 0;
   std::string value;
-  std::vector<YNode> items;                       // Seq
-  std::vector<std::pair<YNode, YNode>> entries;  // Map, in source order
+  std::vector<YNode> items;  // Seq
+  std::vector<YNode> keys;   // Map, in source order; values[i] belongs to keys[i]
+  std::vector<YNode> values;
+
+  struct Entry {
+    const YNode& key;
+    const YNode& value;
+  };
+  class Entries {
+   public:
+    struct iterator {
+      const YNode* n;
+      size_t i;
+      Entry operator*() const { return {n->keys[i], n->values[i]}; }
+      iterator& operator++() {
+        ++i;
+        return *this;
+      }
+      bool operator!=(const iterator& o) const { return i != o.i; }
+    };
+    explicit Entries(const YNode* n) : n_(n) {}
+    iterator begin() const { return {n_, 0}; }
+    iterator end() const { return {n_, n_->keys.size()}; }
+
+   private:
+    const YNode* n_;
+  };
+  // The mapping's key/value pairs: `for (auto [k, v] : node.entries())`.
+  Entries entries() const { return Entries(this); }
 
   bool is_map() const { return kind == Kind::Map; }
   bool is_seq() const { return kind == Kind::Seq; }
@@ -34,7 +60,9 @@ struct YNode {
 };
 
 struct ParseLimits {
-  size_t max_nodes = 20'000'000;  // per input, after alias expansion
+  // Nodes that aliases may copy, per input. Parsed nodes are bounded by the input's size;
+  // alias copies are how a few bytes become gigabytes ("billion laughs").
+  size_t max_alias_nodes = 1'000'000;
 };
 
 // Parses every document of `text`. Empty and comment-only documents come back as Null

@@ -8,7 +8,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nv::ir::Diagnostics diags;
   nv::load::ParseLimits limits;
-  limits.max_nodes = 200'000;
+  limits.max_alias_nodes = 200'000;
   auto docs = nv::load::parse_yaml(std::string(reinterpret_cast<const char*>(data), size), "f.yaml",
                                    diags, limits);
   for (const auto& d : diags.all())

@@ -99,7 +99,7 @@ ir::Labels lower_labels(load::Ctx& ctx, const YNode* node, const std::string& pa
     ctx.error(ir::Code::NV1021, *node, "`" + path + "` must be a mapping of label keys to values");
     return out;
   }
-  for (const auto& [k, v] : node->entries) {
+  for (auto [k, v] : node->entries()) {
     if (!k.is_scalar() || !(v.is_scalar() || v.is_null())) {
       ctx.error(ir::Code::NV1021, k.is_scalar() ? v : k,
                 "`" + path + "` must map label keys to string values");

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -9,6 +11,18 @@ namespace nv::cli {
 
 bool stderr_color(bool no_color) {
   return !no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDERR_FILENO);
+}
+
+void phase(const char* name) {
+  static const bool on = [] {
+    const char* v = std::getenv("NETVERIFY_TIMINGS");
+    return v && *v && std::string(v) != "0";
+  }();
+  static auto last = std::chrono::steady_clock::now();
+  auto now = std::chrono::steady_clock::now();
+  if (on)
+    std::fprintf(stderr, "timing: %s %.3f\n", name, std::chrono::duration<double>(now - last).count());
+  last = now;
 }
 
 void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required) {
@@ -48,14 +62,17 @@ bool load(const CommonOptions& opt, Session& s) {
   lo.default_namespace = opt.default_namespace;
   lo.k8s.ipblock_matches_pods = opt.ipblock_pods == "match";
 
+  phase("start");
   s.policy_inputs = std::make_unique<load::InputSet>(s.sources, s.diags);
   for (const auto& p : opt.policies) s.policy_inputs->add_path(p);
   s.cluster_inputs = std::make_unique<load::InputSet>(s.sources, s.diags);
   for (const auto& p : opt.cluster) s.cluster_inputs->add_path(p);
+  phase("parse");
 
   load_policies(s.policy_inputs->objects(), lo, s.policies, s.diags, s.stats);
   load_inventory(s.cluster_inputs->objects(), lo, s.inventory, s.diags, s.stats);
   s.inventory.finalize(s.diags);
+  phase("lower");
 
   s.print_diagnostics();
   if (!opt.quiet) std::cerr << s.stats.notes(opt.default_namespace);

@@ -53,6 +53,10 @@ bool load(const CommonOptions& opt, Session& s);
 
 bool stderr_color(bool no_color);
 
+// With NETVERIFY_TIMINGS=1 in the environment, prints "timing: PHASE SECONDS" to stderr
+// for each phase since the previous call (for benchmarks).
+void phase(const char* name);
+
 // Subcommands.
 void add_query(CLI::App& app, int& exit_code);
 void add_matrix(CLI::App& app, int& exit_code);

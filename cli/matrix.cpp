@@ -138,7 +138,9 @@ void add_matrix(CLI::App& app, int& exit_code) {
     mo.port = static_cast<uint16_t>(o->port);
     mo.family = o->family == 6 ? ir::Family::V6 : ir::Family::V4;
     auto m = ir::Matrix::compute(s.policies, s.inventory, mo);
+    phase("matrix");
     print(m, *o, mo.proto);
+    phase("output");
     exit_code = kExitOk;
   });
 }

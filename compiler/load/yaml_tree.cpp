@@ -1,11 +1,14 @@
 #include "compiler/load/yaml_tree.h"
 
+#include "compiler/load/fast_yaml.h"
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 
@@ -149,7 +152,6 @@ class Builder : public YAML::EventHandler {
     std::vector<YNode> flat = std::move(map.items);
     map.items.clear();
     std::vector<std::pair<size_t, size_t>> merges;  // indices into flat: key, value
-    std::unordered_map<std::string, const YNode*> seen;
     map.keys.reserve(flat.size() / 2);
     map.values.reserve(flat.size() / 2);
     for (size_t i = 0; i + 1 < flat.size(); i += 2) {
@@ -161,14 +163,10 @@ class Builder : public YAML::EventHandler {
       map.keys.push_back(std::move(k));
       map.values.push_back(std::move(flat[i + 1]));
     }
-    for (const auto& k : map.keys) {
-      if (!k.is_scalar()) continue;
-      auto [it, fresh] = seen.emplace(k.value, &k);
-      if (!fresh) {
-        auto& d = diags_.report(ir::Code::NV1004, span(k), "duplicate key \"" + k.value + "\"");
-        d.notes.push_back({span(*it->second), "first given here"});
-      }
-    }
+    if (merges.empty()) return;
+    std::set<std::string, std::less<>> seen;
+    for (const auto& k : map.keys)
+      if (k.is_scalar()) seen.insert(k.value);
     for (auto [ki, vi] : merges) {
       const YNode& k = flat[ki];
       const YNode& v = flat[vi];
@@ -186,7 +184,7 @@ class Builder : public YAML::EventHandler {
       }
       for (const YNode* s : sources)
         for (size_t i = 0; i < s->keys.size(); ++i)
-          if (s->keys[i].is_scalar() && seen.emplace(s->keys[i].value, nullptr).second) {
+          if (s->keys[i].is_scalar() && seen.insert(s->keys[i].value).second) {
             map.keys.push_back(s->keys[i]);
             map.values.push_back(s->values[i]);
           }
@@ -216,6 +214,71 @@ class Builder : public YAML::EventHandler {
 
 std::vector<YNode> parse_yaml(const std::string& text, const std::string& file,
                               ir::Diagnostics& diags, const ParseLimits& limits) {
+  std::vector<YNode> docs;
+  if (auto fast = parse_yaml_fast(text)) {
+    docs = std::move(*fast);
+  } else {
+    docs = parse_yaml_cpp(text, file, diags, limits);
+  }
+  check_duplicate_keys(docs, file, diags);
+  return docs;
+}
+
+namespace {
+
+void duplicates_in(const YNode& n, const std::string& file, int doc, ir::Diagnostics& diags,
+                   std::set<std::pair<int, int>>& reported) {
+  if (n.is_map() && n.keys.size() > 1) {
+    std::unordered_map<std::string_view, const YNode*> seen;
+    seen.reserve(n.keys.size());
+    for (const auto& k : n.keys) {
+      if (!k.is_scalar()) continue;
+      auto [it, fresh] = seen.emplace(k.value, &k);
+      // An alias copy repeats its original's positions: report each place once.
+      if (!fresh && reported.emplace(k.line, k.col).second) {
+        auto& d = diags.report(ir::Code::NV1004, {file, doc, k.line, k.col},
+                               "duplicate key \"" + k.value + "\"");
+        d.notes.push_back({{file, doc, it->second->line, it->second->col}, "first given here"});
+      }
+    }
+  }
+  for (const auto& i : n.items) duplicates_in(i, file, doc, diags, reported);
+  for (const auto& v : n.values) duplicates_in(v, file, doc, diags, reported);
+}
+
+}  // namespace
+
+void check_duplicate_keys(const std::vector<YNode>& docs, const std::string& file,
+                          ir::Diagnostics& diags) {
+  std::set<std::pair<int, int>> reported;
+  for (size_t i = 0; i < docs.size(); ++i)
+    duplicates_in(docs[i], file, static_cast<int>(i), diags, reported);
+}
+
+std::string tree_difference(const YNode& a, const YNode& b) {
+  auto at = [](const YNode& n) {
+    return std::to_string(n.line) + ":" + std::to_string(n.col);
+  };
+  if (a.kind != b.kind)
+    return at(a) + " kind " + kind_name(a.kind) + " vs " + at(b) + " " + kind_name(b.kind);
+  if (a.is_null()) return "";
+  if (a.line != b.line || a.col != b.col) return "position " + at(a) + " vs " + at(b);
+  if (a.is_scalar() && (a.value != b.value || a.plain != b.plain))
+    return at(a) + " scalar \"" + a.value + "\"" + (a.plain ? "" : "(quoted)") + " vs \"" +
+           b.value + "\"" + (b.plain ? "" : "(quoted)");
+  if (a.items.size() != b.items.size() || a.keys.size() != b.keys.size())
+    return at(a) + " size differs";
+  for (size_t i = 0; i < a.items.size(); ++i)
+    if (auto d = tree_difference(a.items[i], b.items[i]); !d.empty()) return d;
+  for (size_t i = 0; i < a.keys.size(); ++i) {
+    if (auto d = tree_difference(a.keys[i], b.keys[i]); !d.empty()) return d;
+    if (auto d = tree_difference(a.values[i], b.values[i]); !d.empty()) return d;
+  }
+  return "";
+}
+
+std::vector<YNode> parse_yaml_cpp(const std::string& text, const std::string& file,
+                                  ir::Diagnostics& diags, const ParseLimits& limits) {
   std::vector<YNode> docs;
   std::istringstream in(text);
   YAML::Parser parser(in);

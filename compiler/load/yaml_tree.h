@@ -67,8 +67,22 @@ struct ParseLimits {
 
 // Parses every document of `text`. Empty and comment-only documents come back as Null
 // roots. On a syntax error the documents before it are returned and an error reported.
+// Uses the fast reader (fast_yaml.h) when the input is in its subset, yaml-cpp otherwise;
+// rejects duplicate keys either way.
 std::vector<YNode> parse_yaml(const std::string& text, const std::string& file,
                               ir::Diagnostics& diags, const ParseLimits& limits = {});
+
+// The same through yaml-cpp's event parser only (for differential testing).
+std::vector<YNode> parse_yaml_cpp(const std::string& text, const std::string& file,
+                                  ir::Diagnostics& diags, const ParseLimits& limits = {});
+
+// Reports every mapping key given twice (NV1004), with a note at the first.
+void check_duplicate_keys(const std::vector<YNode>& docs, const std::string& file,
+                          ir::Diagnostics& diags);
+
+// Where two trees differ ("" when equal): kinds, values, quoting, keys, and the positions
+// of every node but nulls.
+std::string tree_difference(const YNode& a, const YNode& b);
 
 const char* kind_name(YNode::Kind k);  // "null", "string", "list", "mapping"
 

@@ -1,0 +1,22 @@
+// A fast reader for the YAML that machines print: the block-style subset of
+// `kubectl get -o yaml`, helm and kustomize output, and JSON (`kubectl get -o json`).
+//
+// yaml-cpp 0.7 reads about 7 MB/s; a 100,000-pod inventory is ~90 MB. This reader is an
+// order of magnitude faster, and deliberately narrow: on anything outside its subset
+// (anchors, tags, directives, multi-line plain scalars, folded scalars, complex keys, any
+// syntax error) it returns nullopt and the caller uses yaml-cpp, which stays the single
+// authority on error messages. Where it does answer, its tree equals yaml-cpp's, node for
+// node and position for position; a differential fuzz target checks exactly that.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "compiler/load/yaml_tree.h"
+
+namespace nv::load {
+
+std::optional<std::vector<YNode>> parse_yaml_fast(std::string_view text);
+
+}  // namespace nv::load

@@ -1,0 +1,84 @@
+// The fast YAML reader: the machine-printed subset it must read itself, what it must hand
+// to yaml-cpp, and agreement with yaml-cpp on every YAML file of the corpus.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "compiler/load/fast_yaml.h"
+#include "tests/support/support.h"
+
+using namespace nv;
+using load::YNode;
+
+static std::string diff_with_yaml_cpp(const std::string& text) {
+  auto fast = load::parse_yaml_fast(text);
+  if (!fast) return "fast reader declined";
+  ir::Diagnostics d;
+  auto ref = load::parse_yaml_cpp(text, "t.yaml", d);
+  if (d.has_errors()) return "yaml-cpp rejects it: " + d.all()[0].message;
+  std::vector<const YNode*> a, b;
+  for (const auto& x : *fast)
+    if (!x.is_null()) a.push_back(&x);
+  for (const auto& x : ref)
+    if (!x.is_null()) b.push_back(&x);
+  if (a.size() != b.size()) return "document counts differ";
+  for (size_t i = 0; i < a.size(); ++i)
+    if (auto diff = load::tree_difference(*a[i], *b[i]); !diff.empty()) return diff;
+  return "";
+}
+
+TEST(FastYaml, ReadsKubectlStyleOutputLikeYamlCpp) {
+  for (const char* text : {
+           "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n"
+           "    name: a\n    labels:\n      app: web\n  spec:\n    containers:\n    - name: c\n"
+           "      ports:\n      - containerPort: 80\n        protocol: TCP\n",
+           "a: 1\nb: \"two\"\nc: 'th''ree'\nd: ~\ne:\nf: null\ng: [1, \"x\", {h: i}]\nj: {}\nk: []\n",
+           "# comment\n---\na: b # trailing comment\n---\n- x\n- y: z\n  w: v\n",
+           "ann:\n  last-applied: |\n    {\"a\": 1}\n    second line\n\n  other: |-\n    kept\nz: 1\n",
+           "strip: |-\n  text\n\n  more\n\nnext: 1\n",
+           "esc: \"tab\\tnew\\nline \\u00e9 \\\\ \\\"q\\\"\"\n",
+           "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n    {\"a\": 1, \"b\": [true, false, null]}\n  ]\n}\n",
+           "key with spaces: value text and a#hash # then a comment\nurl: http://x:80/y\n",
+       })
+    EXPECT_EQ(diff_with_yaml_cpp(text), "") << text;
+}
+
+TEST(FastYaml, HandsEverythingElseToYamlCpp) {
+  for (const char* text : {
+           "a: &x 1\nb: *x\n",            // anchors and aliases
+           "a: !!str 1\n",                 // tags
+           "%YAML 1.2\n---\na: 1\n",       // directives
+           "a: plain\n  continued\n",      // multi-line plain scalar
+           "a: >\n  folded\n",             // folded block scalar
+           "? complex\n: key\n",           // complex keys
+           "a:\n\t- tab\n",                // tabs
+           "a: [1,\n  2]\n",               // multi-line flow inside a block
+           "a: b: c\n",                    // an error
+           "<<: {a: 1}\n",                 // merge key
+           "- - nested\n",                 // nested compact sequence
+       })
+    EXPECT_FALSE(load::parse_yaml_fast(text)) << text;
+}
+
+TEST(FastYaml, AgreesWithYamlCppOnTheCorpus) {
+  namespace fs = std::filesystem;
+  int read = 0;
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(NV_SOURCE_DIR) / "corpus")) {
+    auto ext = e.path().extension();
+    if (ext != ".yaml" && ext != ".json") continue;
+    std::string text = test::read_file(e.path().string());
+    if (!load::parse_yaml_fast(text)) continue;
+    ++read;
+    EXPECT_EQ(diff_with_yaml_cpp(text), "") << e.path();
+  }
+  EXPECT_GT(read, 150);
+}
+
+TEST(FastYaml, DuplicateKeysAreReportedOnTheFastPathToo) {
+  ir::Diagnostics d;
+  auto docs = load::parse_yaml("a: 1\nb: 2\na: 3\n", "t.yaml", d);
+  ASSERT_TRUE(load::parse_yaml_fast("a: 1\nb: 2\na: 3\n"));
+  ASSERT_EQ(d.all().size(), 1u);
+  EXPECT_EQ(d.all()[0].code, ir::Code::NV1004);
+  EXPECT_EQ(d.all()[0].span.line, 3);
+}

@@ -72,6 +72,9 @@ bool load(const CommonOptions& opt, Session& s) {
   load_policies(s.policy_inputs->objects(), lo, s.policies, s.diags, s.stats);
   load_inventory(s.cluster_inputs->objects(), lo, s.inventory, s.diags, s.stats);
   s.inventory.finalize(s.diags);
+  // The IR keeps no pointer into the YAML trees: free them (they dwarf the IR).
+  s.policy_inputs.reset();
+  s.cluster_inputs.reset();
   phase("lower");
 
   s.print_diagnostics();

@@ -108,15 +108,21 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
   auto rep = [&](uint32_t c) -> const Endpoint& { return m.endpoints_[reps[c]]; };
 
   // The classes a peer matches; a namespace-scoped peer only looks at its namespace.
-  auto peer_bits = [&](const Peer& peer, Bitset& out) {
-    const std::vector<uint32_t>* candidates = &all_classes;
-    static const std::vector<uint32_t> none;
+  // A namespace selector is tried once per namespace, not once per class.
+  auto for_each_match = [&](const Peer& peer, auto&& fn) {
+    auto each = [&](const std::vector<uint32_t>& candidates) {
+      for (uint32_t c : candidates)
+        if (matches(peer, rep(c), inv)) fn(c);
+    };
     if (peer.ns_name) {
-      auto it = pod_classes_by_ns.find(*peer.ns_name);
-      candidates = it == pod_classes_by_ns.end() ? &none : &it->second;
+      if (auto it = pod_classes_by_ns.find(*peer.ns_name); it != pod_classes_by_ns.end())
+        each(it->second);
+    } else if (peer.ns_selector) {
+      for (const auto& [ns, classes] : pod_classes_by_ns)
+        if (peer.ns_selector->matches(inv.namespace_labels(ns))) each(classes);
+    } else {
+      each(all_classes);
     }
-    for (uint32_t c : *candidates)
-      if (matches(peer, rep(c), inv)) out.set(c);
   };
 
   // Which policies select each class, in evaluation order.
@@ -125,58 +131,79 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
   for (size_t t = 0; t < ps.by_tier().size(); ++t)
     for (size_t i : ps.by_tier()[t]) tier_of[i] = t;
   std::vector<std::vector<uint32_t>> selecting(G);
-  for (size_t i = 0; i < policies.size(); ++i) {
-    Bitset b(G);
-    peer_bits(policies[i].subject, b);
-    for (size_t c = 0; c < G; ++c)
-      if (b.test(c)) selecting[c].push_back(static_cast<uint32_t>(i));
-  }
+  for (size_t i = 0; i < policies.size(); ++i)
+    for_each_match(policies[i].subject,
+                   [&](uint32_t c) { selecting[c].push_back(static_cast<uint32_t>(i)); });
 
-  // Per rule: the classes it matches as a peer, and whether its ports match per destination.
+  // Per rule: the classes it matches as a peer, and per destination class whether its
+  // ports match there. Equal peers (common across policies) are computed once.
   struct RuleBits {
-    Bitset peers;
-    Bitset ports;  // per destination class
+    Bitset peers;  // source classes (ingress) or destination classes (egress)
+    enum class Ports : uint8_t { All, None, Some } ports = Ports::All;
+    Bitset port_classes;  // Ports::Some: destination classes where the ports match
+    Bitset egress;        // egress rules with Ports::Some: peers & port_classes
+    bool ports_at(uint32_t dst) const {
+      return ports == Ports::All || (ports == Ports::Some && port_classes.test(dst));
+    }
   };
-  std::map<const Rule*, RuleBits> rule_bits;
-  std::vector<std::pair<const Peer*, Bitset>> peer_cache;
+  // Per named port: the destination classes where it resolves to the queried port.
+  std::unordered_map<std::string, Bitset> named_port_classes;
+  for (const auto& name : dist.port_names) {
+    Bitset b(G);
+    for (uint32_t c = 0; c < G; ++c) {
+      const Endpoint& e = rep(c);
+      if (e.kind != EndpointKind::Pod) continue;
+      auto resolved = e.pod->named_port(name, opt.proto);
+      if (resolved && *resolved == opt.port) b.set(c);
+    }
+    named_port_classes.emplace(name, std::move(b));
+  }
+  std::unordered_map<const Rule*, size_t> rule_index;
+  std::vector<RuleBits> rule_bits;
+  std::unordered_map<std::string, std::vector<std::pair<const Peer*, Bitset>>> peer_cache;
+  auto cached_peer = [&](const Peer& peer) -> const Bitset& {
+    auto& bucket = peer_cache[peer.str()];
+    for (const auto& [p, bits] : bucket)
+      if (*p == peer) return bits;
+    Bitset b(G);
+    for_each_match(peer, [&](uint32_t c) { b.set(c); });
+    bucket.emplace_back(&peer, std::move(b));
+    return bucket.back().second;
+  };
   for (const auto& pol : policies)
-    for (const auto& dr : pol.dirs)
-      for (const auto& r : dr.rules) {
-        RuleBits rb{Bitset(G, r.peers.empty()), Bitset(G, r.ports.empty())};
-        for (const auto& peer : r.peers) {
-          auto hit = std::find_if(peer_cache.begin(), peer_cache.end(),
-                                  [&](const auto& e) { return *e.first == peer; });
-          if (hit == peer_cache.end()) {
-            Bitset b(G);
-            peer_bits(peer, b);
-            peer_cache.emplace_back(&peer, std::move(b));
-            hit = peer_cache.end() - 1;
-          }
-          rb.peers |= hit->second;
-        }
+    for (Direction dir : kDirections)
+      for (const auto& r : pol.dir(dir).rules) {
+        RuleBits rb;
+        rb.peers = Bitset(G, r.peers.empty());
+        for (const auto& peer : r.peers) rb.peers |= cached_peer(peer);
         if (!r.ports.empty()) {
-          bool named = std::any_of(r.ports.begin(), r.ports.end(),
-                                   [](const PortMatch& pm) { return !pm.named.empty(); });
-          if (!named) {
-            Endpoint nobody;
-            bool ok = std::any_of(r.ports.begin(), r.ports.end(), [&](const PortMatch& pm) {
-              return matches(pm, opt.proto, opt.port, nobody);
-            });
-            rb.ports.fill(ok);
-          } else {
-            for (uint32_t c = 0; c < G; ++c)
-              if (std::any_of(r.ports.begin(), r.ports.end(), [&](const PortMatch& pm) {
-                    return matches(pm, opt.proto, opt.port, rep(c));
-                  }))
-                rb.ports.set(c);
-          }
+          // Numeric ports match or not whatever the destination; named ports per class.
+          Endpoint nobody;
+          bool numeric = std::any_of(r.ports.begin(), r.ports.end(), [&](const PortMatch& pm) {
+            return pm.named.empty() && matches(pm, opt.proto, opt.port, nobody);
+          });
+          rb.ports = numeric ? RuleBits::Ports::All : RuleBits::Ports::None;
+          if (!numeric)
+            for (const auto& pm : r.ports) {
+              if (pm.named.empty() || (pm.proto != kAnyProto && pm.proto != opt.proto)) continue;
+              if (rb.ports == RuleBits::Ports::None) {
+                rb.ports = RuleBits::Ports::Some;
+                rb.port_classes = Bitset(G);
+              }
+              rb.port_classes |= named_port_classes.at(pm.named);
+            }
         }
-        rule_bits.emplace(&r, std::move(rb));
+        if (dir == Direction::Egress && rb.ports == RuleBits::Ports::Some) {
+          rb.egress = Bitset(G);
+          rb.egress.assign_and(rb.peers, rb.port_classes);
+        }
+        rule_index.emplace(&r, rule_bits.size());
+        rule_bits.push_back(std::move(rb));
       }
 
   // The tier walk of evaluate_side(), for one subject class against every peer class.
   auto walk = [&](uint32_t subject, Direction dir) {
-    Bitset allowed(G), decided(G), passed(G), match(G);
+    Bitset allowed(G), decided(G), passed(G);
     if (rep(subject).kind != EndpointKind::Pod) return Bitset(G, true);
     for (size_t t = 0; t < ps.tiers().size(); ++t) {
       bool isolated = false;
@@ -187,12 +214,12 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
       for (uint32_t i : selecting[subject]) {
         if (tier_of[i] != t) continue;
         for (const auto& r : policies[i].dir(dir).rules) {
-          const RuleBits& rb = rule_bits.at(&r);
+          const RuleBits& rb = rule_bits[rule_index.at(&r)];
+          if (rb.ports == RuleBits::Ports::None) continue;
           const Bitset* m = &rb.peers;
           if (dir == Direction::Egress) {
-            match.assign_and(rb.peers, rb.ports);  // over destination classes
-            m = &match;
-          } else if (!rb.ports.test(subject)) {
+            if (rb.ports == RuleBits::Ports::Some) m = &rb.egress;  // over destinations
+          } else if (!rb.ports_at(subject)) {
             continue;  // the ports do not match at this destination
           }
           switch (r.action) {
@@ -243,10 +270,17 @@ bool Matrix::allowed(size_t src, size_t dst) const {
 
 uint64_t Matrix::count_allowed() const {
   const size_t G = sizes_.size();
+  // by_class[s] = destination classes d with egress(s -> d) and ingress(d <- s): the
+  // ingress rows transposed, then ANDed with the egress row; only set bits are visited.
+  std::vector<Bitset> ingress_from = transpose(ingress_);
   uint64_t n = 0;
-  for (size_t s = 0; s < G; ++s)
-    for (size_t d = 0; d < G; ++d)
-      if (egress_[s].test(d) && ingress_[d].test(s)) n += sizes_[s] * sizes_[d];
+  for (size_t s = 0; s < G; ++s) {
+    Bitset both(G);
+    both.assign_and(egress_[s], ingress_from[s]);
+    uint64_t row = 0;
+    both.for_each([&](size_t d) { row += sizes_[d]; });
+    n += row * sizes_[s];
+  }
   // Self pairs are always allowed.
   for (size_t c = 0; c < G; ++c)
     if (!(egress_[c].test(c) && ingress_[c].test(c))) n += sizes_[c];

@@ -54,3 +54,15 @@ TEST(Matrix, EmptyInventory) {
   EXPECT_EQ(m.pods().size(), 0u);
   EXPECT_EQ(m.count_allowed(), 0u);
 }
+
+TEST(Bitset, TransposeMatchesTheDefinition) {
+  for (size_t n : {1u, 5u, 63u, 64u, 65u, 130u}) {
+    std::vector<ir::Bitset> rows(n, ir::Bitset(n));
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < n; ++j)
+        if ((i * 7 + j * 13 + i * j) % 5 == 0) rows[i].set(j);
+    auto t = ir::transpose(rows);
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < n; ++j) ASSERT_EQ(t[j].test(i), rows[i].test(j)) << n << " " << i << " " << j;
+  }
+}

@@ -63,18 +63,9 @@ bool load(const CommonOptions& opt, Session& s) {
   lo.k8s.ipblock_matches_pods = opt.ipblock_pods == "match";
 
   phase("start");
-  s.policy_inputs = std::make_unique<load::InputSet>(s.sources, s.diags);
-  for (const auto& p : opt.policies) s.policy_inputs->add_path(p);
-  s.cluster_inputs = std::make_unique<load::InputSet>(s.sources, s.diags);
-  for (const auto& p : opt.cluster) s.cluster_inputs->add_path(p);
+  s.read(opt.policies, opt.cluster);
   phase("parse");
-
-  load_policies(s.policy_inputs->objects(), lo, s.policies, s.diags, s.stats);
-  load_inventory(s.cluster_inputs->objects(), lo, s.inventory, s.diags, s.stats);
-  s.inventory.finalize(s.diags);
-  // The IR keeps no pointer into the YAML trees: free them (they dwarf the IR).
-  s.policy_inputs.reset();
-  s.cluster_inputs.reset();
+  s.lower(lo);
   phase("lower");
 
   s.print_diagnostics();

@@ -2,12 +2,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "compiler/frontend.h"
-#include "compiler/load/inputs.h"
 #include "ir/diagnostic.h"
 #include "ir/inventory.h"
 #include "ir/model.h"
@@ -32,16 +30,10 @@ struct CommonOptions {
 // positional to a subcommand.
 void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required);
 
-struct Session {
-  ir::SourceManager sources;
-  ir::Diagnostics diags;
-  std::unique_ptr<load::InputSet> policy_inputs, cluster_inputs;
-  ir::PolicySet policies;
-  ir::Inventory inventory;
-  LoadStats stats;
+struct Session : Workspace {
   bool color = false;
 
-  // Prints every diagnostic so far to stderr, clears nothing.
+  // Prints every diagnostic so far to stderr.
   void print_diagnostics() const;
   // Reports a problem with the command itself (NV4xxx) and prints it.
   void usage_error(ir::Code code, const std::string& message);

@@ -27,8 +27,12 @@ std::optional<Target> resolve(Session& s, const std::string& text, const char* f
                               ir::Family family, bool allow_service) {
   const ir::Inventory& inv = s.inventory;
   if (auto ip = ir::IpAddr::parse(text)) {
-    if (allow_service)
-      if (const ir::Service* svc = inv.find_service_by_ip(*ip)) return Target{std::nullopt, svc};
+    if (const ir::Service* svc = inv.find_service_by_ip(*ip)) {
+      if (allow_service) return Target{std::nullopt, svc};
+      s.usage_error(ir::Code::NV4001, std::string(flag) + " " + text + " is the cluster IP of service " +
+                                          svc->id() + "; a Service is never the source of a packet");
+      return std::nullopt;
+    }
     return Target{ir::Endpoint::of_ip(inv, *ip), nullptr};
   }
   // NS/NAME, NS/pod/NAME or NS/svc/NAME.

@@ -93,6 +93,33 @@ void load_inventory(const std::vector<load::Object>& objects, const LoadOptions&
   }
 }
 
+void Workspace::make_inputs() {
+  policy_inputs_ = std::make_unique<load::InputSet>(sources, diags);
+  cluster_inputs_ = std::make_unique<load::InputSet>(sources, diags);
+}
+
+void Workspace::read(const std::vector<std::string>& policy_paths,
+                     const std::vector<std::string>& cluster_paths) {
+  make_inputs();
+  for (const auto& p : policy_paths) policy_inputs_->add_path(p);
+  for (const auto& p : cluster_paths) cluster_inputs_->add_path(p);
+}
+
+void Workspace::read_texts(const std::string& policies_text, const std::string& cluster_text) {
+  make_inputs();
+  policy_inputs_->add_text("policies.yaml", policies_text);
+  if (!cluster_text.empty()) cluster_inputs_->add_text("cluster.yaml", cluster_text);
+}
+
+void Workspace::lower(const LoadOptions& opt) {
+  load_policies(policy_inputs_->objects(), opt, policies, diags, stats);
+  load_inventory(cluster_inputs_->objects(), opt, inventory, diags, stats);
+  inventory.finalize(diags);
+  // The IR keeps no pointer into the YAML trees, which dwarf it: free them.
+  policy_inputs_.reset();
+  cluster_inputs_.reset();
+}
+
 std::string LoadStats::notes(const std::string& default_namespace) const {
   std::string out;
   if (namespace_defaulted)

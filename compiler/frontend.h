@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,27 @@ void load_policies(const std::vector<load::Object>& objects, const LoadOptions& 
 // Call inv.finalize() afterwards.
 void load_inventory(const std::vector<load::Object>& objects, const LoadOptions& opt,
                     ir::Inventory& inv, ir::Diagnostics& diags, LoadStats& stats);
+
+// Everything read for one run: sources (for quoting lines), diagnostics, the IR.
+struct Workspace {
+  ir::SourceManager sources;
+  ir::Diagnostics diags;
+  ir::PolicySet policies;
+  ir::Inventory inventory;
+  LoadStats stats;
+
+  // Step 1: parse. Policies come from `policy_paths`, the inventory from `cluster_paths`
+  // (files, directories, "-" for stdin).
+  void read(const std::vector<std::string>& policy_paths,
+            const std::vector<std::string>& cluster_paths);
+  // The same from texts (tests, fuzzing); names appear in diagnostics.
+  void read_texts(const std::string& policies, const std::string& cluster);
+  // Step 2: lower to IR, finalize, and free the YAML trees.
+  void lower(const LoadOptions& opt);
+
+ private:
+  std::unique_ptr<load::InputSet> policy_inputs_, cluster_inputs_;
+  void make_inputs();
+};
 
 }  // namespace nv

@@ -175,6 +175,18 @@ class Reader {
     return false;
   }
 
+  // After an entry of the block collection at indentation `ind`: whether the next content
+  // line belongs to it (pos_ then at its content). Deeper lines are not ours to read.
+  bool continues_at(int ind) {
+    skip_blank_lines();
+    if (eof() || doc_marker("---") || doc_marker("...")) return false;
+    int next = indent();
+    if (next < ind) return false;
+    if (next > ind) throw Unsupported{};
+    to_content();
+    return true;
+  }
+
   YNode block_map(int ind, int depth) {
     if (depth > kMaxDepth) throw Unsupported{};
     YNode map = make(YNode::Kind::Map);
@@ -189,12 +201,7 @@ class Reader {
         map.values.push_back(inline_value(ind, depth));
         expect_end_of_value(ind);
       }
-      skip_blank_lines();
-      if (eof() || doc_marker("---") || doc_marker("...")) break;
-      int next = indent();
-      if (next < ind) break;
-      if (next > ind) throw Unsupported{};
-      to_content();
+      if (!continues_at(ind)) break;
       if (!line_is_mapping_entry()) throw Unsupported{};
     }
     return map;
@@ -217,12 +224,7 @@ class Reader {
         seq.items.push_back(inline_value(ind, depth));
         expect_end_of_value(ind);
       }
-      skip_blank_lines();
-      if (eof() || doc_marker("---") || doc_marker("...")) break;
-      int next = indent();
-      if (next < ind) break;
-      if (next > ind) throw Unsupported{};
-      to_content();
+      if (!continues_at(ind)) break;
       if (!(peek() == '-' && (is_space(peek(1)) || is_break(peek(1))))) {
         pos_ = line_start_;
         break;  // back to the enclosing mapping at the same indentation

@@ -36,20 +36,14 @@ items:
 )";
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  nv::ir::SourceManager sources;
-  nv::ir::Diagnostics diags;
-  nv::load::InputSet policies(sources, diags), cluster(sources, diags);
-  policies.add_text("p.yaml", std::string(reinterpret_cast<const char*>(data), size));
-  cluster.add_text("c.yaml", kInventory);
-  nv::LoadOptions opt;
-  nv::LoadStats stats;
-  nv::ir::PolicySet ps;
-  nv::ir::Inventory inv;
-  nv::load_policies(policies.objects(), opt, ps, diags, stats);
-  nv::load_inventory(cluster.objects(), opt, inv, diags, stats);
-  inv.finalize(diags);
+  nv::Workspace ws;
+  ws.read_texts(std::string(reinterpret_cast<const char*>(data), size), kInventory);
+  ws.lower({});
   std::string rendered;
-  diags.render(rendered, &sources, false);
+  ws.diags.render(rendered, &ws.sources, false);
+  const auto& ps = ws.policies;
+  const auto& inv = ws.inventory;
+  const auto& diags = ws.diags;
   if (diags.has_errors()) return 0;
   for (int proto : {nv::ir::kTCP, nv::ir::kUDP})
     for (uint16_t port : {53, 80, 81}) {

@@ -36,31 +36,20 @@ bool Loaded::allowed(const std::string& from, const std::string& to, int port, i
   return verdict(from, to, port, proto).allowed;
 }
 
-static std::unique_ptr<Loaded> finish(std::unique_ptr<Loaded> l, const LoadOptions& opt) {
-  load_policies(l->policy_inputs->objects(), opt, l->policies, l->diags, l->stats);
-  load_inventory(l->cluster_inputs->objects(), opt, l->inventory, l->diags, l->stats);
-  l->inventory.finalize(l->diags);
-  return l;
-}
-
 std::unique_ptr<Loaded> load_text(const std::string& policies, const std::string& cluster,
                                   LoadOptions opt) {
   auto l = std::make_unique<Loaded>();
-  l->policy_inputs = std::make_unique<load::InputSet>(l->sources, l->diags);
-  l->cluster_inputs = std::make_unique<load::InputSet>(l->sources, l->diags);
-  l->policy_inputs->add_text("policies.yaml", policies);
-  if (!cluster.empty()) l->cluster_inputs->add_text("cluster.yaml", cluster);
-  return finish(std::move(l), opt);
+  l->read_texts(policies, cluster);
+  l->lower(opt);
+  return l;
 }
 
 std::unique_ptr<Loaded> load_paths(const std::vector<std::string>& policies,
                                    const std::vector<std::string>& cluster, LoadOptions opt) {
   auto l = std::make_unique<Loaded>();
-  l->policy_inputs = std::make_unique<load::InputSet>(l->sources, l->diags);
-  l->cluster_inputs = std::make_unique<load::InputSet>(l->sources, l->diags);
-  for (const auto& p : policies) l->policy_inputs->add_path(p);
-  for (const auto& p : cluster) l->cluster_inputs->add_path(p);
-  return finish(std::move(l), opt);
+  l->read(policies, cluster);
+  l->lower(opt);
+  return l;
 }
 
 std::string inventory_yaml(const std::vector<std::string>& lines) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "compiler/frontend.h"
@@ -9,14 +10,7 @@
 
 namespace nv::test {
 
-struct Loaded {
-  ir::SourceManager sources;
-  ir::Diagnostics diags;
-  std::unique_ptr<load::InputSet> policy_inputs, cluster_inputs;
-  ir::PolicySet policies;
-  ir::Inventory inventory;
-  LoadStats stats;
-
+struct Loaded : Workspace {
   // Every diagnostic rendered, for failure messages and assertions.
   std::string messages() const;
   bool has(ir::Code code) const;

@@ -29,7 +29,8 @@ void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required) {
   auto* c = sub->add_option("--cluster", opt.cluster,
                             "Inventory: files or directories with Namespace, Pod, Service and "
                             "Node objects (a `kubectl get ns,pods,svc,nodes -A -o yaml` dump), "
-                            "or - for stdin");
+                            "or - for stdin. One value per --cluster; repeat it for more");
+  c->allow_extra_args(false);  // never swallow the POLICIES that follow
   if (cluster_required) c->required();
   sub->add_option("--namespace,-n", opt.default_namespace,
                   "Namespace for namespaced objects that name none")

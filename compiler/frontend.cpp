@@ -101,6 +101,7 @@ void Workspace::make_inputs() {
 void Workspace::read(const std::vector<std::string>& policy_paths,
                      const std::vector<std::string>& cluster_paths) {
   make_inputs();
+  policies_from_cluster_ = policy_paths.empty();
   for (const auto& p : policy_paths) policy_inputs_->add_path(p);
   for (const auto& p : cluster_paths) cluster_inputs_->add_path(p);
 }
@@ -112,8 +113,17 @@ void Workspace::read_texts(const std::string& policies_text, const std::string& 
 }
 
 void Workspace::lower(const LoadOptions& opt) {
-  load_policies(policy_inputs_->objects(), opt, policies, diags, stats);
+  if (policies_from_cluster_) {
+    // The cluster inputs' own policies; their other kinds are counted by load_inventory.
+    LoadStats scratch;
+    load_policies(cluster_inputs_->objects(), opt, policies, diags, scratch);
+    stats.namespace_defaulted += scratch.namespace_defaulted;
+    stats.policies_from_cluster = static_cast<int>(policies.policies().size());
+  } else {
+    load_policies(policy_inputs_->objects(), opt, policies, diags, stats);
+  }
   load_inventory(cluster_inputs_->objects(), opt, inventory, diags, stats);
+  if (policies_from_cluster_) stats.policies_in_inventory = 0;
   inventory.finalize(diags);
   // The IR keeps no pointer into the YAML trees, which dwarf it: free them.
   policy_inputs_.reset();
@@ -136,9 +146,12 @@ std::string LoadStats::notes(const std::string& default_namespace) const {
     out += "note: skipped " + std::to_string(total) +
            " object(s) that are neither policy nor inventory (" + kinds + ")\n";
   }
+  if (policies_from_cluster)
+    out += "note: evaluating the " + std::to_string(policies_from_cluster) +
+           " policy object(s) found in the --cluster inputs (policy arguments would replace them)\n";
   if (policies_in_inventory)
     out += "note: ignored " + std::to_string(policies_in_inventory) +
-           " policy object(s) in --cluster inputs; pass policies as arguments to evaluate them\n";
+           " policy object(s) in the --cluster inputs: the policy arguments replace them\n";
   if (inventory_in_policies)
     out += "note: ignored " + std::to_string(inventory_in_policies) +
            " inventory object(s) (Namespace, Pod, Service, Node) among the policy inputs; pass "

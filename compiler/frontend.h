@@ -22,6 +22,7 @@ struct LoadStats {
   std::map<std::string, int> skipped;  // "apps/v1 Deployment" -> count
   int namespace_defaulted = 0;
   int policies_in_inventory = 0;
+  int policies_from_cluster = 0;  // used because no policy inputs were given
   int inventory_in_policies = 0;
   int finished_pods = 0;
 
@@ -48,7 +49,9 @@ struct Workspace {
   LoadStats stats;
 
   // Step 1: parse. Policies come from `policy_paths`, the inventory from `cluster_paths`
-  // (files, directories, "-" for stdin).
+  // (files, directories, "-" for stdin). With no policy paths at all, the policies found
+  // in the cluster inputs are used (a `kubectl get ns,pods,svc,netpol -A -o yaml` snapshot
+  // answers as the cluster is); given policy paths replace them.
   void read(const std::vector<std::string>& policy_paths,
             const std::vector<std::string>& cluster_paths);
   // The same from texts (tests, fuzzing); names appear in diagnostics.
@@ -58,6 +61,7 @@ struct Workspace {
 
  private:
   std::unique_ptr<load::InputSet> policy_inputs_, cluster_inputs_;
+  bool policies_from_cluster_ = false;
   void make_inputs();
 };
 

@@ -1,6 +1,7 @@
 // Kubernetes NetworkPolicy semantics, rule by rule (shared/SEMANTICS.md section 1).
 #include <gtest/gtest.h>
 
+#include "ir/matrix.h"
 #include "tests/support/support.h"
 
 using namespace nv;
@@ -316,4 +317,45 @@ TEST(K8sNetworkPolicy, DuplicatePolicyIsAnError) {
   std::string p = policy("prod", "  podSelector: {}\n");
   auto l = load_text(p + "---\n" + p, kCluster);
   EXPECT_TRUE(l->has(ir::Code::NV1013));
+}
+
+TEST(K8sNetworkPolicy, IpBlocksAreFamilySpecific) {
+  const std::string dual = R"(apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: a}}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: client, namespace: a, labels: {app: client}}
+  status: {podIPs: [{ip: 10.0.0.1}, {ip: "fd00::1"}]}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: server, namespace: a, labels: {app: server}}
+  status: {podIPs: [{ip: 10.0.0.2}, {ip: "fd00::2"}]}
+)";
+  auto l = load_text(policy("a", "  podSelector: {matchLabels: {app: server}}\n  ingress:\n  - from:\n"
+                                 "    - ipBlock: {cidr: \"fd00::/64\", except: [\"fd00::1/128\"]}\n"
+                                 "    - ipBlock: {cidr: 10.0.0.0/8}\n"),
+                     dual);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  auto verdict = [&](ir::Family f) {
+    ir::Packet pkt{ir::Endpoint::of_pod(l->pod("a/client"), f), ir::Endpoint::of_pod(l->pod("a/server"), f),
+                   ir::kTCP, 80};
+    return ir::evaluate(l->policies, l->inventory, pkt).allowed;
+  };
+  EXPECT_TRUE(verdict(ir::Family::V4));   // 10.0.0.1 in 10.0.0.0/8
+  EXPECT_FALSE(verdict(ir::Family::V6));  // fd00::1 excepted; the v4 block never matches v6
+  ir::MatrixOptions opt;
+  opt.family = ir::Family::V6;
+  auto m = ir::Matrix::compute(l->policies, l->inventory, opt);
+  EXPECT_FALSE(m.allowed(0, 1));  // pods sort as a/client, a/server
+  opt.family = ir::Family::V4;
+  EXPECT_TRUE(ir::Matrix::compute(l->policies, l->inventory, opt).allowed(0, 1));
+}
+
+TEST(K8sNetworkPolicy, PodWithoutAddressIsNeverInAnIpBlock) {
+  auto l = load_text(policy("prod", "  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 0.0.0.0/0}\n"),
+                     kCluster + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: pending, namespace: dev}\n");
+  EXPECT_FALSE(l->allowed("dev/pending", "prod/db", 5432));
+  EXPECT_TRUE(l->allowed("dev/tool", "prod/db", 5432));
 }

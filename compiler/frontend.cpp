@@ -1,5 +1,6 @@
 #include "compiler/frontend.h"
 
+#include <cctype>
 #include <set>
 
 namespace nv {
@@ -17,7 +18,28 @@ const char* unsupported_dialect(const load::Object& o) {
   if (g == "projectcalico.org" || g == "crd.projectcalico.org") return "Calico";
   if (g == "cilium.io") return "Cilium";
   if (g == "policy.networking.k8s.io") return "AdminNetworkPolicy";
+  if (g == "crd.antrea.io") return "Antrea";
   return nullptr;
+}
+
+// A kind or apiVersion that looks like a network policy but is none netverify knows
+// (`NetworkPolicies`, `networking.k8s.io.v1`, ...): skipping it would silently drop rules.
+bool looks_like_a_policy(const load::Object& o) {
+  std::string kind;
+  for (char c : o.kind) kind += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return kind.find("networkpolic") != std::string::npos;
+}
+
+// metadata.name of a NetworkPolicy is a DNS subdomain; metadata.namespace a DNS label.
+bool valid_name(const std::string& s, bool label) {
+  if (s.empty() || s.size() > (label ? 63u : 253u)) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    bool ok = alnum || c == '-' || (!label && c == '.');
+    if (!ok || ((i == 0 || i + 1 == s.size()) && !alnum)) return false;
+  }
+  return true;
 }
 
 std::string effective_namespace(const load::Object& o, const LoadOptions& opt, LoadStats& stats) {
@@ -51,6 +73,13 @@ void load_policies(const std::vector<load::Object>& objects, const LoadOptions& 
         continue;
       }
       std::string ns = effective_namespace(o, opt, stats);
+      if (!valid_name(o.name, false) || !valid_name(ns, true)) {
+        diags.report(ir::Code::NV1016, o.span,
+                     "NetworkPolicy \"" + ns + "/" + o.name +
+                         "\": metadata.name must be a lowercase DNS subdomain and "
+                         "metadata.namespace a DNS label");
+        continue;
+      }
       if (!first_of_its_name(o, ns, seen, diags)) continue;
       k8s::lower_network_policy(ctx, o, ns, opt.k8s, ps);
     } else if (o.kind == "NetworkPolicy" && o.group() == "extensions") {
@@ -63,6 +92,11 @@ void load_policies(const std::vector<load::Object>& objects, const LoadOptions& 
                        "without it rather than ignoring it");
     } else if (is_inventory_kind(o)) {
       ++stats.inventory_in_policies;
+    } else if (looks_like_a_policy(o)) {
+      diags.report(ir::Code::NV1015, o.span,
+                   "unknown kind \"" + o.kind + "\" in \"" + o.api_version +
+                       "\": netverify reads NetworkPolicy in networking.k8s.io/v1; refusing to "
+                       "skip what looks like a policy");
     } else {
       ++stats.skipped[o.api_version + " " + o.kind];
     }

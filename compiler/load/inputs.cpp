@@ -82,9 +82,10 @@ void InputSet::add_object(const YNode& n, const std::string& file, int doc,
   o.api_version = scalar_or_empty(n.get("apiVersion"));
   o.kind = scalar_or_empty(n.get("kind"));
   // Items of a typed list (NetworkPolicyList) may omit their kind and apiVersion.
-  if (o.kind.empty() && !list_kind.empty() && list_kind != "List")
-    o.kind = list_kind.substr(0, list_kind.size() - 4);
-  if (o.api_version.empty()) o.api_version = list_api;
+  // Items of a plain `kind: List` carry their own; a typo must not inherit "v1".
+  bool typed_list = !list_kind.empty() && list_kind != "List";
+  if (o.kind.empty() && typed_list) o.kind = list_kind.substr(0, list_kind.size() - 4);
+  if (o.api_version.empty() && typed_list) o.api_version = list_api;
   if (o.kind.empty() || o.api_version.empty()) {
     diags_.report(ir::Code::NV1011, span,
                   o.kind.empty() ? "object has no `kind`" : "object has no `apiVersion`");

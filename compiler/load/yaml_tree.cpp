@@ -14,6 +14,9 @@
 
 namespace nv::load {
 
+static std::vector<YNode> parse_events(const std::string& text, const std::string& file,
+                                       ir::Diagnostics& diags, const ParseLimits& limits);
+
 const YNode* YNode::key_node(std::string_view key) const {
   for (const auto& k : keys)
     if (k.is_scalar() && k.value == key) return &k;
@@ -277,8 +280,71 @@ std::string tree_difference(const YNode& a, const YNode& b) {
   return "";
 }
 
+namespace {
+
+const YNode* last_scalar(const YNode& n, const YNode* best) {
+  auto later = [](const YNode* a, const YNode* b) {
+    return !b || std::tie(a->line, a->col) > std::tie(b->line, b->col);
+  };
+  if (n.is_scalar() && later(&n, best)) best = &n;
+  for (const auto& i : n.items) best = last_scalar(i, best);
+  for (const auto& k : n.keys) best = last_scalar(k, best);
+  for (const auto& v : n.values) best = last_scalar(v, best);
+  return best;
+}
+
+// yaml-cpp 0.7 accepts a quoted scalar that is still open at the end of the stream and
+// swallows the rest of the file into it. Only the stream's last scalar can do that: scan
+// from its opening quote for the closing one.
+bool closes(const std::string& text, const YNode& n) {
+  size_t pos = 0;
+  for (int line = 1; line < n.line; ++line) {
+    pos = text.find('\n', pos);
+    if (pos == std::string::npos) return true;  // positions we cannot map: trust the parser
+    ++pos;
+  }
+  pos += static_cast<size_t>(n.col - 1);
+  if (pos >= text.size()) return true;
+  char q = text[pos];
+  if (q != '"' && q != '\'') return true;  // a block scalar
+  for (size_t i = pos + 1; i < text.size(); ++i) {
+    if (q == '"' && text[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (text[i] == q) {
+      if (q == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;
+        continue;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<YNode> parse_yaml_cpp(const std::string& text, const std::string& file,
                                   ir::Diagnostics& diags, const ParseLimits& limits) {
+  std::vector<YNode> docs = parse_events(text, file, diags, limits);
+  const YNode* last = nullptr;
+  int last_doc = 0;
+  for (size_t i = 0; i < docs.size(); ++i)
+    if (const YNode* l = last_scalar(docs[i], last); l != last) {
+      last = l;
+      last_doc = static_cast<int>(i);
+    }
+  if (last && !last->plain && !closes(text, *last)) {
+    diags.report(ir::Code::NV1002, {file, last_doc, last->line, last->col},
+                 "YAML syntax error: this quoted string is never closed");
+    docs.clear();
+  }
+  return docs;
+}
+
+static std::vector<YNode> parse_events(const std::string& text, const std::string& file,
+                                       ir::Diagnostics& diags, const ParseLimits& limits) {
   std::vector<YNode> docs;
   std::istringstream in(text);
   YAML::Parser parser(in);

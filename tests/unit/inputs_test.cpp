@@ -91,3 +91,35 @@ TEST(Inputs, OtherKindsAreSkippedAndCounted) {
   EXPECT_EQ(l->stats.skipped.at("v1 ConfigMap"), 1);
   EXPECT_NE(l->stats.notes("default").find("skipped 3 object(s)"), std::string::npos);
 }
+
+TEST(Inputs, PolicyLookingTyposAreRefusedButOtherKindsAreNot) {
+  auto l = test::load_text(
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicies\nmetadata: {name: a, namespace: x}\n---\n"
+      "apiVersion: networking.k8s.io.v1\nkind: NetworkPolicy\nmetadata: {name: b, namespace: x}\n---\n"
+      "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: x}\n---\n"
+      "apiVersion: v1\nkind: List\nitems:\n- {kind: NetworkPolicy, metadata: {name: c, namespace: x}}\n");
+  int unknown = 0, missing = 0;
+  for (const auto& d : l->diags.all()) {
+    unknown += d.code == ir::Code::NV1015;
+    missing += d.code == ir::Code::NV1011;
+  }
+  EXPECT_EQ(unknown, 2) << l->messages();
+  EXPECT_EQ(missing, 1) << l->messages();  // a List item does not inherit "v1"
+  EXPECT_EQ(l->stats.skipped.at("networking.k8s.io/v1 Ingress"), 1);
+}
+
+TEST(Inputs, AQuotedStringLeftOpenAtTheEndIsAnError) {
+  // yaml-cpp 0.7 accepts it and swallows the rest of the file into the string.
+  auto l = test::load_text(
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  namespace: a\n"
+      "  name: \"deny\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n");
+  ASSERT_TRUE(l->has(ir::Code::NV1002)) << l->messages();
+  EXPECT_TRUE(l->policies.policies().empty());
+}
+
+TEST(Inputs, PolicyNamesAreValidated) {
+  auto l = test::load_text(
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: Bad_Name, namespace: a}\n"
+      "spec: {podSelector: {}}\n");
+  EXPECT_TRUE(l->has(ir::Code::NV1016)) << l->messages();
+}

@@ -66,6 +66,7 @@ void load_policies(const std::vector<load::Object>& objects, const LoadOptions& 
   std::map<std::string, ir::SourceSpan> seen;
   for (const auto& o : objects) {
     load::Ctx ctx{diags, o.span.file, o.span.doc};
+    ctx.strict_strings = true;
     if (o.kind == "NetworkPolicy" && o.group() == "networking.k8s.io") {
       if (o.api_version != "networking.k8s.io/v1") {
         diags.report(ir::Code::NV1014, o.span,
@@ -73,6 +74,15 @@ void load_policies(const std::vector<load::Object>& objects, const LoadOptions& 
         continue;
       }
       std::string ns = effective_namespace(o, opt, stats);
+      bool bad_name = false;
+      if (const load::YNode* md = o.node->get("metadata"); md && md->is_map())
+        for (const char* field : {"name", "namespace"})
+          if (const load::YNode* v = md->get(field))
+            if (auto why = load::not_a_string(*v)) {
+              ctx.error(ir::Code::NV1016, *v, "metadata." + std::string(field) + ": " + *why);
+              bad_name = true;
+            }
+      if (bad_name) continue;
       if (!valid_name(o.name, false) || !valid_name(ns, true)) {
         diags.report(ir::Code::NV1016, o.span,
                      "NetworkPolicy \"" + ns + "/" + o.name +

@@ -20,6 +20,10 @@ struct Ctx {
   ir::Diagnostics& diags;
   std::string file;
   int doc = 0;
+  // Policies: a plain scalar that YAML reads as a boolean or number is an error where a
+  // string belongs (`kubectl apply` converts YAML to JSON untyped, and the API server then
+  // refuses `app: yes`). Inventories, printed by kubectl, quote what needs quoting.
+  bool strict_strings = false;
 
   ir::SourceSpan at(const YNode& n) const { return {file, doc, n.line, n.col}; }
   ir::Diagnostic& error(ir::Code code, const YNode& n, std::string message) {
@@ -62,7 +66,21 @@ class MapReader {
   std::vector<std::string_view> read_;
 };
 
-// A plain scalar read as an integer; nullopt for anything else.
+// How goyaml.v2 (sigs.k8s.io/yaml, so kubectl and the API server) resolves a plain scalar.
+struct Resolved {
+  enum class Type : uint8_t { String, Null, Bool, Int, Float } type = Type::String;
+  int64_t i = 0;  // Int, and Float with an integral value (`integral`)
+  double f = 0;
+  bool b = false;
+  bool integral = false;
+  const char* name() const;  // "string", "null", "boolean", "integer", "number"
+};
+Resolved resolve_plain(std::string_view text);
+
+// A scalar read as Kubernetes reads an integer field: a plain integer in Go syntax
+// (`80`, `0120` octal, `0x50`, `1_000`) or an integral number (`1e2`); nullopt otherwise.
 std::optional<int64_t> as_integer(const YNode& n);
+// When a plain scalar that YAML reads as another type stands where a string belongs.
+std::optional<std::string> not_a_string(const YNode& n);
 
 }  // namespace nv::load

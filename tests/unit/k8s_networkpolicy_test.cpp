@@ -359,3 +359,42 @@ TEST(K8sNetworkPolicy, PodWithoutAddressIsNeverInAnIpBlock) {
   EXPECT_FALSE(l->allowed("dev/pending", "prod/db", 5432));
   EXPECT_TRUE(l->allowed("dev/tool", "prod/db", 5432));
 }
+
+// Scalars resolve as goyaml.v2 resolves them (sigs.k8s.io/yaml, used by kubectl).
+TEST(K8sNetworkPolicy, PortNumbersAreReadAsKubectlReadsThem) {
+  struct Case {
+    const char* text;
+    int port;
+  };
+  for (Case c : {Case{"0120", 80}, Case{"0x50", 80}, Case{"0o120", 80}, Case{"0b1010000", 80},
+                 Case{"1e2", 100}, Case{"80.0", 80}, Case{"8_0", 80}, Case{"+80", 80}}) {
+    auto l = load_text(policy("prod", std::string("  podSelector: {}\n  ingress:\n  - ports:\n    - port: ") +
+                                          c.text + "\n"),
+                       kCluster);
+    ASSERT_FALSE(l->diags.has_errors()) << c.text << "\n" << l->messages();
+    EXPECT_TRUE(l->allowed("dev/tool", "prod/web", c.port)) << c.text;
+    EXPECT_FALSE(l->allowed("dev/tool", "prod/web", c.port + 1)) << c.text;
+  }
+}
+
+TEST(K8sNetworkPolicy, BooleansAndNumbersWhereStringsBelongAreErrors) {
+  for (const char* spec : {"  podSelector: {matchLabels: {app: yes}}\n",
+                           "  podSelector: {matchLabels: {on: web}}\n",
+                           "  podSelector: {matchLabels: {version: 2}}\n",
+                           "  podSelector: {}\n  ingress:\n  - ports:\n    - port: true\n",
+                           "  podSelector: {}\n  ingress:\n  - ports:\n    - port: 80.5\n",
+                           "  podSelector:\n    matchExpressions:\n    - {key: app, operator: In, values: [no]}\n"}) {
+    auto l = load_text(policy("prod", spec), kCluster);
+    EXPECT_TRUE(l->has(ir::Code::NV1021)) << spec << l->messages();
+    EXPECT_TRUE(l->policies.policies().empty()) << spec;
+  }
+  auto quoted = load_text(policy("prod", "  podSelector: {matchLabels: {\"on\": \"yes\", version: \"2\"}}\n"), kCluster);
+  EXPECT_FALSE(quoted->diags.has_errors()) << quoted->messages();
+}
+
+TEST(K8sNetworkPolicy, UnquotedBooleanNamespaceIsAnError) {
+  auto l = load_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: y}\n"
+                     "spec: {podSelector: {}}\n",
+                     kCluster);
+  EXPECT_TRUE(l->has(ir::Code::NV1016)) << l->messages();
+}

@@ -7,6 +7,7 @@
 namespace nv::k8s {
 
 using load::MapReader;
+using load::not_a_string;
 using load::YNode;
 
 static bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
@@ -106,6 +107,14 @@ ir::Labels lower_labels(load::Ctx& ctx, const YNode* node, const std::string& pa
       continue;
     }
     std::string why;
+    if (ctx.strict_strings) {
+      auto key_why = not_a_string(k), value_why = not_a_string(v);
+      if (key_why || value_why) {
+        ctx.error(ir::Code::NV1021, key_why ? k : v, "`" + path + "` must map strings to strings: " +
+                                                         (key_why ? *key_why : *value_why));
+        continue;
+      }
+    }
     if (validate && !valid_label_key(k.value, &why)) {
       ctx.error(ir::Code::NV2003, k, "invalid label key \"" + k.value + "\": " + why);
       continue;
@@ -149,6 +158,10 @@ std::optional<ir::Selector> lower_label_selector(load::Ctx& ctx, const YNode& no
       std::vector<std::string> values;
       if (values_node)
         for (const auto& v : values_node->items) {
+          if (auto not_str = ctx.strict_strings ? not_a_string(v) : std::nullopt) {
+            ctx.error(ir::Code::NV1021, v, "`" + epath + ".values` must be strings: " + *not_str);
+            continue;
+          }
           if (!v.is_scalar()) {
             ctx.error(ir::Code::NV1021, v, "`" + epath + ".values` must be a list of strings");
             continue;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -64,6 +65,11 @@ bool load(const CommonOptions& opt, Session& s) {
   lo.k8s.ipblock_matches_pods = opt.ipblock_pods == "match";
 
   phase("start");
+  if (std::count(opt.policies.begin(), opt.policies.end(), "-") +
+          std::count(opt.cluster.begin(), opt.cluster.end(), "-") > 1) {
+    s.usage_error(ir::Code::NV1017, "standard input (-) can be read only once; name it once");
+    return false;
+  }
   s.read(opt.policies, opt.cluster);
   phase("parse");
   s.lower(lo);

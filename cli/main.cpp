@@ -21,7 +21,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);  // prints the message
+    std::cerr << nv::ir::render(nv::ir::Diagnostic{nv::ir::Code::NV4001, nv::ir::Severity::Error,
+                                                    e.what(), {}, {}},
+                                nullptr, nv::cli::stderr_color(false))
+              << "Run with --help for more information.\n";
     return nv::cli::kExitInput;
   }
   return exit_code;

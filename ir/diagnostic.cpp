@@ -85,11 +85,22 @@ static void quote_line(std::string& out, const SourceSpan& span, const SourceMan
   if (!sources || !span.known()) return;
   auto text = sources->line(span.file, span.line);
   if (text.empty()) return;
-  out += "  ";
+  // A long line (minified JSON) is quoted as a window around the column.
+  constexpr int kWidth = 120;
+  int col = span.col, first = 1;
+  std::string prefix, suffix;
+  if (static_cast<int>(text.size()) > kWidth) {
+    first = std::max(1, col - kWidth / 2);
+    int last = std::min(static_cast<int>(text.size()), first + kWidth - 1);
+    if (first > 1) prefix = "...";
+    if (last < static_cast<int>(text.size())) suffix = "...";
+    text = text.substr(static_cast<size_t>(first - 1), static_cast<size_t>(last - first + 1));
+  }
+  out += "  " + prefix;
   out += text;
-  out += "\n  ";
-  for (int i = 1; i < span.col && i <= static_cast<int>(text.size()); ++i)
-    out += text[i - 1] == '\t' ? '\t' : ' ';
+  out += suffix + "\n  " + std::string(prefix.size(), ' ');
+  for (int i = first; i < col && i - first < static_cast<int>(text.size()); ++i)
+    out += text[static_cast<size_t>(i - first)] == '\t' ? '\t' : ' ';
   out += color ? "\033[1;32m^\033[0m\n" : "^\n";
 }
 

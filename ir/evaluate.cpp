@@ -21,9 +21,9 @@ Endpoint Endpoint::of_ip(const Inventory& inv, const IpAddr& a) {
   }
   Endpoint e;
   e.addr = a;
-  if (auto n = inv.find_node_by_ip(a)) {
+  if (auto node = inv.node_of_ip(a)) {
     e.kind = EndpointKind::Host;
-    e.node = n->name;
+    e.node = *node;
   }
   return e;
 }

@@ -46,12 +46,16 @@ void Inventory::finalize(Diagnostics& diags) {
   pod_index_.clear();
   svc_index_.clear();
   pod_by_ip_.clear();
+  host_pod_by_ip_.clear();
   node_by_ip_.clear();
   svc_by_ip_.clear();
   for (size_t i = 0; i < namespaces.size(); ++i) ns_index_[namespaces[i].name] = i;
   for (size_t i = 0; i < pods.size(); ++i) {
     pod_index_[key(pods[i].ns, pods[i].name)] = i;
-    if (pods[i].host_network) continue;  // a hostNetwork pod's address is its node's
+    if (pods[i].host_network) {  // a hostNetwork pod's address is its node's
+      for (const auto& a : pods[i].ips) host_pod_by_ip_.emplace(a.str(), i);
+      continue;
+    }
     for (const auto& a : pods[i].ips) {
       auto [it, fresh] = pod_by_ip_.emplace(a.str(), i);
       if (!fresh)
@@ -90,6 +94,12 @@ const Pod* Inventory::find_pod_by_ip(const IpAddr& a) const {
 const Node* Inventory::find_node_by_ip(const IpAddr& a) const {
   return lookup(node_by_ip_, nodes, a.str());
 }
+std::optional<std::string> Inventory::node_of_ip(const IpAddr& a) const {
+  if (const Node* n = find_node_by_ip(a)) return n->name;
+  if (const Pod* p = lookup(host_pod_by_ip_, pods, a.str()); p && !p->node.empty()) return p->node;
+  return std::nullopt;
+}
+
 const Service* Inventory::find_service_by_ip(const IpAddr& a) const {
   return lookup(svc_by_ip_, services, a.str());
 }

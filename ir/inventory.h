@@ -90,6 +90,9 @@ class Inventory {
   const Service* find_service(const std::string& ns, const std::string& name) const;
   const Pod* find_pod_by_ip(const IpAddr& a) const;
   const Node* find_node_by_ip(const IpAddr& a) const;
+  // The node whose address this is: a Node object's, or a hostNetwork pod's (inventories
+  // often lack Node objects, which need cluster-wide read access).
+  std::optional<std::string> node_of_ip(const IpAddr& a) const;
   const Service* find_service_by_ip(const IpAddr& a) const;
   const Labels& namespace_labels(const std::string& ns) const;
   // The pods a service's selector picks, in its namespace.
@@ -97,7 +100,7 @@ class Inventory {
 
  private:
   std::unordered_map<std::string, size_t> ns_index_, pod_index_, svc_index_;
-  std::unordered_map<std::string, size_t> pod_by_ip_, node_by_ip_, svc_by_ip_;
+  std::unordered_map<std::string, size_t> pod_by_ip_, node_by_ip_, svc_by_ip_, host_pod_by_ip_;
 };
 
 }  // namespace nv::ir

@@ -38,8 +38,16 @@ void InputSet::add_path(const std::string& path) {
   if (fs::is_directory(status)) {
     std::vector<fs::path> files;
     fs::recursive_directory_iterator it(path, ec), end;
-    for (; !ec && it != end; it.increment(ec))
-      if (it->is_regular_file(ec) && yaml_name(it->path())) files.push_back(it->path());
+    for (; !ec && it != end; it.increment(ec)) {
+      if (!yaml_name(it->path())) continue;
+      std::error_code fec;
+      if (it->is_regular_file(fec)) {
+        files.push_back(it->path());
+      } else if (it->is_symlink(fec) && !fs::exists(it->path(), fec)) {
+        diags_.report(ir::Code::NV1001, {it->path().string(), 0, 0, 0},
+                      "cannot read: a symbolic link to nothing");
+      }
+    }
     if (ec) diags_.report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read directory: " + ec.message());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) add_path(f.string());

@@ -3,6 +3,7 @@
 #include "compiler/load/fast_yaml.h"
 
 #include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
@@ -47,11 +48,12 @@ namespace {
 
 struct Abort {};  // unwinds the parser after a fatal diagnostic
 
-size_t count_nodes(const YNode& n) {
-  size_t c = 1;
-  for (const auto& i : n.items) c += count_nodes(i);
-  for (const auto& k : n.keys) c += count_nodes(k);
-  for (const auto& v : n.values) c += count_nodes(v);
+// What copying a subtree costs in memory.
+size_t copy_bytes(const YNode& n) {
+  size_t c = sizeof(YNode) + n.value.size();
+  for (const auto& i : n.items) c += copy_bytes(i);
+  for (const auto& k : n.keys) c += copy_bytes(k);
+  for (const auto& v : n.values) c += copy_bytes(v);
   return c;
 }
 
@@ -79,7 +81,7 @@ class Builder : public YAML::EventHandler {
       diags_.report(ir::Code::NV1006, span(m), "alias to an anchor that is not defined yet");
       throw Abort{};
     }
-    charge(it->second.second, m);
+    charge(it->second.second, m.line + 1, m.column + 1);
     YNode copy = it->second.first;
     finish(std::move(copy), 0);
   }
@@ -126,10 +128,11 @@ class Builder : public YAML::EventHandler {
     n.col = m.column + 1;
   }
 
-  void charge(size_t n, const YAML::Mark& m) {
+  void charge(size_t n, int line, int col) {
     if (n > budget_) {
-      diags_.report(ir::Code::NV1005, span(m),
-                    "aliases expand to more than " + std::to_string(limit_) + " YAML nodes");
+      diags_.report(ir::Code::NV1005, {file_, doc_, line, col},
+                    "anchors and aliases copy more than " + std::to_string(limit_ >> 20) +
+                        " MiB of YAML");
       throw Abort{};
     }
     budget_ -= n;
@@ -195,7 +198,11 @@ class Builder : public YAML::EventHandler {
   }
 
   void finish(YNode n, YAML::anchor_t anchor) {
-    if (anchor) anchors_[anchor] = {n, count_nodes(n)};
+    if (anchor) {
+      size_t bytes = copy_bytes(n);
+      charge(bytes, n.line, n.col);  // keeping the anchor is a copy too
+      anchors_[anchor] = {n, bytes};
+    }
     if (stack_.empty()) {
       root = std::move(n);
       got_root = true;
@@ -348,13 +355,17 @@ static std::vector<YNode> parse_events(const std::string& text, const std::strin
   std::vector<YNode> docs;
   std::istringstream in(text);
   YAML::Parser parser(in);
-  size_t budget = limits.max_alias_nodes;
+  size_t budget = limits.max_alias_bytes;
   int last_start = -1;
   for (int doc = 0;; ++doc) {
-    Builder b(file, doc, diags, budget, limits.max_alias_nodes);
+    Builder b(file, doc, diags, budget, limits.max_alias_bytes);
     try {
       if (!parser.HandleNextDocument(b)) break;
     } catch (const Abort&) {
+      break;
+    } catch (const YAML::DeepRecursion& e) {
+      diags.report(ir::Code::NV1002, {file, doc, e.mark.line + 1, e.mark.column + 1},
+                   "YAML nesting is deeper than yaml-cpp's limit of 500 levels");
       break;
     } catch (const YAML::Exception& e) {
       ir::SourceSpan s{file, doc, e.mark.is_null() ? 0 : e.mark.line + 1,

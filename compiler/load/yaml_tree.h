@@ -60,9 +60,10 @@ struct YNode {
 };
 
 struct ParseLimits {
-  // Nodes that aliases may copy, per input. Parsed nodes are bounded by the input's size;
-  // alias copies are how a few bytes become gigabytes ("billion laughs").
-  size_t max_alias_nodes = 1'000'000;
+  // Bytes that anchors and aliases may copy, per input (nodes count sizeof(YNode) each,
+  // strings their length). Parsed nodes are bounded by the input's size; copies are how a
+  // few bytes become gigabytes ("billion laughs", or one long string aliased many times).
+  size_t max_alias_bytes = size_t{64} << 20;
 };
 
 // Parses every document of `text`. Empty and comment-only documents come back as Null

@@ -11,7 +11,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   nv::load::ParseLimits limits;
-  limits.max_alias_nodes = 200'000;
+  limits.max_alias_bytes = size_t{16} << 20;
   nv::ir::Diagnostics diags;
   auto docs = nv::load::parse_yaml(text, "f.yaml", diags, limits);
   for (const auto& d : diags.all())

@@ -40,3 +40,16 @@ TEST(Diagnostic, CatalogCodesAreUniqueAndWellFormed) {
     EXPECT_EQ(&code_info(c.code), &c);
   }
 }
+
+TEST(Diagnostic, LongLinesAreQuotedAsAWindowAroundTheColumn) {
+  SourceManager sm;
+  std::string line(100000, 'x');
+  line[50000] = 'Y';
+  sm.add("min.json", line + "\n");
+  Diagnostic d{Code::NV1002, Severity::Error, "here", {"min.json", 0, 1, 50001}, {}};
+  std::string out = render(d, &sm, false);
+  EXPECT_LT(out.size(), 400u);
+  auto quoted = out.substr(out.find('\n') + 1);
+  auto caret_line = quoted.substr(quoted.find('\n') + 1);
+  EXPECT_EQ(quoted[caret_line.find('^')], 'Y') << out;
+}

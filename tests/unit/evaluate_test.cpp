@@ -149,3 +149,19 @@ TEST(Evaluate, ExplainNamesPolicyRuleAndLocation) {
             std::string::npos)
       << text;
 }
+
+TEST(Evaluate, AHostNetworkPodsAddressIsItsNodeWithoutNodeObjects) {
+  World w;
+  w.ps.add_tier({"t", 1, Action::Deny});
+  auto p = w.policy("deny-all", "t", 1, Selector::all());
+  p.dir(Direction::Ingress).isolates = true;
+  w.ps.add(p);
+  w.ps.finalize();
+  ASSERT_TRUE(w.l->inventory.nodes.empty());
+  Endpoint e = Endpoint::of_ip(w.l->inventory, *IpAddr::parse("192.168.0.1"));
+  EXPECT_EQ(e.kind, EndpointKind::Host);
+  EXPECT_EQ(e.node, "n1");
+  Packet by_ip{e, Endpoint::of_pod(w.l->pod("a/x"), Family::V4), kTCP, 80};
+  EXPECT_EQ(evaluate(w.ps, w.l->inventory, by_ip).allowed, w.eval("a/h", "a/x").allowed);
+  EXPECT_TRUE(evaluate(w.ps, w.l->inventory, by_ip).allowed);
+}

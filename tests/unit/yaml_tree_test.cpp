@@ -79,7 +79,7 @@ TEST(YamlTree, AliasBombIsBounded) {
             char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + "]\n";
   ir::Diagnostics d;
   load::ParseLimits lim;
-  lim.max_alias_nodes = 100000;
+  lim.max_alias_bytes = 4 << 20;
   parse(bomb, d, lim);
   ASSERT_TRUE(d.has_errors());
   EXPECT_EQ(d.all()[0].code, ir::Code::NV1005);

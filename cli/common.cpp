@@ -41,6 +41,11 @@ void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required) {
                   "upstream: most CNIs match, Cilium does not)")
       ->check(CLI::IsMember({"match", "ignore"}))
       ->capture_default_str();
+  sub->add_option("--host-network-pods", opt.host_network_pods,
+                  "hostNetwork pods: seen as their node, outside pod selectors (node, as most "
+                  "CNIs do), or treated as ordinary pods (pod)")
+      ->check(CLI::IsMember({"node", "pod"}))
+      ->capture_default_str();
   sub->add_flag("--no-color", opt.no_color, "Never color diagnostics");
   sub->add_flag("--quiet,-q", opt.quiet, "Print no notes, only warnings and errors");
   sub->add_option("policies", opt.policies,
@@ -63,6 +68,7 @@ bool load(const CommonOptions& opt, Session& s) {
   LoadOptions lo;
   lo.default_namespace = opt.default_namespace;
   lo.k8s.ipblock_matches_pods = opt.ipblock_pods == "match";
+  lo.k8s.host_network_as_pods = opt.host_network_pods == "pod";
 
   phase("start");
   if (std::count(opt.policies.begin(), opt.policies.end(), "-") +

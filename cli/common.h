@@ -22,6 +22,7 @@ struct CommonOptions {
   std::vector<std::string> policies;
   std::string default_namespace = "default";
   std::string ipblock_pods = "match";
+  std::string host_network_pods = "node";
   bool no_color = false;
   bool quiet = false;
 };

@@ -133,7 +133,7 @@ void load_inventory(const std::vector<load::Object>& objects, const LoadOptions&
     if (o.kind == "Namespace") k8s::lower_namespace(ctx, o, inv);
     if (o.kind == "Node") k8s::lower_node(ctx, o, inv);
     if (o.kind == "Service") k8s::lower_service(ctx, o, ns, inv);
-    if (o.kind == "Pod" && !k8s::lower_pod(ctx, o, ns, inv)) ++stats.finished_pods;
+    if (o.kind == "Pod" && !k8s::lower_pod(ctx, o, ns, opt.k8s, inv)) ++stats.finished_pods;
   }
 }
 

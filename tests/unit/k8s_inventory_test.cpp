@@ -102,3 +102,20 @@ TEST(K8sInventory, DuplicatePodAddressesWarn) {
   auto l = test::load_text("", test::inventory_yaml({"pod a/p 10.0.0.1", "pod a/q 10.0.0.1"}));
   EXPECT_TRUE(l->has(ir::Code::NV3003));
 }
+
+TEST(K8sInventory, HostNetworkPodsAreTheirNodeOrOrdinaryPodsByFlag) {
+  const std::string policy =
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\n"
+      "spec:\n  podSelector: {}\n  ingress:\n  - from:\n    - podSelector: {matchLabels: {app: agent}}\n";
+  const std::string cluster =
+      test::inventory_yaml({"ns a", "pod a/agent 192.168.0.9 app=agent node=n2 hostNetwork",
+                            "pod a/web 10.0.0.1 app=web node=n1"});
+  auto as_node = test::load_text(policy, cluster);
+  EXPECT_TRUE(as_node->inventory.find_pod("a", "agent")->host_network);
+  EXPECT_FALSE(as_node->allowed("a/agent", "a/web", 80));  // not selected: seen as node n2
+  LoadOptions opt;
+  opt.k8s.host_network_as_pods = true;
+  auto as_pod = test::load_text(policy, cluster, opt);
+  EXPECT_FALSE(as_pod->inventory.find_pod("a", "agent")->host_network);
+  EXPECT_TRUE(as_pod->allowed("a/agent", "a/web", 80));  // selected like any pod
+}

@@ -70,7 +70,8 @@ static void container_ports(load::Ctx& ctx, const YNode* containers, const std::
   }
 }
 
-bool lower_pod(load::Ctx& ctx, const load::Object& obj, const std::string& ns, ir::Inventory& inv) {
+bool lower_pod(load::Ctx& ctx, const load::Object& obj, const std::string& ns, const Options& opt,
+               ir::Inventory& inv) {
   if (obj.name.empty()) {
     ctx.error(ir::Code::NV1022, *obj.node, "Pod has no metadata.name");
     return false;
@@ -89,7 +90,7 @@ bool lower_pod(load::Ctx& ctx, const load::Object& obj, const std::string& ns, i
   pod.node = spec.string("nodeName").value_or("");
   pod.service_account = spec.string("serviceAccountName")
                             .value_or(spec.string("serviceAccount").value_or("default"));
-  pod.host_network = spec.boolean("hostNetwork").value_or(false);
+  pod.host_network = spec.boolean("hostNetwork").value_or(false) && !opt.host_network_as_pods;
   container_ports(ctx, spec.list("containers"), "spec.containers", false, pod);
   container_ports(ctx, spec.list("initContainers"), "spec.initContainers", true, pod);
   if (const YNode* ips = status.list("podIPs"); ips && !ips->items.empty()) {

@@ -16,6 +16,9 @@ struct Options {
   // NetworkPolicy ipBlock matching pod addresses is implementation-defined upstream;
   // most CNIs (Calico, kube-router, Antrea) match them, Cilium does not.
   bool ipblock_matches_pods = true;
+  // hostNetwork pods are implementation-defined too: most CNIs ignore them in selectors
+  // and see them as their node (false); some treat them as ordinary pods (true).
+  bool host_network_as_pods = false;
 };
 
 // A metav1.LabelSelector: matchLabels AND matchExpressions. Null or `{}` selects everything.
@@ -35,7 +38,8 @@ void lower_network_policy(load::Ctx& ctx, const load::Object& obj, const std::st
 
 // Inventory objects. Return false when the object was skipped (for example a finished pod).
 void lower_namespace(load::Ctx& ctx, const load::Object& obj, ir::Inventory& inv);
-bool lower_pod(load::Ctx& ctx, const load::Object& obj, const std::string& ns, ir::Inventory& inv);
+bool lower_pod(load::Ctx& ctx, const load::Object& obj, const std::string& ns, const Options& opt,
+               ir::Inventory& inv);
 void lower_service(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
                    ir::Inventory& inv);
 void lower_node(load::Ctx& ctx, const load::Object& obj, ir::Inventory& inv);

@@ -48,6 +48,24 @@ std::string effective_namespace(const load::Object& o, const LoadOptions& opt, L
   return opt.default_namespace;
 }
 
+// A namespaced policy's metadata.name (a DNS subdomain) and namespace (a DNS label), both
+// strings in YAML's eyes too (`namespace: y` is a boolean to kubectl).
+bool valid_names(load::Ctx& ctx, const load::Object& o, const std::string& ns) {
+  if (const load::YNode* md = o.node->get("metadata"); md && md->is_map())
+    for (const char* field : {"name", "namespace"})
+      if (const load::YNode* v = md->get(field))
+        if (auto why = load::not_a_string(*v)) {
+          ctx.error(ir::Code::NV1016, *v, "metadata." + std::string(field) + ": " + *why);
+          return false;
+        }
+  if (valid_name(o.name, false) && valid_name(ns, true)) return true;
+  ctx.diags.report(ir::Code::NV1016, o.span,
+                   o.kind + " \"" + ns + "/" + o.name +
+                       "\": metadata.name must be a lowercase DNS subdomain and "
+                       "metadata.namespace a DNS label");
+  return false;
+}
+
 // Reports a second object with the same kind, namespace and name.
 bool first_of_its_name(const load::Object& o, const std::string& ns,
                        std::map<std::string, ir::SourceSpan>& seen, ir::Diagnostics& diags) {
@@ -74,23 +92,7 @@ void load_policies(const std::vector<load::Object>& objects, const LoadOptions& 
         continue;
       }
       std::string ns = effective_namespace(o, opt, stats);
-      bool bad_name = false;
-      if (const load::YNode* md = o.node->get("metadata"); md && md->is_map())
-        for (const char* field : {"name", "namespace"})
-          if (const load::YNode* v = md->get(field))
-            if (auto why = load::not_a_string(*v)) {
-              ctx.error(ir::Code::NV1016, *v, "metadata." + std::string(field) + ": " + *why);
-              bad_name = true;
-            }
-      if (bad_name) continue;
-      if (!valid_name(o.name, false) || !valid_name(ns, true)) {
-        diags.report(ir::Code::NV1016, o.span,
-                     "NetworkPolicy \"" + ns + "/" + o.name +
-                         "\": metadata.name must be a lowercase DNS subdomain and "
-                         "metadata.namespace a DNS label");
-        continue;
-      }
-      if (!first_of_its_name(o, ns, seen, diags)) continue;
+      if (!valid_names(ctx, o, ns) || !first_of_its_name(o, ns, seen, diags)) continue;
       k8s::lower_network_policy(ctx, o, ns, opt.k8s, ps);
     } else if (o.kind == "NetworkPolicy" && o.group() == "extensions") {
       diags.report(ir::Code::NV1014, o.span,

@@ -201,10 +201,6 @@ void lower_network_policy(load::Ctx& ctx, const load::Object& obj, const std::st
   top.get("status");
   const YNode* spec_node = top.get("spec");
   top.reject_unknown();
-  if (obj.name.empty()) {
-    ctx.error(ir::Code::NV1022, *obj.node, "NetworkPolicy has no metadata.name");
-    return;
-  }
 
   ir::Policy p;
   p.dialect = "k8s";

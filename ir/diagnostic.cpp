@@ -86,15 +86,18 @@ static void quote_line(std::string& out, const SourceSpan& span, const SourceMan
   auto text = sources->line(span.file, span.line);
   if (text.empty()) return;
   // A long line (minified JSON) is quoted as a window around the column.
+  // Columns past the end of the line happen (a parser's mark at the line break): clamp.
   constexpr int kWidth = 120;
-  int col = span.col, first = 1;
+  const int len = static_cast<int>(text.size());
+  const int col = std::clamp(span.col, 1, len + 1);
+  int first = 1;
   std::string prefix, suffix;
-  if (static_cast<int>(text.size()) > kWidth) {
-    first = std::max(1, col - kWidth / 2);
-    int last = std::min(static_cast<int>(text.size()), first + kWidth - 1);
+  if (len > kWidth) {
+    first = std::clamp(col - kWidth / 2, 1, len - kWidth + 1);
+    int last = first + kWidth - 1;
     if (first > 1) prefix = "...";
-    if (last < static_cast<int>(text.size())) suffix = "...";
-    text = text.substr(static_cast<size_t>(first - 1), static_cast<size_t>(last - first + 1));
+    if (last < len) suffix = "...";
+    text = text.substr(static_cast<size_t>(first - 1), static_cast<size_t>(kWidth));
   }
   out += "  " + prefix;
   out += text;

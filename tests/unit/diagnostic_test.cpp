@@ -53,3 +53,14 @@ TEST(Diagnostic, LongLinesAreQuotedAsAWindowAroundTheColumn) {
   auto caret_line = quoted.substr(quoted.find('\n') + 1);
   EXPECT_EQ(quoted[caret_line.find('^')], 'Y') << out;
 }
+
+TEST(Diagnostic, ColumnsPastTheEndOfALineAreClamped) {
+  SourceManager sm;
+  sm.add("a.yaml", std::string(300, 'x') + "\nshort\n");
+  for (int col : {1, 250, 300, 301, 302, 5000}) {
+    Diagnostic d{Code::NV1002, Severity::Error, "m", {"a.yaml", 0, 1, col}, {}};
+    EXPECT_NE(render(d, &sm, false).find('^'), std::string::npos) << col;
+  }
+  Diagnostic d{Code::NV1002, Severity::Error, "m", {"a.yaml", 0, 2, 40}, {}};
+  EXPECT_EQ(render(d, &sm, false), "a.yaml:2:40: error[NV1002]: m\n  short\n       ^\n");
+}

@@ -58,9 +58,12 @@ void Session::print_diagnostics() const {
   std::cerr << out;
 }
 
+void print_usage_error(ir::Code code, const std::string& message, bool color) {
+  std::cerr << ir::render(ir::Diagnostic{code, ir::Severity::Error, message, {}, {}}, nullptr, color);
+}
+
 void Session::usage_error(ir::Code code, const std::string& message) {
-  std::string out = ir::render(ir::Diagnostic{code, ir::Severity::Error, message, {}, {}}, nullptr, color);
-  std::cerr << out;
+  print_usage_error(code, message, color);
 }
 
 bool load(const CommonOptions& opt, Session& s) {

@@ -46,6 +46,9 @@ bool load(const CommonOptions& opt, Session& s);
 
 bool stderr_color(bool no_color);
 
+// Prints an error about the command itself (no source location) to stderr.
+void print_usage_error(ir::Code code, const std::string& message, bool color);
+
 // With NETVERIFY_TIMINGS=1 in the environment, prints "timing: PHASE SECONDS" to stderr
 // for each phase since the previous call (for benchmarks).
 void phase(const char* name);

@@ -21,10 +21,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << nv::ir::render(nv::ir::Diagnostic{nv::ir::Code::NV4001, nv::ir::Severity::Error,
-                                                    e.what(), {}, {}},
-                                nullptr, nv::cli::stderr_color(false))
-              << "Run with --help for more information.\n";
+    nv::cli::print_usage_error(nv::ir::Code::NV4001, e.what(), nv::cli::stderr_color(false));
+    std::cerr << "Run with --help for more information.\n";
     return nv::cli::kExitInput;
   }
   return exit_code;

@@ -134,8 +134,7 @@ static bool same_pod(const Endpoint& a, const Endpoint& b) {
   return a.pod && a.pod == b.pod;
 }
 
-// Traffic between a pod and its own node is always allowed (Kubernetes docs).
-static bool node_local(const Endpoint& a, const Endpoint& b) {
+bool node_local(const Endpoint& a, const Endpoint& b) {
   auto local = [](const Endpoint& host, const Endpoint& pod) {
     return host.kind == EndpointKind::Host && pod.kind == EndpointKind::Pod && !host.node.empty() &&
            host.node == pod.node;

@@ -59,6 +59,10 @@ bool matches(const Peer& peer, const Endpoint& e, const Inventory& inv);
 bool matches(const PortMatch& pm, int proto, uint16_t port, const Endpoint& dst);
 bool matches(const Rule& rule, const Endpoint& peer, const Packet& pkt, const Inventory& inv);
 
+// Traffic between a pod and its own node is always allowed (Kubernetes docs): true when
+// one side is a Host endpoint and the other a pod on that node.
+bool node_local(const Endpoint& a, const Endpoint& b);
+
 SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction dir,
                            const Packet& pkt);
 Verdict evaluate(const PolicySet& ps, const Inventory& inv, const Packet& pkt);

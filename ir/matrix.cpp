@@ -1,6 +1,7 @@
 #include "ir/matrix.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -146,19 +147,18 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
       return ports == Ports::All || (ports == Ports::Some && port_classes.test(dst));
     }
   };
-  // Per named port: the destination classes where it resolves to the queried port.
+  // Per named port match: the destination classes where it matches the queried port,
+  // by the evaluator's own rule; computed once per distinct match.
   std::unordered_map<std::string, Bitset> named_port_classes;
-  for (const auto& name : dist.port_names) {
-    Bitset b(G);
-    for (uint32_t c = 0; c < G; ++c) {
-      const Endpoint& e = rep(c);
-      if (e.kind != EndpointKind::Pod) continue;
-      auto resolved = e.pod->named_port(name, opt.proto);
-      if (resolved && *resolved == opt.port) b.set(c);
-    }
-    named_port_classes.emplace(name, std::move(b));
-  }
-  std::unordered_map<const Rule*, size_t> rule_index;
+  auto named_bits = [&](const PortMatch& pm) -> const Bitset& {
+    auto [it, fresh] = named_port_classes.try_emplace(pm.str(), G);
+    if (fresh)
+      for (uint32_t c = 0; c < G; ++c)
+        if (matches(pm, opt.proto, opt.port, rep(c))) it->second.set(c);
+    return it->second;
+  };
+  // rule_bits[first_rule[policy][direction] + k] belongs to that direction's rule k.
+  std::vector<std::array<size_t, 2>> first_rule(policies.size());
   std::vector<RuleBits> rule_bits;
   std::unordered_map<std::string, std::vector<std::pair<const Peer*, Bitset>>> peer_cache;
   auto cached_peer = [&](const Peer& peer) -> const Bitset& {
@@ -170,9 +170,10 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
     bucket.emplace_back(&peer, std::move(b));
     return bucket.back().second;
   };
-  for (const auto& pol : policies)
-    for (Direction dir : kDirections)
-      for (const auto& r : pol.dir(dir).rules) {
+  for (size_t pi = 0; pi < policies.size(); ++pi)
+    for (Direction dir : kDirections) {
+      first_rule[pi][static_cast<int>(dir)] = rule_bits.size();
+      for (const auto& r : policies[pi].dir(dir).rules) {
         RuleBits rb;
         rb.peers = Bitset(G, r.peers.empty());
         for (const auto& peer : r.peers) rb.peers |= cached_peer(peer);
@@ -185,21 +186,21 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
           rb.ports = numeric ? RuleBits::Ports::All : RuleBits::Ports::None;
           if (!numeric)
             for (const auto& pm : r.ports) {
-              if (pm.named.empty() || (pm.proto != kAnyProto && pm.proto != opt.proto)) continue;
+              if (pm.named.empty()) continue;
               if (rb.ports == RuleBits::Ports::None) {
                 rb.ports = RuleBits::Ports::Some;
                 rb.port_classes = Bitset(G);
               }
-              rb.port_classes |= named_port_classes.at(pm.named);
+              rb.port_classes |= named_bits(pm);
             }
         }
         if (dir == Direction::Egress && rb.ports == RuleBits::Ports::Some) {
           rb.egress = Bitset(G);
           rb.egress.assign_and(rb.peers, rb.port_classes);
         }
-        rule_index.emplace(&r, rule_bits.size());
         rule_bits.push_back(std::move(rb));
       }
+    }
 
   // The tier walk of evaluate_side(), for one subject class against every peer class.
   auto walk = [&](uint32_t subject, Direction dir) {
@@ -213,8 +214,10 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
       passed.fill(false);
       for (uint32_t i : selecting[subject]) {
         if (tier_of[i] != t) continue;
-        for (const auto& r : policies[i].dir(dir).rules) {
-          const RuleBits& rb = rule_bits[rule_index.at(&r)];
+        const auto& rules = policies[i].dir(dir).rules;
+        for (size_t k = 0; k < rules.size(); ++k) {
+          const Rule& r = rules[k];
+          const RuleBits& rb = rule_bits[first_rule[i][static_cast<int>(dir)] + k];
           if (rb.ports == RuleBits::Ports::None) continue;
           const Bitset* m = &rb.peers;
           if (dir == Direction::Egress) {
@@ -251,14 +254,6 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
     m.ingress_.push_back(walk(c, Direction::Ingress));
   }
   return m;
-}
-
-static bool node_local(const Endpoint& a, const Endpoint& b) {
-  auto local = [](const Endpoint& host, const Endpoint& pod) {
-    return host.kind == EndpointKind::Host && pod.kind == EndpointKind::Pod && !host.node.empty() &&
-           host.node == pod.node;
-  };
-  return local(a, b) || local(b, a);
 }
 
 bool Matrix::allowed(size_t src, size_t dst) const {

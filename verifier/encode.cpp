@@ -1,0 +1,483 @@
+#include "verifier/encode.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace nv::verifier {
+
+using ir::Selector;
+
+// ---------------------------------------------------------------------------------------
+// The universe
+
+unsigned ValueDomain::width() const {
+  unsigned w = 1;
+  while ((1ull << w) < size()) ++w;
+  return w;
+}
+
+int ValueDomain::index(const std::string& v) const {
+  auto it = std::lower_bound(literals.begin(), literals.end(), v);
+  return it != literals.end() && *it == v ? static_cast<int>(it - literals.begin()) : -1;
+}
+
+namespace {
+
+bool string_op(Selector::Op op) {
+  return op == Selector::Op::Contains || op == Selector::Op::StartsWith ||
+         op == Selector::Op::EndsWith;
+}
+
+// Adds the literals and key of a selector to `keys`; the name label goes to `ns` when
+// the selector is a namespace selector.
+void collect(const Selector& s, std::map<std::string, ValueDomain>& keys, ValueDomain* ns) {
+  if (!s.key.empty()) {
+    ValueDomain& d = ns && s.key == ir::kNamespaceNameLabel ? *ns : keys[s.key];
+    for (const auto& v : s.values) d.literals.push_back(v);
+    if (string_op(s.op)) d.is_string = true;
+  }
+  for (const auto& k : s.kids) collect(k, keys, ns);
+}
+
+void finish_domain(ValueDomain& d) {
+  std::sort(d.literals.begin(), d.literals.end());
+  d.literals.erase(std::unique(d.literals.begin(), d.literals.end()), d.literals.end());
+}
+
+}  // namespace
+
+void Universe::add_pod_selector(const Selector& s) { collect(s, pod_keys, nullptr); }
+void Universe::add_ns_selector(const Selector& s) { collect(s, ns_keys, &ns); }
+
+void Universe::add(const ir::Peer& p) {
+  if (p.ns_name) ns.literals.push_back(*p.ns_name);
+  if (p.ns_selector) add_ns_selector(*p.ns_selector);
+  if (p.pod_selector) add_pod_selector(*p.pod_selector);
+  if (p.cidrs)
+    for (const auto& b : *p.cidrs) {
+      if (b.cidr.family() == family) cidrs.push_back(b.cidr);
+      for (const auto& e : b.except)
+        if (e.family() == family) cidrs.push_back(e);
+    }
+}
+
+void Universe::add(const ir::PolicySet& ps) {
+  for (const auto& pol : ps.policies()) {
+    if (!pol.ns.empty()) ns.literals.push_back(pol.ns);
+    add(pol.subject);
+    for (const auto& dr : pol.dirs)
+      for (const auto& r : dr.rules) {
+        for (const auto& p : r.peers) add(p);
+        for (const auto& pm : r.ports)
+          if (!pm.named.empty()) port_names.insert(pm.named);
+      }
+  }
+}
+
+void Universe::add_inventory(const ir::Inventory& inv) { inventory = &inv; }
+
+void Universe::finish() {
+  if (inventory) add_inventory_values(*inventory);
+  finish_domain(ns);
+  ns.fresh = 2;  // two namespaces that no policy names: source and destination apart
+  for (auto* m : {&pod_keys, &ns_keys})
+    for (auto& [k, d] : *m) finish_domain(d);
+  std::sort(cidrs.begin(), cidrs.end());
+  cidrs.erase(std::unique(cidrs.begin(), cidrs.end()), cidrs.end());
+}
+
+void Universe::add_inventory_values(const ir::Inventory& inv) {
+  for (const auto& n : inv.namespaces) {
+    ns.literals.push_back(n.name);
+    for (auto& [k, d] : ns_keys)
+      if (auto it = n.labels.find(k); it != n.labels.end()) d.literals.push_back(it->second);
+  }
+  for (const auto& p : inv.pods) {
+    ns.literals.push_back(p.ns);
+    for (auto& [k, d] : pod_keys)
+      if (auto it = p.labels.find(k); it != p.labels.end()) d.literals.push_back(it->second);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Variables
+
+Encoder::Encoder(z3::context& ctx, const Universe& u) : ctx_(ctx), u_(u) {}
+
+z3::expr Encoder::facts_conj() const {
+  z3::expr_vector v(ctx_);
+  for (const auto& f : facts_) v.push_back(f);
+  return z3::mk_and(v);
+}
+
+z3::expr Encoder::value_var(const ValueDomain& d, const std::string& name) {
+  if (d.is_string) {
+    z3::expr v = ctx_.string_const(name.c_str());
+    // Readable witnesses: what a Kubernetes label value may hold.
+    z3::expr ch = z3::range(ctx_.string_val("a"), ctx_.string_val("z")) |
+                  z3::range(ctx_.string_val("0"), ctx_.string_val("9")) |
+                  z3::to_re(ctx_.string_val("-")) | z3::to_re(ctx_.string_val(".")) |
+                  z3::to_re(ctx_.string_val("_"));
+    facts_.push_back(z3::in_re(v, z3::star(ch)));
+    facts_.push_back(v.length() <= ctx_.int_val(63));
+    return v;
+  }
+  z3::expr v = ctx_.bv_const(name.c_str(), d.width());
+  facts_.push_back(z3::ule(v, ctx_.bv_val(static_cast<uint64_t>(d.size() - 1), d.width())));
+  return v;
+}
+
+z3::expr Encoder::lit(const ValueDomain& d, const std::string& v) {
+  if (d.is_string) return ctx_.string_val(v);
+  int i = d.index(v);
+  if (i < 0) throw std::logic_error("verifier: value '" + v + "' is not in its domain");
+  return ctx_.bv_val(static_cast<uint64_t>(i), d.width());
+}
+
+z3::expr Encoder::addr_val(const ir::IpAddr& a) {
+  if (a.family == ir::Family::V4) {
+    uint64_t v = (uint64_t{a.bytes[0]} << 24) | (uint64_t{a.bytes[1]} << 16) |
+                 (uint64_t{a.bytes[2]} << 8) | a.bytes[3];
+    return ctx_.bv_val(v, 32);
+  }
+  uint64_t hi = 0, lo = 0;
+  for (int i = 0; i < 8; ++i) hi = (hi << 8) | a.bytes[i];
+  for (int i = 8; i < 16; ++i) lo = (lo << 8) | a.bytes[i];
+  return z3::concat(ctx_.bv_val(hi, 64), ctx_.bv_val(lo, 64));
+}
+
+SymEndpoint Encoder::endpoint(const std::string& name) {
+  auto b = [&](const std::string& s) { return ctx_.bool_const((name + "." + s).c_str()); };
+  SymEndpoint e{name,
+                b("pod"),
+                b("host"),
+                b("ext"),
+                value_var(u_.ns, name + ".ns"),
+                {},
+                {},
+                {},
+                ctx_.bv_const((name + ".addr").c_str(), static_cast<unsigned>(u_.addr_bits())),
+                nullptr};
+  // Exactly one kind.
+  facts_.push_back((e.is_pod || e.is_host || e.is_ext) && !(e.is_pod && e.is_host) &&
+                   !(e.is_pod && e.is_ext) && !(e.is_host && e.is_ext));
+  for (const auto& [k, d] : u_.pod_keys)
+    e.labels.emplace(k, LabelVar{b("label[" + k + "]"), value_var(d, name + ".label[" + k + "]=")});
+  for (const auto& [k, d] : u_.ns_keys)
+    e.ns_labels.emplace(k, LabelVar{b("nslabel[" + k + "]"), value_var(d, name + ".nslabel[" + k + "]=")});
+  for (const auto& n : u_.port_names)
+    e.ports.emplace(n, NamedPortVar{b("port[" + n + "]"), ctx_.bv_const((name + ".port[" + n + "].proto").c_str(), 8),
+                                    ctx_.bv_const((name + ".port[" + n + "].number").c_str(), 16)});
+  return e;
+}
+
+SymPacket Encoder::packet(const std::string& prefix) {
+  SymPacket p{endpoint(prefix + "src"), endpoint(prefix + "dst"),
+              ctx_.bv_const((prefix + "proto").c_str(), 8), ctx_.bv_const((prefix + "port").c_str(), 16)};
+  // Namespace labels are a function of the namespace.
+  z3::expr same_ns = p.src.ns == p.dst.ns;
+  for (const auto& [k, a] : p.src.ns_labels) {
+    const LabelVar& b = p.dst.ns_labels.at(k);
+    facts_.push_back(z3::implies(same_ns, a.has == b.has && z3::implies(a.has, a.val == b.val)));
+  }
+  // Two endpoints, two addresses; protocols without ports carry port 0.
+  facts_.push_back(p.src.addr != p.dst.addr);
+  auto proto_is = [&](int n) { return p.proto == ctx_.bv_val(n, 8); };
+  facts_.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP)),
+                               p.port == ctx_.bv_val(0, 16)));
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------
+// Matching
+
+z3::expr Encoder::label_atom(const Selector& s, const LabelVar& lv, const ValueDomain& d) {
+  auto any_of = [&](const std::vector<std::string>& vals) {
+    z3::expr_vector v(ctx_);
+    for (const auto& x : vals) v.push_back(lv.val == lit(d, x));
+    return z3::mk_or(v);
+  };
+  switch (s.op) {
+    case Selector::Op::Has:
+      return lv.has;
+    case Selector::Op::Eq:
+      return lv.has && lv.val == lit(d, s.values[0]);
+    case Selector::Op::NotEq:
+      return !lv.has || lv.val != lit(d, s.values[0]);
+    case Selector::Op::In:
+      return lv.has && any_of(s.values);
+    case Selector::Op::NotIn:
+      return !lv.has || !any_of(s.values);
+    case Selector::Op::Contains:
+      return lv.has && lv.val.contains(lit(d, s.values[0]));
+    case Selector::Op::StartsWith:
+      return lv.has && z3::prefixof(lit(d, s.values[0]), lv.val);
+    case Selector::Op::EndsWith:
+      return lv.has && z3::suffixof(lit(d, s.values[0]), lv.val);
+    default:
+      break;
+  }
+  throw std::logic_error("verifier: label_atom on a compound selector");
+}
+
+z3::expr Encoder::selector(const Selector& s, const std::map<std::string, LabelVar>& labels,
+                           const std::map<std::string, ValueDomain>& doms, const z3::expr* ns_name) {
+  switch (s.op) {
+    case Selector::Op::All:
+      return ctx_.bool_val(true);
+    case Selector::Op::Not:
+      return !selector(s.kids[0], labels, doms, ns_name);
+    case Selector::Op::And:
+    case Selector::Op::Or: {
+      z3::expr_vector v(ctx_);
+      for (const auto& k : s.kids) v.push_back(selector(k, labels, doms, ns_name));
+      return s.op == Selector::Op::And ? z3::mk_and(v) : z3::mk_or(v);
+    }
+    default:
+      break;
+  }
+  if (ns_name && s.key == ir::kNamespaceNameLabel)
+    return label_atom(s, LabelVar{ctx_.bool_val(true), *ns_name}, u_.ns);
+  return label_atom(s, labels.at(s.key), doms.at(s.key));
+}
+
+z3::expr Encoder::ns_is(const SymEndpoint& e, const std::string& name) {
+  if (!u_.ns.is_string && u_.ns.index(name) < 0) return ctx_.bool_val(false);
+  return e.ns == lit(u_.ns, name);
+}
+
+z3::expr Encoder::in_cidr(const z3::expr& addr, const ir::Cidr& c) {
+  if (c.family() != u_.family) return ctx_.bool_val(false);
+  if (c.len == 0) return ctx_.bool_val(true);
+  unsigned hi = static_cast<unsigned>(u_.addr_bits() - 1), lo = static_cast<unsigned>(u_.addr_bits() - c.len);
+  return addr.extract(hi, lo) == addr_val(c.addr).extract(hi, lo);
+}
+
+z3::expr Encoder::in_block(const z3::expr& addr, const ir::CidrBlock& b) {
+  z3::expr r = in_cidr(addr, b.cidr);
+  for (const auto& e : b.except) r = r && !in_cidr(addr, e);
+  return r;
+}
+
+z3::expr Encoder::peer(const ir::Peer& p, const SymEndpoint& e) {
+  z3::expr_vector kinds(ctx_);
+  if (p.kinds & ir::mask(ir::EndpointKind::Pod)) kinds.push_back(e.is_pod);
+  if (p.kinds & ir::mask(ir::EndpointKind::External)) kinds.push_back(e.is_ext);
+  if (p.kinds & ir::mask(ir::EndpointKind::Host)) kinds.push_back(e.is_host);
+  z3::expr r = z3::mk_or(kinds);
+  if (p.ns_name) r = r && e.is_pod && ns_is(e, *p.ns_name);
+  if (p.ns_selector) r = r && e.is_pod && selector(*p.ns_selector, e.ns_labels, u_.ns_keys, &e.ns);
+  if (p.pod_selector) r = r && e.is_pod && selector(*p.pod_selector, e.labels, u_.pod_keys, nullptr);
+  if (p.cidrs) {
+    z3::expr_vector any(ctx_);
+    for (const auto& b : *p.cidrs) any.push_back(in_block(e.addr, b));
+    r = r && z3::mk_or(any);
+  }
+  return r;
+}
+
+z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
+  z3::expr r = ctx_.bool_val(true);
+  if (pm.proto != ir::kAnyProto) r = pkt.proto == ctx_.bv_val(pm.proto, 8);
+  if (pm.named.empty()) {
+    if (pm.all_ports()) return r;
+    return r && z3::ule(ctx_.bv_val(pm.lo, 16), pkt.port) && z3::ule(pkt.port, ctx_.bv_val(pm.hi, 16));
+  }
+  // A named port: the destination pod's container port of that name and protocol.
+  const SymEndpoint& d = pkt.dst;
+  if (d.pinned) {
+    // Pinned: the classes' container ports, exactly as Pod::named_port finds them.
+    z3::expr_vector any(ctx_);
+    for (size_t i = 0; i < d.pinned->classes.size(); ++i) {
+      const ir::Pod& rep = *d.pinned->classes[i].pods.front();
+      z3::expr_vector entries(ctx_);
+      std::set<int> seen_protos;
+      for (const auto& cp : rep.ports) {
+        if (cp.name != pm.named || !seen_protos.insert(cp.proto).second) continue;
+        entries.push_back(pkt.proto == ctx_.bv_val(cp.proto, 8) && pkt.port == ctx_.bv_val(cp.port, 16));
+      }
+      if (!entries.empty())
+        any.push_back(d.pinned->cls == ctx_.bv_val(i, d.pinned->cls.get_sort().bv_size()) && z3::mk_or(entries));
+    }
+    return r && d.is_pod && z3::mk_or(any);
+  }
+  const NamedPortVar& v = d.ports.at(pm.named);
+  return r && d.is_pod && v.has && v.proto == pkt.proto && v.port == pkt.port;
+}
+
+z3::expr Encoder::rule(const ir::Rule& r, const SymEndpoint& peer_ep, const SymPacket& pkt) {
+  z3::expr m = ctx_.bool_val(true);
+  if (!r.peers.empty()) {
+    z3::expr_vector any(ctx_);
+    for (const auto& p : r.peers) any.push_back(peer(p, peer_ep));
+    m = z3::mk_or(any);
+  }
+  if (!r.ports.empty()) {
+    z3::expr_vector any(ctx_);
+    for (const auto& pm : r.ports) any.push_back(port_match(pm, pkt));
+    m = m && z3::mk_or(any);
+  }
+  return m;
+}
+
+// The evaluator's tier walk, built from the last tier backwards: `after` is the verdict
+// when the walk reaches the next tier undecided.
+z3::expr Encoder::side(const ir::PolicySet& ps, ir::Direction dir, const SymPacket& pkt) {
+  const SymEndpoint& subject = dir == ir::Direction::Ingress ? pkt.dst : pkt.src;
+  const SymEndpoint& other = dir == ir::Direction::Ingress ? pkt.src : pkt.dst;
+  z3::expr after = ctx_.bool_val(true);
+  for (size_t t = ps.tiers().size(); t-- > 0;) {
+    const ir::Tier& tier = ps.tiers()[t];
+    const auto& idx = ps.by_tier()[t];
+    std::vector<z3::expr> sel;
+    z3::expr_vector isolating(ctx_);
+    for (size_t i : idx) {
+      const ir::Policy& p = ps.policies()[i];
+      sel.push_back(peer(p.subject, subject));
+      if (p.dir(dir).isolates) isolating.push_back(sel.back());
+    }
+    if (isolating.empty()) continue;  // never visited
+    z3::expr inner = tier.default_action == ir::Action::Deny ? ctx_.bool_val(false) : after;
+    for (size_t k = idx.size(); k-- > 0;) {
+      const auto& rules = ps.policies()[idx[k]].dir(dir).rules;
+      for (size_t j = rules.size(); j-- > 0;) {
+        const ir::Rule& r = rules[j];
+        if (r.action == ir::Action::Log) continue;
+        z3::expr m = sel[k] && rule(r, other, pkt);
+        switch (r.action) {
+          case ir::Action::Allow:
+            inner = m || inner;
+            break;
+          case ir::Action::Deny:
+            inner = !m && inner;
+            break;
+          default:  // Pass
+            inner = z3::ite(m, after, inner);
+            break;
+        }
+      }
+    }
+    after = z3::ite(z3::mk_or(isolating), inner, after);
+  }
+  return !subject.is_pod || after;
+}
+
+z3::expr Encoder::allowed(const ir::PolicySet& ps, const SymPacket& pkt) {
+  return side(ps, ir::Direction::Egress, pkt) && side(ps, ir::Direction::Ingress, pkt);
+}
+
+// ---------------------------------------------------------------------------------------
+// Pinning
+
+z3::expr Encoder::pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv) {
+  z3::expr_vector c(ctx_);
+  c.push_back(e.is_pod);
+  c.push_back(e.ns == lit(u_.ns, pod.ns));
+  for (const auto& [k, lv] : e.labels) {
+    auto it = pod.labels.find(k);
+    if (it == pod.labels.end()) {
+      c.push_back(!lv.has);
+    } else {
+      c.push_back(lv.has);
+      c.push_back(lv.val == lit(u_.pod_keys.at(k), it->second));
+    }
+  }
+  const ir::Labels& nsl = inv.namespace_labels(pod.ns);
+  for (const auto& [k, lv] : e.ns_labels) {
+    auto it = nsl.find(k);
+    if (it == nsl.end()) {
+      c.push_back(!lv.has);
+    } else {
+      c.push_back(lv.has);
+      c.push_back(lv.val == lit(u_.ns_keys.at(k), it->second));
+    }
+  }
+  for (const auto& [n, pv] : e.ports) {
+    auto it = std::find_if(pod.ports.begin(), pod.ports.end(), [&](const ir::ContainerPort& cp) { return cp.name == n; });
+    if (it == pod.ports.end()) {
+      c.push_back(!pv.has);
+    } else {
+      c.push_back(pv.has && pv.proto == ctx_.bv_val(it->proto, 8) && pv.port == ctx_.bv_val(it->port, 16));
+    }
+  }
+  return z3::mk_and(c);
+}
+
+void Encoder::pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
+                           const std::vector<ir::IpAddr>& taken) {
+  unsigned w = 1;
+  while ((1ull << w) < classes.size() + 1) ++w;
+  e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes});
+  const z3::expr& cls = e.pinned->cls;
+  facts_.push_back(z3::ule(cls, ctx_.bv_val(classes.size(), w)));
+  // The last index: an address that no pod or node of the inventory has.
+  z3::expr outside = e.is_ext;
+  for (const auto& a : taken) outside = outside && e.addr != addr_val(a);
+  facts_.push_back(z3::implies(cls == ctx_.bv_val(classes.size(), w), outside));
+}
+
+void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
+  // Classes: pods alike in everything the universe can see (attributes and CIDR membership).
+  std::vector<PinnedClass> classes;
+  std::unordered_map<std::string, size_t> by_key;
+  std::vector<ir::IpAddr> taken;
+  for (const auto& pod : inv.pods) {
+    auto a = pod.ip(u_.family);
+    if (a) taken.push_back(*a);
+    if (pod.host_network || !a) continue;
+    std::string key = pod.ns + '\0';
+    for (const auto& [k, d] : u_.pod_keys) {
+      auto it = pod.labels.find(k);
+      key += it == pod.labels.end() ? std::string("-") : "=" + it->second;
+      key += '\0';
+    }
+    for (const auto& n : u_.port_names)
+      for (const auto& cp : pod.ports)
+        if (cp.name == n) key += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
+    for (const auto& c : u_.cidrs) key += c.contains(*a) ? '1' : '0';
+    auto [it, fresh] = by_key.emplace(key, classes.size());
+    if (fresh) classes.push_back({});
+    classes[it->second].pods.push_back(&pod);
+  }
+  for (const auto& n : inv.nodes)
+    for (const auto& a : n.addresses)
+      if (a.family == u_.family) taken.push_back(a);
+
+  for (SymEndpoint* e : {&p.src, &p.dst}) {
+    pin_endpoint(*e, classes, taken);
+    unsigned w = e->pinned->cls.get_sort().bv_size();
+    for (size_t i = 0; i < classes.size(); ++i) {
+      const ir::Pod& rep = *classes[i].pods.front();
+      facts_.push_back(z3::implies(e->pinned->cls == ctx_.bv_val(i, w),
+                                   pod_is(*e, rep, inv) && e->addr == addr_val(*rep.ip(u_.family))));
+    }
+  }
+  // A class of one pod is that pod: it cannot be the source and the destination.
+  unsigned w = p.src.pinned->cls.get_sort().bv_size();
+  for (size_t i = 0; i < classes.size(); ++i)
+    if (classes[i].pods.size() == 1)
+      facts_.push_back(!(p.src.pinned->cls == ctx_.bv_val(i, w) && p.dst.pinned->cls == ctx_.bv_val(i, w)));
+}
+
+void Encoder::pin_to(const SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv) {
+  z3::expr f = e.addr == addr_val(*c.addr);
+  switch (c.kind) {
+    case ir::EndpointKind::Pod:
+      f = f && pod_is(e, *c.pod, inv);
+      break;
+    case ir::EndpointKind::Host:
+      f = f && e.is_host;
+      break;
+    case ir::EndpointKind::External:
+      f = f && e.is_ext;
+      break;
+  }
+  facts_.push_back(f);
+}
+
+void Encoder::pin_packet(const SymPacket& p, int proto, uint16_t port) {
+  facts_.push_back(p.proto == ctx_.bv_val(proto, 8) && p.port == ctx_.bv_val(port, 16));
+}
+
+}  // namespace nv::verifier

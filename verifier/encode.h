@@ -1,0 +1,154 @@
+// The IR in Z3: symbolic endpoints and packets, and the verdict of a policy set as a
+// formula that mirrors the reference evaluator (ir/evaluate.cpp) step by step.
+//
+// A symbolic endpoint ranges over every endpoint there could ever be: its kind (pod,
+// node, external address), its namespace (a name the policies mention, or one of two
+// names they do not), the labels of the pod and of its namespace (for every key a
+// selector mentions: absent, one of the values mentioned, or another value), its named
+// container ports and its address. Pinning (pin()) restricts it to the pods of an
+// inventory, grouped by what the encoding can tell apart.
+//
+// The verdict formula leaves out the evaluator's two shortcuts (a pod to itself, a pod
+// and its own node): queries are about what policy decides. Witnesses are built with
+// distinct pods on distinct nodes, where the shortcuts never apply.
+#pragma once
+
+#include <z3++.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ir/evaluate.h"
+#include "ir/model.h"
+
+namespace nv::verifier {
+
+// The values one label key (or the namespace name) can take in a query: the literals
+// that selectors compare it with, plus `fresh` values that equal none of them. Keys that
+// string operators (contains, starts/ends with) test are Z3 strings instead.
+struct ValueDomain {
+  std::vector<std::string> literals;  // sorted, unique
+  bool is_string = false;
+  unsigned fresh = 1;
+
+  unsigned size() const { return static_cast<unsigned>(literals.size()) + fresh; }
+  unsigned width() const;  // bits of the index bit-vector
+  // The index of a literal, or -1.
+  int index(const std::string& v) const;
+};
+
+// Everything the policies, queries and inventory mention, per address family.
+struct Universe {
+  ir::Family family = ir::Family::V4;
+  ValueDomain ns;                               // namespace names; two fresh names
+  std::map<std::string, ValueDomain> pod_keys;  // pod label keys
+  std::map<std::string, ValueDomain> ns_keys;   // namespace label keys, except the name label
+  std::set<std::string> port_names;             // named ports
+  std::vector<ir::Cidr> cidrs;                  // every CIDR and except of the family
+
+  int addr_bits() const { return family == ir::Family::V4 ? 32 : 128; }
+
+  // Collects from policy sets and extra selectors (queries). Call finish() after adding.
+  void add(const ir::PolicySet& ps);
+  void add(const ir::Peer& p);
+  void add_pod_selector(const ir::Selector& s);
+  void add_ns_selector(const ir::Selector& s);
+  // For pinning: finish() adds the inventory's names and the values of keys seen.
+  void add_inventory(const ir::Inventory& inv);
+  void finish();
+
+ private:
+  const ir::Inventory* inventory = nullptr;
+  void add_inventory_values(const ir::Inventory& inv);
+};
+
+struct LabelVar {
+  z3::expr has, val;
+};
+struct NamedPortVar {
+  z3::expr has, proto, port;  // 8 and 16 bits
+};
+
+// An endpoint pinned to an inventory: `cls` picks one class of pods that the universe
+// cannot tell apart (index < classes.size()) or an address outside the inventory.
+struct PinnedClass {
+  std::vector<const ir::Pod*> pods;  // all of the class; the first is its representative
+};
+struct PinTable {
+  z3::expr cls;
+  std::vector<PinnedClass> classes;
+};
+
+struct SymEndpoint {
+  std::string name;  // prefix of its Z3 constants, e.g. "src"
+  z3::expr is_pod, is_host, is_ext;
+  z3::expr ns;
+  std::map<std::string, LabelVar> labels, ns_labels;
+  std::map<std::string, NamedPortVar> ports;
+  z3::expr addr;
+  std::shared_ptr<PinTable> pinned;  // set by Encoder::pin
+};
+
+struct SymPacket {
+  SymEndpoint src, dst;
+  z3::expr proto, port;  // 8 and 16 bits
+};
+
+class Encoder {
+ public:
+  Encoder(z3::context& ctx, const Universe& u);
+
+  z3::context& ctx() { return ctx_; }
+  const Universe& universe() const { return u_; }
+
+  // Fresh constants, and the constraints that make them a possible endpoint or packet
+  // (added to `facts`): one kind, values inside their domains, namespace labels a function
+  // of the namespace, the name label equal to the name, distinct endpoints.
+  SymPacket packet(const std::string& prefix = "");
+  const std::vector<z3::expr>& facts() const { return facts_; }
+  z3::expr facts_conj() const;
+
+  // Restricts both endpoints to the pods of `inv` (hostNetwork pods and nodes excluded)
+  // and to addresses that belong to no pod or node. Pods that the universe cannot tell
+  // apart form one class; a class of one pod is never both source and destination.
+  // The universe must have seen the inventory (Universe::add_inventory).
+  void pin(SymPacket& p, const ir::Inventory& inv);
+  // Restricts an endpoint to one concrete endpoint (property tests, `query` cross-checks).
+  void pin_to(const SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv);
+  void pin_packet(const SymPacket& p, int proto, uint16_t port);
+
+  // Building blocks, each mirroring its counterpart in ir/evaluate.cpp.
+  z3::expr selector(const ir::Selector& s, const std::map<std::string, LabelVar>& labels,
+                    const std::map<std::string, ValueDomain>& doms, const z3::expr* ns_name);
+  z3::expr peer(const ir::Peer& p, const SymEndpoint& e);
+  z3::expr port_match(const ir::PortMatch& pm, const SymPacket& pkt);
+  z3::expr rule(const ir::Rule& r, const SymEndpoint& peer, const SymPacket& pkt);
+  // Whether `dir` of the policy set allows the packet (the evaluator's evaluate_side).
+  z3::expr side(const ir::PolicySet& ps, ir::Direction dir, const SymPacket& pkt);
+  // Egress of the source and ingress of the destination.
+  z3::expr allowed(const ir::PolicySet& ps, const SymPacket& pkt);
+
+  z3::expr in_cidr(const z3::expr& addr, const ir::Cidr& c);
+  z3::expr in_block(const z3::expr& addr, const ir::CidrBlock& b);
+  z3::expr ns_is(const SymEndpoint& e, const std::string& name);
+  z3::expr lit(const ValueDomain& d, const std::string& v);
+  z3::expr addr_val(const ir::IpAddr& a);
+
+ private:
+  z3::context& ctx_;
+  const Universe& u_;
+  std::vector<z3::expr> facts_;
+
+  SymEndpoint endpoint(const std::string& name);
+  z3::expr value_var(const ValueDomain& d, const std::string& name);
+  z3::expr label_atom(const ir::Selector& s, const LabelVar& lv, const ValueDomain& d);
+  void pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
+                    const std::vector<ir::IpAddr>& taken);
+  z3::expr pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv);
+};
+
+}  // namespace nv::verifier

@@ -1,0 +1,338 @@
+#include "verifier/queries.h"
+
+#include <memory>
+
+namespace nv::verifier {
+
+namespace {
+
+// One address family's solver state for a question about some policy sets.
+struct Frame {
+  z3::context ctx;
+  Universe u;
+  std::unique_ptr<Encoder> enc;
+  std::unique_ptr<SymPacket> pkt;
+  std::unique_ptr<Checker> checker;
+  std::unique_ptr<z3::expr> base;  // the packet is possible and inside the scope
+
+  Frame(ir::Family family, const std::vector<const ir::PolicySet*>& sets, const Scope& scope,
+        const QueryOptions& opt) {
+    u.family = family;
+    for (const auto* ps : sets) u.add(*ps);
+    if (scope.from) u.add(*scope.from);
+    if (scope.to) u.add(*scope.to);
+    if (opt.pin) u.add_inventory(*opt.pin);
+    u.finish();
+    enc = std::make_unique<Encoder>(ctx, u);
+    pkt = std::make_unique<SymPacket>(enc->packet());
+    if (opt.pin) enc->pin(*pkt, *opt.pin);
+    checker = std::make_unique<Checker>(ctx, opt.solver);
+    z3::expr b = enc->facts_conj();
+    if (scope.from) b = b && enc->peer(*scope.from, pkt->src);
+    if (scope.to) b = b && enc->peer(*scope.to, pkt->dst);
+    if (scope.proto) b = b && pkt->proto == ctx.bv_val(*scope.proto, 8);
+    if (scope.port) b = b && pkt->port == ctx.bv_val(*scope.port, 16);
+    base = std::make_unique<z3::expr>(b);
+  }
+
+  // A readable witness of `goal`, or nothing when there is none.
+  std::optional<Witness> find(const z3::expr& goal, const std::string& name) {
+    z3::solver s = checker->make_solver();
+    s.add(*base && goal);
+    if (!checker->sat(s, name)) return std::nullopt;
+    z3::model m = minimize(*checker, s, readability(*enc, *pkt));
+    return extract(*enc, m, *pkt);
+  }
+};
+
+std::string fam(ir::Family f) { return f == ir::Family::V4 ? "ipv4" : "ipv6"; }
+
+}  // namespace
+
+ReachResult reach(const ir::PolicySet& ps, const Scope& scope, const QueryOptions& opt) {
+  ReachResult r;
+  for (ir::Family f : opt.families) {
+    Frame fr(f, {&ps}, scope, opt);
+    z3::expr allowed = fr.enc->allowed(ps, *fr.pkt);
+    if (!r.allowed)
+      if ((r.allowed = fr.find(allowed, "reach-allowed-" + fam(f)))) recheck(ps, *r.allowed, true, "a reach witness");
+    if (!r.denied)
+      if ((r.denied = fr.find(!allowed, "reach-denied-" + fam(f)))) recheck(ps, *r.denied, false, "a reach witness");
+  }
+  using A = ReachResult::Answer;
+  r.answer = r.allowed ? (r.denied ? A::Depends : A::Allowed) : (r.denied ? A::Denied : A::NoSuchTraffic);
+  return r;
+}
+
+CompareResult compare(const ir::PolicySet& a, const ir::PolicySet& b, Relation rel, const Scope& scope,
+                      const QueryOptions& opt) {
+  CompareResult r;
+  for (ir::Family f : opt.families) {
+    Frame fr(f, {&a, &b}, scope, opt);
+    z3::expr in_a = fr.enc->allowed(a, *fr.pkt), in_b = fr.enc->allowed(b, *fr.pkt);
+    std::string name = (rel == Relation::Equiv ? "equiv-" : "contains-") + fam(f);
+    z3::expr goal = rel == Relation::Equiv ? in_a != in_b : (in_b && !in_a);
+    z3::solver s = fr.checker->make_solver();
+    s.add(*fr.base && goal);
+    if (!fr.checker->sat(s, name)) continue;
+    z3::model m = minimize(*fr.checker, s, readability(*fr.enc, *fr.pkt));
+    r.holds = false;
+    r.a_allows = m.eval(in_a, true).is_true();
+    r.witness = extract(*fr.enc, m, *fr.pkt);
+    recheck(a, *r.witness, r.a_allows, "a distinguishing packet (first set)");
+    recheck(b, *r.witness, !r.a_allows, "a distinguishing packet (second set)");
+    return r;
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------
+// diff: regions by generalising one witness at a time.
+
+namespace {
+
+struct Atom {
+  enum class Kind { Plain, Addr, Proto, Port } kind = Kind::Plain;
+  bool src = true;  // which endpoint (Addr, Plain)
+  std::string text;
+  z3::expr e;
+};
+
+std::string kind_text(bool pod, bool host) { return pod ? "pod" : host ? "node" : "address outside the cluster"; }
+
+std::string value_text(const ValueDomain& d, const z3::model& m, const z3::expr& v) {
+  if (d.is_string) return m.eval(v, true).get_string();
+  uint64_t i = m.eval(v, true).get_numeral_uint64();
+  if (i < d.literals.size()) return d.literals[i];
+  return "";  // a fresh value
+}
+
+std::string set_text(const std::vector<std::string>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+  return out + "}";
+}
+
+void label_atoms(std::vector<Atom>& out, bool src, const std::map<std::string, LabelVar>& labels,
+                 const std::map<std::string, ValueDomain>& doms, const z3::model& m, const std::string& what) {
+  for (const auto& [k, lv] : labels) {
+    if (!m.eval(lv.has, true).is_true()) {
+      out.push_back({Atom::Kind::Plain, src, "without " + what + " " + k, !lv.has});
+      continue;
+    }
+    const ValueDomain& d = doms.at(k);
+    std::string v = value_text(d, m, lv.val);
+    z3::expr val = m.eval(lv.val, true);
+    if (!v.empty() || d.is_string)
+      out.push_back({Atom::Kind::Plain, src, what + " " + k + "=" + v, lv.has && lv.val == val});
+    else
+      out.push_back({Atom::Kind::Plain, src, what + " " + k + " not in " + set_text(d.literals), lv.has && lv.val == val});
+  }
+}
+
+std::vector<Atom> cube(Encoder& enc, const SymPacket& p, const z3::model& m) {
+  std::vector<Atom> atoms;
+  const Universe& u = enc.universe();
+  for (const SymEndpoint* e : {&p.src, &p.dst}) {
+    bool src = e == &p.src;
+    bool pod = m.eval(e->is_pod, true).is_true(), host = m.eval(e->is_host, true).is_true();
+    atoms.push_back({Atom::Kind::Plain, src, kind_text(pod, host), pod ? e->is_pod : host ? e->is_host : e->is_ext});
+    if (pod) {
+      std::string ns = value_text(u.ns, m, e->ns);
+      size_t first = atoms.size();
+      atoms.push_back({Atom::Kind::Plain, src,
+                       ns.empty() ? "in a namespace not in " + set_text(u.ns.literals) : "in namespace " + ns,
+                       e->ns == m.eval(e->ns, true)});
+      label_atoms(atoms, src, e->labels, u.pod_keys, m, "label");
+      label_atoms(atoms, src, e->ns_labels, u.ns_keys, m, "namespace label");
+      // A pod's attributes say nothing of other endpoints: each atom implies a pod.
+      for (size_t i = first; i < atoms.size(); ++i) atoms[i].e = e->is_pod && atoms[i].e;
+      if (!src)
+        for (const auto& [n, pv] : e->ports) {
+          if (!m.eval(pv.has, true).is_true()) {
+            atoms.push_back({Atom::Kind::Plain, src, "no port named " + n, e->is_pod && !pv.has});
+          } else {
+            auto proto = static_cast<int>(m.eval(pv.proto, true).get_numeral_uint());
+            auto port = m.eval(pv.port, true).get_numeral_uint();
+            atoms.push_back({Atom::Kind::Plain, src,
+                             "port " + n + " = " + ir::proto_name(proto) + "/" + std::to_string(port),
+                             e->is_pod && pv.has && pv.proto == m.eval(pv.proto, true) && pv.port == m.eval(pv.port, true)});
+          }
+        }
+    }
+    atoms.push_back({Atom::Kind::Addr, src, "", e->addr == m.eval(e->addr, true)});
+  }
+  atoms.push_back({Atom::Kind::Proto, true, ir::proto_name(static_cast<int>(m.eval(p.proto, true).get_numeral_uint())),
+                   p.proto == m.eval(p.proto, true)});
+  atoms.push_back({Atom::Kind::Port, true, "", p.port == m.eval(p.port, true)});
+  return atoms;
+}
+
+std::string cidr_text(const ir::IpAddr& a, int len) {
+  ir::Cidr c{a, len};
+  for (int i = len; i < a.bits(); ++i) c.addr.bytes[i / 8] &= static_cast<uint8_t>(~(0x80 >> (i % 8)));
+  return c.str();
+}
+
+class Generaliser {
+ public:
+  Generaliser(Frame& fr, const z3::expr& target) : fr_(fr), s_(fr.checker->make_solver()) {
+    s_.add(*fr.base && !target);
+  }
+
+  // Whether every packet of the region is in the target.
+  bool inside(const std::vector<z3::expr>& region) {
+    z3::expr_vector flags(fr_.ctx);
+    for (const auto& e : region) {
+      z3::expr f = fr_.ctx.bool_const(("region!" + std::to_string(next_++)).c_str());
+      s_.add(z3::implies(f, e));
+      flags.push_back(f);
+    }
+    return !fr_.checker->sat(s_, flags);
+  }
+
+  Region generalise(const z3::model& m) {
+    std::vector<Atom> atoms = cube(*fr_.enc, *fr_.pkt, m);
+    // Keep the atoms of an unsat core.
+    z3::expr_vector flags(fr_.ctx);
+    for (const auto& a : atoms) {
+      z3::expr f = fr_.ctx.bool_const(("atom!" + std::to_string(next_++)).c_str());
+      s_.add(z3::implies(f, a.e));
+      flags.push_back(f);
+    }
+    std::vector<bool> keep(atoms.size(), true);
+    if (!fr_.checker->sat(s_, flags)) {
+      z3::expr_vector core = s_.unsat_core();
+      for (size_t i = 0; i < atoms.size(); ++i) {
+        keep[i] = false;
+        for (unsigned j = 0; j < core.size(); ++j)
+          if (z3::eq(core[j], flags[static_cast<unsigned>(i)])) keep[i] = true;
+      }
+    }
+    std::vector<z3::expr> region;
+    for (size_t i = 0; i < atoms.size(); ++i)
+      if (keep[i]) region.push_back(atoms[i].e);
+
+    Region r{"", "", "", extract(*fr_.enc, m, *fr_.pkt)};
+    std::string proto, ports;
+    for (size_t i = 0; i < atoms.size(); ++i) {
+      if (!keep[i]) continue;
+      Atom& a = atoms[i];
+      std::string phrase = a.text;
+      if (a.kind == Atom::Kind::Addr) phrase = widen_addr(region, i, a, m);
+      if (a.kind == Atom::Kind::Port) ports = widen_port(region, i, m);
+      if (a.kind == Atom::Kind::Proto) proto = a.text;
+      if (a.kind == Atom::Kind::Plain || a.kind == Atom::Kind::Addr) {
+        std::string& side = a.src ? r.from : r.to;
+        if (!phrase.empty()) side += (side.empty() ? "" : ", ") + phrase;
+      }
+    }
+    if (r.from.empty()) r.from = "anywhere";
+    if (r.to.empty()) r.to = "anywhere";
+    r.traffic = proto.empty() ? (ports.empty() ? "any protocol" : "any protocol, " + ports)
+                              : (ports.empty() ? proto + ", any port" : proto + " " + ports);
+    z3::expr_vector conj(fr_.ctx);
+    for (const auto& e : region) conj.push_back(e);
+    block_ = std::make_unique<z3::expr>(z3::mk_and(conj));
+    return r;
+  }
+
+  const z3::expr& block() const { return *block_; }
+
+ private:
+  Frame& fr_;
+  z3::solver s_;
+  unsigned next_ = 0;
+  std::unique_ptr<z3::expr> block_;
+
+  // The widest prefix around the witness's address that stays inside.
+  std::string widen_addr(std::vector<z3::expr>& region, size_t i, const Atom& a, const z3::model& m) {
+    const SymEndpoint& e = a.src ? fr_.pkt->src : fr_.pkt->dst;
+    Witness w = extract(*fr_.enc, m, *fr_.pkt);
+    ir::IpAddr addr = *(a.src ? w.pkt.src.addr : w.pkt.dst.addr);
+    auto at = [&](int len) {
+      ir::Cidr c = *ir::Cidr::parse(cidr_text(addr, len));
+      return fr_.enc->in_cidr(e.addr, c);
+    };
+    size_t pos = index_of(region, a.e);
+    int lo = 0, hi = addr.bits();  // hi always works
+    while (lo < hi) {
+      int mid = (lo + hi) / 2;
+      region[pos] = at(mid);
+      if (inside(region)) hi = mid; else lo = mid + 1;
+    }
+    region[pos] = at(hi);
+    (void)i;
+    return hi == 0 ? "" : "address in " + cidr_text(addr, hi);
+  }
+
+  std::string widen_port(std::vector<z3::expr>& region, size_t, const z3::model& m) {
+    z3::context& c = fr_.ctx;
+    const z3::expr& port = fr_.pkt->port;
+    unsigned v = m.eval(port, true).get_numeral_uint();
+    size_t pos = index_of(region, port == c.bv_val(v, 16));
+    auto range = [&](unsigned l, unsigned h) { return z3::ule(c.bv_val(l, 16), port) && z3::ule(port, c.bv_val(h, 16)); };
+    unsigned lo = 0, hi = v;  // find the least lo with [lo, v] inside
+    while (lo < hi) {
+      unsigned mid = (lo + hi) / 2;
+      region[pos] = range(mid, v);
+      if (inside(region)) hi = mid; else lo = mid + 1;
+    }
+    unsigned from = hi;
+    lo = v, hi = 65535;  // the greatest hi with [from, hi] inside
+    while (lo < hi) {
+      unsigned mid = (lo + hi + 1) / 2;
+      region[pos] = range(from, mid);
+      if (inside(region)) lo = mid; else hi = mid - 1;
+    }
+    unsigned to = lo;
+    region[pos] = range(from, to);
+    if (from == 0 && to == 65535) return "";
+    return from == to ? "port " + std::to_string(from) : "ports " + std::to_string(from) + "-" + std::to_string(to);
+  }
+
+  static size_t index_of(const std::vector<z3::expr>& region, const z3::expr& e) {
+    for (size_t i = 0; i < region.size(); ++i)
+      if (z3::eq(region[i], e)) return i;
+    return 0;
+  }
+};
+
+void regions(Frame& fr, const ir::PolicySet& a, const ir::PolicySet& b, bool opened, size_t max,
+             std::vector<Region>& out, bool& truncated) {
+  z3::expr in_a = fr.enc->allowed(a, *fr.pkt), in_b = fr.enc->allowed(b, *fr.pkt);
+  z3::expr target = opened ? (in_b && !in_a) : (in_a && !in_b);
+  z3::solver search = fr.checker->make_solver();
+  search.add(*fr.base && target);
+  Generaliser gen(fr, target);
+  std::string name = std::string(opened ? "diff-opened-" : "diff-closed-") + fam(fr.u.family);
+  while (fr.checker->sat(search, name)) {
+    if (out.size() >= max) {
+      truncated = true;
+      return;
+    }
+    z3::model m = search.get_model();
+    Region r = gen.generalise(m);
+    recheck(a, r.example, !opened, "a diff example (first set)");
+    recheck(b, r.example, opened, "a diff example (second set)");
+    out.push_back(std::move(r));
+    search.add(!gen.block());
+  }
+}
+
+}  // namespace
+
+std::string Region::text() const { return "from " + from + "\n    to " + to + "\n    " + traffic; }
+
+DiffResult diff(const ir::PolicySet& a, const ir::PolicySet& b, const Scope& scope, const QueryOptions& opt,
+                size_t max_regions) {
+  DiffResult r;
+  for (ir::Family f : opt.families) {
+    Frame fr(f, {&a, &b}, scope, opt);
+    regions(fr, a, b, true, max_regions, r.opened, r.opened_truncated);
+    regions(fr, a, b, false, max_regions, r.closed, r.closed_truncated);
+  }
+  return r;
+}
+
+}  // namespace nv::verifier

@@ -1,0 +1,47 @@
+// Running Z3: timeouts, `unknown` as its own outcome, SMT-LIB export of every query.
+#pragma once
+
+#include <z3++.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace nv::verifier {
+
+struct SolverOptions {
+  unsigned timeout_ms = 60'000;  // per check; 0: none
+  std::string emit_smt2_dir;     // when set, every query is written there first
+};
+
+// The solver could not decide (timeout, resource limit, incompleteness). Never a pass.
+class SolverUnknown : public std::runtime_error {
+ public:
+  SolverUnknown(const std::string& query, const std::string& reason)
+      : std::runtime_error("the solver could not decide " + query + " (" + reason + ")") {}
+};
+
+// A disagreement between Z3 and the reference evaluator: a bug in netverify.
+class InternalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Checker {
+ public:
+  Checker(z3::context& ctx, SolverOptions opt);
+
+  z3::solver make_solver();
+  // sat: true; unsat: false; unknown: throws SolverUnknown. `name` names the query in
+  // errors and in the exported file (NNN-name.smt2).
+  bool sat(z3::solver& s, const std::string& name);
+  bool sat(z3::solver& s, const z3::expr_vector& assumptions);  // not exported
+  const SolverOptions& options() const { return opt_; }
+  unsigned checks() const { return checks_; }
+
+ private:
+  z3::context& ctx_;
+  SolverOptions opt_;
+  unsigned exported_ = 0, checks_ = 0;
+};
+
+}  // namespace nv::verifier

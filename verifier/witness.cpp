@@ -1,0 +1,225 @@
+#include "verifier/witness.h"
+
+#include <algorithm>
+
+namespace nv::verifier {
+
+namespace {
+
+uint64_t num(const z3::model& m, const z3::expr& e) { return m.eval(e, true).get_numeral_uint64(); }
+bool truth(const z3::model& m, const z3::expr& e) { return m.eval(e, true).is_true(); }
+
+ir::IpAddr addr_of(const z3::model& m, const z3::expr& addr, ir::Family f) {
+  ir::IpAddr a;
+  a.family = f;
+  unsigned bits = addr.get_sort().bv_size();
+  for (unsigned i = 0; i < bits / 8; ++i) {
+    unsigned hi = bits - 1 - 8 * i;
+    a.bytes[i] = static_cast<uint8_t>(num(m, addr.extract(hi, hi - 7)));
+  }
+  return a;
+}
+
+// A value that equals none of the literals: `base`, or `base-2`, `base-3`...
+std::string fresh_value(const ValueDomain& d, const std::string& base, unsigned k) {
+  std::string v = k == 0 ? base : base + "-" + std::to_string(k + 1);
+  while (d.index(v) >= 0) v += "x";
+  return v;
+}
+
+std::string value_of(const z3::model& m, const z3::expr& v, const ValueDomain& d, const std::string& base) {
+  if (d.is_string) return m.eval(v, true).get_string();
+  uint64_t i = num(m, v);
+  if (i < d.literals.size()) return d.literals[i];
+  return fresh_value(d, base, static_cast<unsigned>(i - d.literals.size()));
+}
+
+ir::IpAddr parse(const char* text) { return *ir::IpAddr::parse(text); }
+
+std::string labels_text(const ir::Labels& l) {
+  std::string out = "{";
+  for (const auto& [k, v] : l) out += (out.size() > 1 ? ", " : "") + k + "=" + v;
+  return out + "}";
+}
+
+}  // namespace
+
+std::vector<z3::expr> readability(Encoder& enc, const SymPacket& pkt) {
+  z3::context& c = enc.ctx();
+  bool v4 = enc.universe().family == ir::Family::V4;
+  std::vector<z3::expr> prefs;
+  for (const SymEndpoint* e : {&pkt.src, &pkt.dst}) {
+    for (const auto& [k, lv] : e->labels) prefs.push_back(!lv.has);
+    for (const auto& [k, lv] : e->ns_labels) prefs.push_back(!lv.has);
+    for (const auto& [k, pv] : e->ports) prefs.push_back(!pv.has);
+  }
+  for (const SymEndpoint* e : {&pkt.src, &pkt.dst}) prefs.push_back(e->is_pod);
+  // Addresses from a typical pod CIDR, node range and documentation range.
+  for (const SymEndpoint* e : {&pkt.src, &pkt.dst}) {
+    bool is_src = e == &pkt.src;
+    z3::expr pod = enc.addr_val(parse(v4 ? (is_src ? "10.244.1.10" : "10.244.2.20") : (is_src ? "fd00:10:244:1::a" : "fd00:10:244:2::14")));
+    z3::expr host = enc.addr_val(parse(v4 ? (is_src ? "10.0.0.11" : "10.0.0.12") : (is_src ? "fd00::11" : "fd00::12")));
+    z3::expr ext = enc.addr_val(parse(v4 ? (is_src ? "203.0.113.10" : "203.0.113.20") : (is_src ? "2001:db8::a" : "2001:db8::14")));
+    prefs.push_back(z3::implies(e->is_pod, e->addr == pod) && z3::implies(e->is_host, e->addr == host) &&
+                    z3::implies(e->is_ext, e->addr == ext));
+  }
+  prefs.push_back(pkt.proto == c.bv_val(ir::kTCP, 8));
+  return prefs;
+}
+
+z3::model minimize(Checker& checker, z3::solver& s, const std::vector<z3::expr>& prefs) {
+  z3::context& c = s.ctx();
+  // One indicator literal per preference, so that cores name preferences.
+  std::vector<z3::expr> flags;
+  s.push();
+  for (size_t i = 0; i < prefs.size(); ++i) {
+    flags.push_back(c.bool_const(("prefer!" + std::to_string(i)).c_str()));
+    s.add(z3::implies(flags.back(), prefs[i]));
+  }
+  std::vector<bool> kept(prefs.size(), true);
+  for (size_t round = 0; round <= prefs.size(); ++round) {
+    z3::expr_vector assumptions(c);
+    for (size_t i = 0; i < flags.size(); ++i)
+      if (kept[i]) assumptions.push_back(flags[i]);
+    if (checker.sat(s, assumptions)) {
+      z3::model m = s.get_model();
+      s.pop();
+      return m;
+    }
+    // Drop the least wanted preference of the core.
+    z3::expr_vector core = s.unsat_core();
+    size_t drop = 0;
+    bool found = false;
+    for (size_t i = 0; i < flags.size(); ++i)
+      for (unsigned j = 0; j < core.size(); ++j)
+        if (kept[i] && z3::eq(core[j], flags[i])) {
+          drop = i;
+          found = true;
+        }
+    if (!found) break;
+    kept[drop] = false;
+  }
+  s.pop();
+  if (!checker.sat(s, z3::expr_vector(c))) throw InternalError("a satisfiable query became unsatisfiable");
+  return s.get_model();
+}
+
+Witness extract(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
+  const Universe& u = enc.universe();
+  Witness w;
+  w.family = u.family;
+  w.pkt.proto = static_cast<int>(num(m, pkt.proto));
+  w.pkt.port = static_cast<uint16_t>(num(m, pkt.port));
+
+  if (pkt.src.pinned) {
+    const auto& classes = pkt.src.pinned->classes;
+    size_t sc = num(m, pkt.src.pinned->cls), dc = num(m, pkt.dst.pinned->cls);
+    const ir::Pod* sp = nullptr;
+    for (auto [e, c, out] : {std::tuple{&pkt.src, sc, &w.pkt.src}, std::tuple{&pkt.dst, dc, &w.pkt.dst}}) {
+      if (c < classes.size()) {
+        const auto& pods = classes[c].pods;
+        const ir::Pod* p = pods.front();
+        if (p == sp) p = pods.at(1);  // the same class twice: two of its pods
+        if (!sp) sp = p;
+        *out = ir::Endpoint::of_pod(*p, u.family);
+      } else {
+        out->kind = ir::EndpointKind::External;
+        out->addr = addr_of(m, e->addr, u.family);
+      }
+    }
+    return w;
+  }
+
+  // A symbolic witness: build the pods, namespaces and nodes it talks about.
+  w.world = std::make_shared<ir::Inventory>();
+  ir::Inventory& inv = *w.world;
+  struct Made {
+    ir::EndpointKind kind;
+    std::string ns, pod;
+    ir::IpAddr addr;
+  };
+  std::vector<Made> made;
+  for (const SymEndpoint* e : {&pkt.src, &pkt.dst}) {
+    Made mk{ir::EndpointKind::External, "", "", addr_of(m, e->addr, u.family)};
+    bool is_src = e == &pkt.src;
+    if (truth(m, e->is_pod)) {
+      mk.kind = ir::EndpointKind::Pod;
+      mk.ns = value_of(m, e->ns, u.ns, "ns-other");
+      if (std::none_of(inv.namespaces.begin(), inv.namespaces.end(), [&](const ir::Namespace& n) { return n.name == mk.ns; })) {
+        ir::Namespace n{mk.ns, {{ir::kNamespaceNameLabel, mk.ns}}, {}};
+        for (const auto& [k, lv] : e->ns_labels)
+          if (truth(m, lv.has)) n.labels[k] = value_of(m, lv.val, u.ns_keys.at(k), "other");
+        inv.namespaces.push_back(std::move(n));
+      }
+      ir::Pod p;
+      p.ns = mk.ns;
+      p.name = mk.pod = is_src ? "source-pod" : "destination-pod";
+      p.node = is_src ? "node-src" : "node-dst";
+      p.ips.push_back(mk.addr);
+      for (const auto& [k, lv] : e->labels)
+        if (truth(m, lv.has)) p.labels[k] = value_of(m, lv.val, u.pod_keys.at(k), "other");
+      for (const auto& [n, pv] : e->ports)
+        if (truth(m, pv.has))
+          p.ports.push_back({n, static_cast<int>(num(m, pv.proto)), static_cast<uint16_t>(num(m, pv.port))});
+      inv.pods.push_back(std::move(p));
+    } else if (truth(m, e->is_host)) {
+      mk.kind = ir::EndpointKind::Host;
+      inv.nodes.push_back(ir::Node{is_src ? "node-a" : "node-b", {}, {mk.addr}, {}});
+    }
+    made.push_back(mk);
+  }
+  ir::Diagnostics ignored;
+  inv.finalize(ignored);
+  w.inv = &inv;
+  for (size_t i = 0; i < 2; ++i) {
+    ir::Endpoint& out = i == 0 ? w.pkt.src : w.pkt.dst;
+    out = made[i].kind == ir::EndpointKind::Pod
+              ? ir::Endpoint::of_pod(*inv.find_pod(made[i].ns, made[i].pod), u.family)
+              : ir::Endpoint::of_ip(inv, made[i].addr);
+  }
+  return w;
+}
+
+void recheck(const ir::PolicySet& ps, const Witness& w, bool expected, const std::string& what) {
+  ir::Verdict v = ir::evaluate(ps, *w.inv, w.pkt);
+  if (v.allowed != expected)
+    throw InternalError("Z3 and the reference evaluator disagree on " + what + ": Z3 says " +
+                        (expected ? "allowed" : "denied") + " for " + w.packet_line());
+}
+
+std::string Witness::packet_line() const {
+  std::string out = ir::proto_name(pkt.proto) + " " + (pkt.src.addr ? pkt.src.addr->str() : "?") + " -> " +
+                    (pkt.dst.addr ? pkt.dst.addr->str() : "?");
+  if (pkt.proto == ir::kTCP || pkt.proto == ir::kUDP || pkt.proto == ir::kSCTP)
+    out += family == ir::Family::V6 ? " port " + std::to_string(pkt.port) : ":" + std::to_string(pkt.port);
+  return out + (family == ir::Family::V4 ? " (IPv4)" : " (IPv6)");
+}
+
+std::string Witness::endpoint_text(const ir::Endpoint& e) const {
+  std::string a = e.addr ? e.addr->str() : "?";
+  switch (e.kind) {
+    case ir::EndpointKind::External:
+      return "address " + a + " (outside the cluster)";
+    case ir::EndpointKind::Host:
+      return e.pod ? "hostNetwork pod " + e.pod->id() + " on node " + e.node + " (" + a + ")"
+                   : "node address " + a;
+    case ir::EndpointKind::Pod:
+      break;
+  }
+  if (!world)  // a pod of the user's inventory
+    return "pod " + e.pod->id() + " (" + a + ")";
+  std::string out = "a pod in namespace " + e.pod->ns + " with labels " + labels_text(e.pod->labels);
+  ir::Labels nsl = inv->namespace_labels(e.pod->ns);
+  nsl.erase(ir::kNamespaceNameLabel);
+  if (!nsl.empty()) out += ", namespace labels " + labels_text(nsl);
+  for (const auto& cp : e.pod->ports)
+    out += ", port " + cp.name + " = " + ir::proto_name(cp.proto) + "/" + std::to_string(cp.port);
+  return out + ", address " + a;
+}
+
+std::string Witness::text(const std::string& indent) const {
+  return indent + "packet       " + packet_line() + "\n" + indent + "source       " + endpoint_text(pkt.src) +
+         "\n" + indent + "destination  " + endpoint_text(pkt.dst) + "\n";
+}
+
+}  // namespace nv::verifier

@@ -26,7 +26,7 @@ void phase(const char* name) {
   last = now;
 }
 
-void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required) {
+void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required, bool policies_positional) {
   auto* c = sub->add_option("--cluster", opt.cluster,
                             "Inventory: files or directories with Namespace, Pod, Service and "
                             "Node objects (a `kubectl get ns,pods,svc,nodes -A -o yaml` dump), "
@@ -48,7 +48,8 @@ void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required) {
       ->capture_default_str();
   sub->add_flag("--no-color", opt.no_color, "Never color diagnostics");
   sub->add_flag("--quiet,-q", opt.quiet, "Print no notes, only warnings and errors");
-  sub->add_option("policies", opt.policies,
+  if (policies_positional)
+    sub->add_option("policies", opt.policies,
                   "Policy files or directories (.yaml, .yml, .json), or - for stdin");
 }
 

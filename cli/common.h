@@ -29,7 +29,7 @@ struct CommonOptions {
 
 // Adds --cluster, --namespace, --ipblock-pods, --no-color, --quiet and the POLICIES
 // positional to a subcommand.
-void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required);
+void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required, bool policies_positional = true);
 
 struct Session : Workspace {
   bool color = false;
@@ -57,5 +57,8 @@ void phase(const char* name);
 void add_query(CLI::App& app, int& exit_code);
 void add_matrix(CLI::App& app, int& exit_code);
 void add_dump(CLI::App& app, int& exit_code);
+void add_reach(CLI::App& app, int& exit_code);
+void add_compare(CLI::App& app, int& exit_code);  // equiv, contains, diff
+void add_holes(CLI::App& app, int& exit_code);
 
 }  // namespace nv::cli

@@ -1,5 +1,6 @@
 #include "verifier/queries.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace nv::verifier {
@@ -92,20 +93,11 @@ CompareResult compare(const ir::PolicySet& a, const ir::PolicySet& b, Relation r
 namespace {
 
 struct Atom {
-  enum class Kind { Plain, Addr, Proto, Port } kind = Kind::Plain;
-  bool src = true;  // which endpoint (Addr, Plain)
-  std::string text;
+  enum class Kind { EpKind, Ns, Label, NsLabel, Port, Addr, Proto, DstPort } kind;
+  bool src = true;   // which endpoint
+  std::string text;  // the phrase: "app=web", "no app", "production"
   z3::expr e;
 };
-
-std::string kind_text(bool pod, bool host) { return pod ? "pod" : host ? "node" : "address outside the cluster"; }
-
-std::string value_text(const ValueDomain& d, const z3::model& m, const z3::expr& v) {
-  if (d.is_string) return m.eval(v, true).get_string();
-  uint64_t i = m.eval(v, true).get_numeral_uint64();
-  if (i < d.literals.size()) return d.literals[i];
-  return "";  // a fresh value
-}
 
 std::string set_text(const std::vector<std::string>& v) {
   std::string out = "{";
@@ -113,20 +105,28 @@ std::string set_text(const std::vector<std::string>& v) {
   return out + "}";
 }
 
-void label_atoms(std::vector<Atom>& out, bool src, const std::map<std::string, LabelVar>& labels,
-                 const std::map<std::string, ValueDomain>& doms, const z3::model& m, const std::string& what) {
+// The atom fixing a value: one literal, or (a fresh value) "none of the literals".
+std::pair<std::string, z3::expr> value_atom(Encoder& enc, const ValueDomain& d, const z3::model& m, const z3::expr& v) {
+  z3::expr val = m.eval(v, true);
+  if (d.is_string) return {val.get_string(), v == val};
+  uint64_t i = val.get_numeral_uint64();
+  if (i < d.literals.size()) return {d.literals[i], v == val};
+  z3::expr fresh = z3::uge(v, enc.ctx().bv_val(d.literals.size(), d.width()));
+  return {"", fresh};
+}
+
+void label_atoms(Encoder& enc, std::vector<Atom>& out, bool src, Atom::Kind kind,
+                 const std::map<std::string, LabelVar>& labels, const std::map<std::string, ValueDomain>& doms,
+                 const z3::model& m) {
   for (const auto& [k, lv] : labels) {
     if (!m.eval(lv.has, true).is_true()) {
-      out.push_back({Atom::Kind::Plain, src, "without " + what + " " + k, !lv.has});
+      out.push_back({kind, src, "without label " + k, !lv.has});
       continue;
     }
     const ValueDomain& d = doms.at(k);
-    std::string v = value_text(d, m, lv.val);
-    z3::expr val = m.eval(lv.val, true);
-    if (!v.empty() || d.is_string)
-      out.push_back({Atom::Kind::Plain, src, what + " " + k + "=" + v, lv.has && lv.val == val});
-    else
-      out.push_back({Atom::Kind::Plain, src, what + " " + k + " not in " + set_text(d.literals), lv.has && lv.val == val});
+    auto [v, e] = value_atom(enc, d, m, lv.val);
+    std::string text = !v.empty() || d.is_string ? k + "=" + v : k + " not in " + set_text(d.literals);
+    out.push_back({kind, src, text, lv.has && e});
   }
 }
 
@@ -136,36 +136,88 @@ std::vector<Atom> cube(Encoder& enc, const SymPacket& p, const z3::model& m) {
   for (const SymEndpoint* e : {&p.src, &p.dst}) {
     bool src = e == &p.src;
     bool pod = m.eval(e->is_pod, true).is_true(), host = m.eval(e->is_host, true).is_true();
-    atoms.push_back({Atom::Kind::Plain, src, kind_text(pod, host), pod ? e->is_pod : host ? e->is_host : e->is_ext});
+    atoms.push_back({Atom::Kind::EpKind, src, pod ? "pod" : host ? "node" : "external",
+                     pod ? e->is_pod : host ? e->is_host : e->is_ext});
     if (pod) {
-      std::string ns = value_text(u.ns, m, e->ns);
       size_t first = atoms.size();
-      atoms.push_back({Atom::Kind::Plain, src,
-                       ns.empty() ? "in a namespace not in " + set_text(u.ns.literals) : "in namespace " + ns,
-                       e->ns == m.eval(e->ns, true)});
-      label_atoms(atoms, src, e->labels, u.pod_keys, m, "label");
-      label_atoms(atoms, src, e->ns_labels, u.ns_keys, m, "namespace label");
-      // A pod's attributes say nothing of other endpoints: each atom implies a pod.
-      for (size_t i = first; i < atoms.size(); ++i) atoms[i].e = e->is_pod && atoms[i].e;
+      auto [ns, nse] = value_atom(enc, u.ns, m, e->ns);
+      atoms.push_back({Atom::Kind::Ns, src, ns.empty() ? "a namespace other than " + set_text(u.ns.literals)
+                                                       : "namespace " + ns, nse});
+      label_atoms(enc, atoms, src, Atom::Kind::Label, e->labels, u.pod_keys, m);
+      label_atoms(enc, atoms, src, Atom::Kind::NsLabel, e->ns_labels, u.ns_keys, m);
       if (!src)
         for (const auto& [n, pv] : e->ports) {
           if (!m.eval(pv.has, true).is_true()) {
-            atoms.push_back({Atom::Kind::Plain, src, "no port named " + n, e->is_pod && !pv.has});
+            atoms.push_back({Atom::Kind::Port, src, "no port named " + n, !pv.has});
           } else {
             auto proto = static_cast<int>(m.eval(pv.proto, true).get_numeral_uint());
             auto port = m.eval(pv.port, true).get_numeral_uint();
-            atoms.push_back({Atom::Kind::Plain, src,
-                             "port " + n + " = " + ir::proto_name(proto) + "/" + std::to_string(port),
-                             e->is_pod && pv.has && pv.proto == m.eval(pv.proto, true) && pv.port == m.eval(pv.port, true)});
+            atoms.push_back({Atom::Kind::Port, src, "port " + n + " = " + ir::proto_name(proto) + "/" + std::to_string(port),
+                             pv.has && pv.proto == m.eval(pv.proto, true) && pv.port == m.eval(pv.port, true)});
           }
         }
+      // A pod's attributes say nothing of other endpoints: each atom implies a pod.
+      for (size_t i = first; i < atoms.size(); ++i) atoms[i].e = e->is_pod && atoms[i].e;
     }
     atoms.push_back({Atom::Kind::Addr, src, "", e->addr == m.eval(e->addr, true)});
   }
   atoms.push_back({Atom::Kind::Proto, true, ir::proto_name(static_cast<int>(m.eval(p.proto, true).get_numeral_uint())),
                    p.proto == m.eval(p.proto, true)});
-  atoms.push_back({Atom::Kind::Port, true, "", p.port == m.eval(p.port, true)});
+  atoms.push_back({Atom::Kind::DstPort, true, "", p.port == m.eval(p.port, true)});
   return atoms;
+}
+
+// "pods in namespace production with app=web, no tier; namespace labels team=a; address in 10.0.0.0/8"
+std::string endpoint_phrase(const std::vector<const Atom*>& kept) {
+  std::string kind, ns, labels, nslabels, ports, addr;
+  auto add = [](std::string& to, const std::string& s) { to += (to.empty() ? "" : ", ") + s; };
+  for (const Atom* a : kept) {
+    switch (a->kind) {
+      case Atom::Kind::EpKind: kind = a->text; break;
+      case Atom::Kind::Ns: ns = a->text; break;
+      case Atom::Kind::Label: add(labels, a->text); break;
+      case Atom::Kind::NsLabel: add(nslabels, a->text); break;
+      case Atom::Kind::Port: add(ports, a->text); break;
+      case Atom::Kind::Addr: addr = a->text; break;
+      default: break;
+    }
+  }
+  bool pod = kind == "pod" || !ns.empty() || !labels.empty() || !nslabels.empty() || !ports.empty();
+  std::string out;
+  if (pod) {
+    out = "pods";
+    if (!ns.empty()) out += " in " + ns;
+    if (!labels.empty()) out += " with " + labels;
+    if (!nslabels.empty()) out += "; namespace " + nslabels;
+    if (!ports.empty()) out += "; " + ports;
+  } else if (kind == "node") {
+    out = "nodes";
+  } else if (kind == "external") {
+    out = "addresses outside the cluster";
+  }
+  if (!addr.empty()) out += out.empty() ? "any endpoint with address in " + addr : "; address in " + addr;
+  return out.empty() ? "anywhere" : out;
+}
+
+// A bit-vector numeral as an address.
+ir::IpAddr address_of(const z3::expr& numeral, ir::Family f) {
+  ir::IpAddr a;
+  a.family = f;
+  std::string dec = numeral.get_decimal_string(0);
+  // Decimal to bytes: repeated division by 256.
+  int n = f == ir::Family::V4 ? 4 : 16;
+  for (int i = n - 1; i >= 0; --i) {
+    unsigned rem = 0;
+    std::string q;
+    for (char c : dec) {
+      unsigned cur = rem * 10 + static_cast<unsigned>(c - '0');
+      if (!q.empty() || cur / 256) q += static_cast<char>('0' + cur / 256);
+      rem = cur % 256;
+    }
+    a.bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(rem);
+    dec = q.empty() ? "0" : q;
+  }
+  return a;
 }
 
 std::string cidr_text(const ir::IpAddr& a, int len) {
@@ -209,26 +261,32 @@ class Generaliser {
           if (z3::eq(core[j], flags[static_cast<unsigned>(i)])) keep[i] = true;
       }
     }
+    // Then make the core minimal: drop each atom whose absence still keeps the region inside.
+    for (size_t i = 0; i < atoms.size(); ++i) {
+      if (!keep[i]) continue;
+      keep[i] = false;
+      z3::expr_vector rest(fr_.ctx);
+      for (size_t j = 0; j < atoms.size(); ++j)
+        if (keep[j]) rest.push_back(flags[static_cast<unsigned>(j)]);
+      if (fr_.checker->sat(s_, rest)) keep[i] = true;
+    }
     std::vector<z3::expr> region;
     for (size_t i = 0; i < atoms.size(); ++i)
       if (keep[i]) region.push_back(atoms[i].e);
 
-    Region r{"", "", "", extract(*fr_.enc, m, *fr_.pkt)};
+    Region r{"", "", "", extract(*fr_.enc, m, *fr_.pkt), ""};
     std::string proto, ports;
+    std::vector<const Atom*> from, to;
     for (size_t i = 0; i < atoms.size(); ++i) {
       if (!keep[i]) continue;
       Atom& a = atoms[i];
-      std::string phrase = a.text;
-      if (a.kind == Atom::Kind::Addr) phrase = widen_addr(region, i, a, m);
-      if (a.kind == Atom::Kind::Port) ports = widen_port(region, i, m);
+      if (a.kind == Atom::Kind::Addr) a.text = widen_addr(region, a);
+      if (a.kind == Atom::Kind::DstPort) ports = widen_port(region, m);
       if (a.kind == Atom::Kind::Proto) proto = a.text;
-      if (a.kind == Atom::Kind::Plain || a.kind == Atom::Kind::Addr) {
-        std::string& side = a.src ? r.from : r.to;
-        if (!phrase.empty()) side += (side.empty() ? "" : ", ") + phrase;
-      }
+      (a.src ? from : to).push_back(&a);
     }
-    if (r.from.empty()) r.from = "anywhere";
-    if (r.to.empty()) r.to = "anywhere";
+    r.from = endpoint_phrase(from);
+    r.to = endpoint_phrase(to);
     r.traffic = proto.empty() ? (ports.empty() ? "any protocol" : "any protocol, " + ports)
                               : (ports.empty() ? proto + ", any port" : proto + " " + ports);
     z3::expr_vector conj(fr_.ctx);
@@ -246,10 +304,9 @@ class Generaliser {
   std::unique_ptr<z3::expr> block_;
 
   // The widest prefix around the witness's address that stays inside.
-  std::string widen_addr(std::vector<z3::expr>& region, size_t i, const Atom& a, const z3::model& m) {
+  std::string widen_addr(std::vector<z3::expr>& region, const Atom& a) {
     const SymEndpoint& e = a.src ? fr_.pkt->src : fr_.pkt->dst;
-    Witness w = extract(*fr_.enc, m, *fr_.pkt);
-    ir::IpAddr addr = *(a.src ? w.pkt.src.addr : w.pkt.dst.addr);
+    ir::IpAddr addr = address_of(a.e.arg(1), fr_.u.family);
     auto at = [&](int len) {
       ir::Cidr c = *ir::Cidr::parse(cidr_text(addr, len));
       return fr_.enc->in_cidr(e.addr, c);
@@ -262,11 +319,10 @@ class Generaliser {
       if (inside(region)) hi = mid; else lo = mid + 1;
     }
     region[pos] = at(hi);
-    (void)i;
-    return hi == 0 ? "" : "address in " + cidr_text(addr, hi);
+    return hi == 0 ? "" : cidr_text(addr, hi);
   }
 
-  std::string widen_port(std::vector<z3::expr>& region, size_t, const z3::model& m) {
+  std::string widen_port(std::vector<z3::expr>& region, const z3::model& m) {
     z3::context& c = fr_.ctx;
     const z3::expr& port = fr_.pkt->port;
     unsigned v = m.eval(port, true).get_numeral_uint();
@@ -322,15 +378,32 @@ void regions(Frame& fr, const ir::PolicySet& a, const ir::PolicySet& b, bool ope
 
 }  // namespace
 
-std::string Region::text() const { return "from " + from + "\n    to " + to + "\n    " + traffic; }
+std::string Region::text() const {
+  return "from " + from + "\n     to " + to + "\n     " + traffic + " (" + families + ")";
+}
 
 DiffResult diff(const ir::PolicySet& a, const ir::PolicySet& b, const Scope& scope, const QueryOptions& opt,
                 size_t max_regions) {
   DiffResult r;
+  // The same region in both families is shown once.
+  auto merge = [](std::vector<Region>& into, std::vector<Region>& more) {
+    for (auto& g : more) {
+      auto it = std::find_if(into.begin(), into.end(), [&](const Region& x) {
+        return x.from == g.from && x.to == g.to && x.traffic == g.traffic;
+      });
+      if (it != into.end()) it->families += " and " + g.families;
+      else into.push_back(std::move(g));
+    }
+  };
   for (ir::Family f : opt.families) {
     Frame fr(f, {&a, &b}, scope, opt);
-    regions(fr, a, b, true, max_regions, r.opened, r.opened_truncated);
-    regions(fr, a, b, false, max_regions, r.closed, r.closed_truncated);
+    std::vector<Region> opened, closed;
+    regions(fr, a, b, true, max_regions, opened, r.opened_truncated);
+    regions(fr, a, b, false, max_regions, closed, r.closed_truncated);
+    for (auto* v : {&opened, &closed})
+      for (auto& g : *v) g.families = f == ir::Family::V4 ? "IPv4" : "IPv6";
+    merge(r.opened, opened);
+    merge(r.closed, closed);
   }
   return r;
 }

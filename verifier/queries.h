@@ -48,6 +48,7 @@ CompareResult compare(const ir::PolicySet& a, const ir::PolicySet& b, Relation r
 struct Region {
   std::string from, to, traffic;
   Witness example;
+  std::string families;  // "IPv4", "IPv6", "IPv4 and IPv6"
   std::string text() const;
 };
 struct DiffResult {

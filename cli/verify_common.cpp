@@ -1,0 +1,174 @@
+#include "cli/verify_common.h"
+
+#include <iostream>
+
+namespace nv::cli {
+
+void add_verify_options(CLI::App* sub, VerifyOptions& o) {
+  sub->add_option("--timeout", o.timeout_s, "Seconds per solver query (0: none); running out is exit 3")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--emit-smt2", o.emit_smt2, "Write every solver query to this directory as SMT-LIB 2");
+  sub->add_option("--ip-family", o.ip_family, "Address families to prove: 4, 6 or both")
+      ->check(CLI::IsMember({"4", "6", "both"}))
+      ->capture_default_str();
+}
+
+verifier::QueryOptions query_options(const VerifyOptions& o, const ir::Inventory& inv, bool pin) {
+  verifier::QueryOptions q;
+  q.solver.timeout_ms = static_cast<unsigned>(o.timeout_s * 1000);
+  q.solver.emit_smt2_dir = o.emit_smt2;
+  if (o.ip_family == "4") q.families = {ir::Family::V4};
+  if (o.ip_family == "6") q.families = {ir::Family::V6};
+  if (pin) q.pin = &inv;
+  return q;
+}
+
+std::string families_text(const std::vector<ir::Family>& f) {
+  if (f.size() == 2) return "IPv4 and IPv6";
+  return f.at(0) == ir::Family::V4 ? "IPv4" : "IPv6";
+}
+
+int guarded(Session& s, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const verifier::SolverUnknown& e) {
+    s.usage_error(ir::Code::NV4010, std::string(e.what()) + "; raise --timeout, or narrow the question");
+    return kExitUnknown;
+  } catch (const verifier::InternalError& e) {
+    s.usage_error(ir::Code::NV4011, e.what());
+    return kExitInternal;
+  }
+}
+
+namespace {
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return std::string(s);
+}
+
+bool valid_key(const std::string& k) {
+  if (k.empty() || k.size() > 317) return false;
+  for (char c : k)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/')) return false;
+  return true;
+}
+
+bool valid_value(const std::string& v) {
+  if (v.size() > 63) return false;
+  for (char c : v)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<ir::Selector> parse_label_selector(const std::string& text, std::string& err) {
+  std::vector<std::string> terms;
+  std::string cur;
+  int depth = 0;
+  for (char c : text) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      terms.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (depth != 0) {
+    err = "unbalanced parentheses";
+    return std::nullopt;
+  }
+  if (!trim(cur).empty() || !terms.empty()) terms.push_back(cur);
+  std::vector<ir::Selector> out;
+  for (const auto& raw : terms) {
+    std::string t = trim(raw);
+    if (t.empty()) {
+      err = "an empty term";
+      return std::nullopt;
+    }
+    auto set_op = [&](const std::string& word) -> std::optional<size_t> {
+      auto p = t.find(" " + word + " ");
+      if (p == std::string::npos) p = t.find(" " + word + "(");
+      return p == std::string::npos ? std::nullopt : std::optional<size_t>(p);
+    };
+    std::optional<size_t> p;
+    if (t[0] == '!') {
+      std::string k = trim(t.substr(1));
+      if (!valid_key(k)) return err = "bad key '" + k + "'", std::nullopt;
+      out.push_back(ir::Selector::negate(ir::Selector::has(k)));
+    } else if ((p = set_op("notin")) || (p = set_op("in"))) {
+      bool notin = t.compare(*p + 1, 5, "notin") == 0;
+      std::string k = trim(t.substr(0, *p));
+      std::string rest = trim(t.substr(*p + (notin ? 6 : 3)));
+      if (rest.size() < 2 || rest.front() != '(' || rest.back() != ')')
+        return err = "expected (v1,v2) after " + std::string(notin ? "notin" : "in"), std::nullopt;
+      std::vector<std::string> vals;
+      std::string v;
+      for (char c : rest.substr(1, rest.size() - 2) + ",") {
+        if (c == ',') {
+          vals.push_back(trim(v));
+          v.clear();
+        } else {
+          v += c;
+        }
+      }
+      for (const auto& x : vals)
+        if (!valid_value(x)) return err = "bad value '" + x + "'", std::nullopt;
+      if (!valid_key(k)) return err = "bad key '" + k + "'", std::nullopt;
+      out.push_back(notin ? ir::Selector::not_in(k, vals) : ir::Selector::in(k, vals));
+    } else if (auto ne = t.find("!="); ne != std::string::npos) {
+      std::string k = trim(t.substr(0, ne)), v = trim(t.substr(ne + 2));
+      if (!valid_key(k) || !valid_value(v)) return err = "bad term '" + t + "'", std::nullopt;
+      out.push_back(ir::Selector::not_eq_(k, v));
+    } else if (auto eq = t.find('='); eq != std::string::npos) {
+      std::string k = trim(t.substr(0, eq));
+      std::string v = trim(t.substr(t.compare(eq, 2, "==") == 0 ? eq + 2 : eq + 1));
+      if (!valid_key(k) || !valid_value(v)) return err = "bad term '" + t + "'", std::nullopt;
+      out.push_back(ir::Selector::eq(k, v));
+    } else {
+      if (!valid_key(t)) return err = "bad term '" + t + "'", std::nullopt;
+      out.push_back(ir::Selector::has(t));
+    }
+  }
+  return ir::Selector::conj(std::move(out));
+}
+
+std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string& err) {
+  ir::Peer p;
+  if (spec == "world") {
+    p.kinds = ir::mask(ir::EndpointKind::External);
+    return p;
+  }
+  std::optional<ir::Cidr> c = ir::Cidr::parse(spec);
+  if (!c)
+    if (auto a = ir::IpAddr::parse(spec)) c = ir::Cidr::host(*a);
+  if (c) {
+    p.cidrs = std::vector<ir::CidrBlock>{{*c, {}}};
+    return p;
+  }
+  auto slash = spec.find('/');
+  if (slash == std::string::npos) {
+    err = "expected NS/SELECTOR (NS a namespace or *), a CIDR, or world";
+    return std::nullopt;
+  }
+  std::string ns = spec.substr(0, slash);
+  p.kinds = ir::mask(ir::EndpointKind::Pod);
+  if (ns != "*") {
+    if (!valid_value(ns) || ns.empty()) {
+      err = "'" + ns + "' is not a namespace name";
+      return std::nullopt;
+    }
+    p.ns_name = ns;
+  }
+  auto sel = parse_label_selector(spec.substr(slash + 1), err);
+  if (!sel) return std::nullopt;
+  if (!sel->is_all()) p.pod_selector = std::move(*sel);
+  return p;
+}
+
+}  // namespace nv::cli

@@ -1,0 +1,40 @@
+// What the verifier subcommands share: solver options, endpoint specs, and the mapping
+// of solver outcomes to exit codes (3: unknown, 4: internal error).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "cli/common.h"
+#include "verifier/queries.h"
+
+namespace nv::cli {
+
+inline constexpr int kExitUnknown = 3;   // the solver could not decide: never a pass
+inline constexpr int kExitInternal = 4;  // Z3 and the evaluator disagree: a bug
+
+struct VerifyOptions {
+  double timeout_s = 60;
+  std::string emit_smt2;
+  std::string ip_family = "both";
+};
+
+void add_verify_options(CLI::App* sub, VerifyOptions& o);
+// Pins endpoints to the inventory when the command was given --cluster.
+verifier::QueryOptions query_options(const VerifyOptions& o, const ir::Inventory& inv, bool pin);
+std::string families_text(const std::vector<ir::Family>& f);  // "IPv4 and IPv6"
+
+// Runs `body`; a solver unknown prints NV4010 and exits 3, an internal error NV4011, 4.
+int guarded(Session& s, const std::function<int()>& body);
+
+// An endpoint set on the command line:
+//   NS/SELECTOR   pods of namespace NS (* for every namespace) matching a kubectl-style
+//                 label selector (app=web,tier!=db,env in (a,b),!canary; empty: all pods)
+//   CIDR or IP    every endpoint with an address inside
+//   world         every address outside the cluster
+std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string& err);
+std::optional<ir::Selector> parse_label_selector(const std::string& text, std::string& err);
+
+}  // namespace nv::cli

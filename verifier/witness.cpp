@@ -64,6 +64,7 @@ std::vector<z3::expr> readability(Encoder& enc, const SymPacket& pkt) {
                     z3::implies(e->is_ext, e->addr == ext));
   }
   prefs.push_back(pkt.proto == c.bv_val(ir::kTCP, 8));
+  prefs.push_back(pkt.port == c.bv_val(80, 16));
   return prefs;
 }
 

@@ -1,0 +1,54 @@
+// One address family's solver state for a question about some policy sets (internal to
+// verifier/: queries and holes).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "verifier/queries.h"
+
+namespace nv::verifier {
+
+// One address family's solver state for a question about some policy sets.
+struct Frame {
+  z3::context ctx;
+  Universe u;
+  std::unique_ptr<Encoder> enc;
+  std::unique_ptr<SymPacket> pkt;
+  std::unique_ptr<Checker> checker;
+  std::unique_ptr<z3::expr> base;  // the packet is possible and inside the scope
+
+  Frame(ir::Family family, const std::vector<const ir::PolicySet*>& sets, const Scope& scope,
+        const QueryOptions& opt, const std::vector<ir::Peer>& extra = {}) {
+    u.family = family;
+    for (const auto* ps : sets) u.add(*ps);
+    for (const auto& p : extra) u.add(p);
+    if (scope.from) u.add(*scope.from);
+    if (scope.to) u.add(*scope.to);
+    if (opt.pin) u.add_inventory(*opt.pin);
+    u.finish();
+    enc = std::make_unique<Encoder>(ctx, u);
+    pkt = std::make_unique<SymPacket>(enc->packet());
+    if (opt.pin) enc->pin(*pkt, *opt.pin);
+    checker = std::make_unique<Checker>(ctx, opt.solver);
+    z3::expr b = enc->facts_conj();
+    if (scope.from) b = b && enc->peer(*scope.from, pkt->src);
+    if (scope.to) b = b && enc->peer(*scope.to, pkt->dst);
+    if (scope.proto) b = b && pkt->proto == ctx.bv_val(*scope.proto, 8);
+    if (scope.port) b = b && pkt->port == ctx.bv_val(*scope.port, 16);
+    base = std::make_unique<z3::expr>(b);
+  }
+
+  // A readable witness of `goal`, or nothing when there is none.
+  std::optional<Witness> find(const z3::expr& goal, const std::string& name) {
+    z3::solver s = checker->make_solver();
+    s.add(*base && goal);
+    if (!checker->sat(s, name)) return std::nullopt;
+    z3::model m = minimize(*checker, s, readability(*enc, *pkt));
+    return extract(*enc, m, *pkt);
+  }
+};
+
+}  // namespace nv::verifier

@@ -1,0 +1,377 @@
+#include "verifier/holes.h"
+
+#include <algorithm>
+#include <map>
+
+#include "verifier/frame.h"
+
+namespace nv::verifier {
+
+HoleOptions::HoleOptions() {
+  dns.kinds = ir::mask(ir::EndpointKind::Pod);
+  dns.ns_name = "kube-system";
+  dns.pod_selector = ir::Selector::eq("k8s-app", "kube-dns");
+}
+
+namespace {
+
+std::string ports_text(const ir::Rule& r) {
+  if (r.ports.empty()) return "every port";
+  std::string out;
+  for (size_t i = 0; i < r.ports.size(); ++i) out += (i ? ", " : "") + r.ports[i].str();
+  return out;
+}
+
+// The hole checks reason about every pod there could be, never only the inventory's.
+QueryOptions symbolic(QueryOptions q) {
+  q.pin = nullptr;
+  return q;
+}
+
+std::string dir_word(ir::Direction d) { return d == ir::Direction::Ingress ? "ingress" : "egress"; }
+
+class Checker2 {
+ public:
+  Checker2(const ir::PolicySet& ps, const ir::Inventory& inv, const HoleOptions& opt)
+      : ps_(ps), inv_(inv), opt_(opt), fr_(ir::Family::V4, {&ps}, Scope{}, symbolic(opt.query), {opt.dns}) {}
+
+  HoleReport run() {
+    for (const auto& p : ps_.policies()) {
+      selectors(p);
+      for (auto d : ir::kDirections) {
+        isolation(p, d);
+        const auto& rules = p.dir(d).rules;
+        for (size_t j = 0; j < rules.size(); ++j) rule_checks(p, d, rules[j]);
+      }
+    }
+    dns();
+    if (opt_.shadowing) shadowing();
+    std::stable_sort(report_.findings.begin(), report_.findings.end(), [](const Finding& a, const Finding& b) {
+      return std::tie(a.span.file, a.span.doc, a.span.line, a.span.col) <
+             std::tie(b.span.file, b.span.doc, b.span.line, b.span.col);
+    });
+    return std::move(report_);
+  }
+
+ private:
+  const ir::PolicySet& ps_;
+  const ir::Inventory& inv_;
+  const HoleOptions& opt_;
+  Frame fr_;
+  HoleReport report_;
+  std::map<std::string, bool> satisfiable_;  // selector text -> can match
+
+  Encoder& enc() { return *fr_.enc; }
+  const SymPacket& pkt() { return *fr_.pkt; }
+  z3::context& ctx() { return fr_.ctx; }
+  const SymEndpoint& subject(ir::Direction d) { return d == ir::Direction::Ingress ? pkt().dst : pkt().src; }
+  const SymEndpoint& other(ir::Direction d) { return d == ir::Direction::Ingress ? pkt().src : pkt().dst; }
+
+  bool sat(const z3::expr& e, const std::string& name) {
+    z3::solver s = fr_.checker->make_solver();
+    s.add(*fr_.base && e);
+    return fr_.checker->sat(s, name);
+  }
+
+  std::optional<Witness> witness(const z3::expr& e, const std::string& name) {
+    return fr_.find(e, name);
+  }
+
+  z3::expr peers(const ir::Rule& r, const SymEndpoint& ep) {
+    if (r.peers.empty()) return ctx().bool_val(true);
+    z3::expr_vector any(ctx());
+    for (const auto& p : r.peers) any.push_back(enc().peer(p, ep));
+    return z3::mk_or(any);
+  }
+
+  z3::expr ports(const ir::Rule& r) {
+    if (r.ports.empty()) return ctx().bool_val(true);
+    z3::expr_vector any(ctx());
+    for (const auto& pm : r.ports) any.push_back(enc().port_match(pm, pkt()));
+    return z3::mk_or(any);
+  }
+
+  Finding& add(ir::Code code, ir::Severity sev, const ir::Policy& p, const ir::Rule* r, std::string msg) {
+    Finding f{code, sev, std::move(msg), &p, r, r && r->span.known() ? r->span : p.span, std::nullopt, ""};
+    report_.findings.push_back(std::move(f));
+    return report_.findings.back();
+  }
+
+  // The witness shows that the rule of `p` matches: the evaluator must agree.
+  void attach_rule_witness(Finding& f, const ir::Policy& p, ir::Direction d, const ir::Rule& r,
+                           std::optional<Witness> w, std::string caption) {
+    if (!w) return;
+    const ir::Endpoint& subj = d == ir::Direction::Ingress ? w->pkt.dst : w->pkt.src;
+    const ir::Endpoint& oth = d == ir::Direction::Ingress ? w->pkt.src : w->pkt.dst;
+    if (!ir::matches(p.subject, subj, *w->inv) || !ir::matches(r, oth, w->pkt, *w->inv))
+      throw InternalError("Z3 and the reference evaluator disagree on a witness for " + p.id() + " " + r.path);
+    f.witness = std::move(w);
+    f.witness_caption = std::move(caption);
+  }
+
+  // NV8004 / NV8005: selectors that nothing can match, or nothing in the inventory does.
+  void selector_check(const ir::Policy& p, const ir::Rule* r, const ir::Selector& s, bool ns_side,
+                      const std::string& where) {
+    std::string key = (ns_side ? "ns:" : "pod:") + s.str();
+    auto it = satisfiable_.find(key);
+    if (it == satisfiable_.end()) {
+      const SymEndpoint& e = pkt().src;
+      z3::expr m = ns_side ? enc().selector(s, e.ns_labels, enc().universe().ns_keys, &e.ns)
+                           : enc().selector(s, e.labels, enc().universe().pod_keys, nullptr);
+      it = satisfiable_.emplace(key, sat(e.is_pod && m, "selector-" + s.str())).first;
+    }
+    if (!it->second)
+      add(ir::Code::NV8004, ir::Severity::Warning, p, r,
+          where + " `" + s.str() + "` can never match: no set of labels satisfies it, so " +
+              (r ? "this peer matches nothing" : "the policy selects no pod"));
+  }
+
+  bool inventory_has_match(const ir::Peer& peer) {
+    for (const auto& pod : inv_.pods) {
+      if (peer.ns_name && pod.ns != *peer.ns_name) continue;
+      if (ir::matches(peer, ir::Endpoint::of_pod(pod, ir::Family::V4), inv_)) return true;
+    }
+    return false;
+  }
+
+  void selectors(const ir::Policy& p) {
+    if (p.subject.pod_selector) selector_check(p, nullptr, *p.subject.pod_selector, false, "podSelector");
+    if (p.subject.ns_selector) selector_check(p, nullptr, *p.subject.ns_selector, true, "namespaceSelector");
+    bool have_inventory = !inv_.pods.empty();
+    if (have_inventory && !inventory_has_match(p.subject))
+      add(ir::Code::NV8005, ir::Severity::Warning, p, nullptr,
+          p.id() + " selects no pod of the inventory (" + p.subject.str() + ")");
+    for (auto d : ir::kDirections)
+      for (const auto& r : p.dir(d).rules)
+        for (const auto& peer : r.peers) {
+          if (peer.pod_selector) selector_check(p, &r, *peer.pod_selector, false, r.path + " podSelector");
+          if (peer.ns_selector) selector_check(p, &r, *peer.ns_selector, true, r.path + " namespaceSelector");
+          if (have_inventory && peer.kinds == ir::mask(ir::EndpointKind::Pod) && !inventory_has_match(peer))
+            add(ir::Code::NV8005, ir::Severity::Warning, p, &r,
+                r.path + ": no pod of the inventory matches the peer " + peer.str());
+          if (peer.cidrs) cidr_checks(p, r, *peer.cidrs);
+        }
+  }
+
+  // NV8012: ipBlocks over the cluster's own addresses.
+  void cidr_checks(const ir::Policy& p, const ir::Rule& r, const std::vector<ir::CidrBlock>& blocks) {
+    for (const auto& b : blocks) {
+      const ir::Pod* example = nullptr;
+      size_t n = 0;
+      for (const auto& pod : inv_.pods) {
+        if (pod.host_network) continue;
+        for (const auto& a : pod.ips)
+          if (b.contains(a)) {
+            if (!example) example = &pod;
+            ++n;
+            break;
+          }
+      }
+      if (example) {
+        add(ir::Code::NV8012, ir::Severity::Warning, p, &r,
+            r.path + ": ipBlock " + b.str() + " covers the addresses of " + std::to_string(n) +
+                " pod(s) of the inventory, e.g. " + example->id() + " (" + example->ips.front().str() +
+                "); pod addresses change, so select pods by label, and except the pod network from ipBlocks");
+        continue;
+      }
+      for (const auto* list : {&opt_.pod_cidrs, &opt_.service_cidrs})
+        for (const auto& c : *list)
+          if (auto a = overlap(b, c)) {
+            bool pods = list == &opt_.pod_cidrs;
+            add(ir::Code::NV8012, ir::Severity::Warning, p, &r,
+                r.path + ": ipBlock " + b.str() + " covers part of the " + (pods ? "pod" : "service") +
+                    " network " + c.str() + " (e.g. " + a->str() + ")" +
+                    (pods ? "; select pods by label instead"
+                          : "; service addresses are translated before policy applies, so this matches nothing useful"));
+            break;
+          }
+    }
+  }
+
+  // An address in both the block and the prefix, if any.
+  static std::optional<ir::IpAddr> overlap(const ir::CidrBlock& b, const ir::Cidr& c) {
+    if (b.cidr.family() != c.family()) return std::nullopt;
+    if (!b.cidr.contains(c) && !c.contains(b.cidr)) return std::nullopt;
+    ir::Cidr inner = b.cidr.len >= c.len ? b.cidr : c;
+    // Search the inner prefix for an address no except covers: a small Z3 query.
+    z3::context ctx;
+    Universe u;
+    u.family = c.family();
+    u.finish();
+    Encoder enc(ctx, u);
+    z3::expr a = ctx.bv_const("a", static_cast<unsigned>(u.addr_bits()));
+    z3::solver s(ctx);
+    s.add(enc.in_cidr(a, inner) && enc.in_block(a, b));
+    if (s.check() != z3::sat) return std::nullopt;
+    z3::model m = s.get_model();
+    ir::IpAddr out;
+    out.family = c.family();
+    unsigned bits = static_cast<unsigned>(u.addr_bits());
+    for (unsigned i = 0; i < bits / 8; ++i) {
+      unsigned hi = bits - 1 - 8 * i;
+      out.bytes[i] = static_cast<uint8_t>(m.eval(a.extract(hi, hi - 7), true).get_numeral_uint());
+    }
+    return out;
+  }
+
+  // NV8001 / NV8002: isolation that admits nothing.
+  void isolation(const ir::Policy& p, ir::Direction d) {
+    const auto& dr = p.dir(d);
+    if (!dr.isolates) return;
+    z3::expr sel = enc().peer(p.subject, subject(d));
+    if (dr.rules.empty()) {
+      Finding& f = add(ir::Code::NV8002, ir::Severity::Note, p, nullptr,
+                       p.id() + " is a default-deny for " + dir_word(d) +
+                           " of the pods it selects (it lists " + dir_word(d) + " and has no rules)");
+      if (auto w = witness(sel && !enc().side(ps_, d, pkt()), "default-deny-" + p.id())) {
+        recheck_side(*w, d, false);
+        f.witness = std::move(w);
+        f.witness_caption = "denied, for example";
+      }
+      return;
+    }
+    z3::expr_vector allows(ctx());
+    for (const auto& r : dr.rules)
+      if (r.action == ir::Action::Allow) allows.push_back(enc().rule(r, other(d), pkt()));
+    if (allows.empty()) return;  // a policy of deny rules admits nothing by design
+    if (!sat(sel && z3::mk_or(allows), "admits-" + p.id()))
+      add(ir::Code::NV8001, ir::Severity::Warning, p, nullptr,
+          p.id() + " isolates " + dir_word(d) + " of the pods it selects, but none of its " + dir_word(d) +
+              " allow rules can ever match (proved): it denies all " + dir_word(d));
+  }
+
+  void recheck_side(const Witness& w, ir::Direction d, bool expected) {
+    ir::SideDecision s = ir::evaluate_side(ps_, *w.inv, d, w.pkt);
+    if (s.allowed != expected)
+      throw InternalError("Z3 and the reference evaluator disagree on " + dir_word(d) + " for " + w.packet_line());
+  }
+
+  // NV8010/11/13/14/15/16: rules that admit too much.
+  void rule_checks(const ir::Policy& p, ir::Direction d, const ir::Rule& r) {
+    if (r.action != ir::Action::Allow) return;
+    bool in = d == ir::Direction::Ingress;
+    const SymEndpoint& o = other(d);
+    z3::expr sel = enc().peer(p.subject, subject(d));
+    z3::expr match = enc().rule(r, o, pkt());
+    z3::expr pe = peers(r, o);
+    bool all_ports = r.ports.empty() || !sat(!ports(r), "all-ports-" + p.id() + r.path);
+    std::string on = all_ports ? "on every port" : "on " + ports_text(r);
+    if (!sat(!pe, "anywhere-" + p.id() + r.path)) {
+      Finding& f = in ? add(ir::Code::NV8010, all_ports ? ir::Severity::Error : ir::Severity::Warning, p, &r,
+                            r.path + " admits ingress from anywhere (every pod, node and address outside the "
+                                     "cluster) to the pods it selects, " + on)
+                      : add(ir::Code::NV8011, all_ports ? ir::Severity::Warning : ir::Severity::Note, p, &r,
+                            r.path + " admits egress to anywhere (every pod, node and address outside the "
+                                     "cluster) from the pods it selects, " + on);
+      attach_rule_witness(f, p, d, r, witness(sel && match && o.is_ext, "anywhere-witness"),
+                          std::string("matched, for example, ") + (in ? "from" : "to") + " outside the cluster");
+      return;
+    }
+    if (!sat(o.is_pod && !pe, "every-namespace-" + p.id() + r.path)) {
+      Finding& f = in ? add(ir::Code::NV8015, all_ports ? ir::Severity::Warning : ir::Severity::Note, p, &r,
+                            r.path + " admits ingress from every pod of every namespace, " + on)
+                      : add(ir::Code::NV8016, ir::Severity::Note, p, &r,
+                            r.path + " admits egress to every pod of every namespace, " + on);
+      z3::expr elsewhere = p.ns.empty() ? ctx().bool_val(true) : !enc().ns_is(o, p.ns);
+      attach_rule_witness(f, p, d, r, witness(sel && match && o.is_pod && elsewhere, "every-ns-witness"),
+                          "matched, for example, by a pod of another namespace");
+      return;
+    }
+    for (size_t i = 0; i < r.peers.size(); ++i) {
+      const ir::Peer& a = r.peers[i];
+      if (a.ns_selector && a.ns_selector->is_all() && (!a.pod_selector || a.pod_selector->is_all()) && !a.cidrs) {
+        Finding& f = add(ir::Code::NV8013, ir::Severity::Warning, p, &r,
+                         r.path + ": peer " + std::to_string(i) +
+                             " has an empty namespaceSelector and no podSelector: it matches every pod of every "
+                             "namespace");
+        attach_rule_witness(f, p, d, r, witness(sel && match && enc().peer(a, o), "empty-selector-witness"),
+                            "matched, for example");
+      }
+      if (i + 1 < r.peers.size() && p.dialect == "k8s") {
+        const ir::Peer& b = r.peers[i + 1];
+        bool ns_only = a.ns_selector && !a.ns_selector->is_all() && !a.pod_selector && !a.ns_name && !a.cidrs;
+        bool pod_only = b.pod_selector && !b.pod_selector->is_all() && !b.ns_selector && b.ns_name == p.ns && !b.cidrs;
+        if (ns_only && pod_only) {
+          z3::expr extra = enc().peer(a, o) &&
+                           !enc().selector(*b.pod_selector, o.labels, enc().universe().pod_keys, nullptr);
+          Finding& f = add(ir::Code::NV8014, ir::Severity::Warning, p, &r,
+                           r.path + " lists `namespaceSelector: " + a.ns_selector->str() + "` and `podSelector: " +
+                               b.pod_selector->str() + "` as two peers, so either admits: every pod of those "
+                               "namespaces, and those pods of " + p.ns + ". If you meant only those pods in those "
+                               "namespaces, write both selectors in one peer (no '-' before podSelector)");
+          attach_rule_witness(f, p, d, r, witness(sel && match && extra, "or-and-witness"),
+                              "matched, for example, by a pod without the podSelector's labels");
+        }
+      }
+    }
+  }
+
+  // NV8003: every policy that isolates egress must let its pods reach the cluster DNS.
+  void dns() {
+    z3::expr to_dns = enc().peer(opt_.dns, pkt().dst) && pkt().proto == ctx().bv_val(opt_.dns_proto, 8) &&
+                      pkt().port == ctx().bv_val(opt_.dns_port, 16);
+    std::string what = ir::proto_name(opt_.dns_proto) + "/" + std::to_string(opt_.dns_port) + " to " + opt_.dns_text;
+    z3::expr egress = enc().side(ps_, ir::Direction::Egress, pkt());
+    for (const auto& p : ps_.policies()) {
+      if (!p.dir(ir::Direction::Egress).isolates) continue;
+      z3::expr sel = enc().peer(p.subject, pkt().src);
+      if (auto w = witness(sel && to_dns && !egress, "dns-" + p.id())) {
+        recheck_side(*w, ir::Direction::Egress, false);
+        Finding& f = add(ir::Code::NV8003, ir::Severity::Warning, p, nullptr,
+                         p.id() + " isolates egress, and some pods it selects cannot reach DNS (" + what + ")");
+        f.witness = std::move(w);
+        f.witness_caption = "denied, for example";
+      } else {
+        report_.proved.push_back(p.id() + " keeps DNS: every pod it selects may send " + what + " (proved)");
+      }
+    }
+  }
+
+  // NV8006 / NV8007: rules that earlier rules of the same tier always pre-empt.
+  void shadowing() {
+    for (size_t t = 0; t < ps_.tiers().size(); ++t)
+      for (auto d : ir::kDirections) {
+        struct Earlier {
+          const ir::Policy* p;
+          const ir::Rule* r;
+          z3::expr m;
+        };
+        std::vector<Earlier> earlier;
+        for (size_t i : ps_.by_tier()[t]) {
+          const ir::Policy& p = ps_.policies()[i];
+          z3::expr sel = enc().peer(p.subject, subject(d));
+          for (const auto& r : p.dir(d).rules) {
+            if (r.action == ir::Action::Log) continue;
+            z3::expr m = sel && enc().rule(r, other(d), pkt());
+            z3::expr_vector any(ctx()), same(ctx());
+            for (const auto& e : earlier) {
+              if (p.subject.ns_name && e.p->subject.ns_name && *p.subject.ns_name != *e.p->subject.ns_name) continue;
+              any.push_back(e.m);
+              if (e.r->action == r.action) same.push_back(e.m);
+            }
+            if (!any.empty() && sat(m, "matchable-" + p.id() + r.path) &&
+                !sat(m && !z3::mk_or(any), "shadowed-" + p.id() + r.path)) {
+              bool redundant = !same.empty() && !sat(m && !z3::mk_or(same), "redundant-" + p.id() + r.path);
+              if (redundant)
+                add(ir::Code::NV8007, ir::Severity::Note, p, &r,
+                    r.path + " adds nothing: earlier rules with the same action match every packet it matches "
+                             "(proved)");
+              else
+                add(ir::Code::NV8006, ir::Severity::Warning, p, &r,
+                    r.path + " (" + ir::name(r.action) + ") never decides: earlier rules decide every packet it "
+                             "matches, some with another action (proved)");
+            }
+            earlier.push_back({&p, &r, m});
+          }
+        }
+      }
+  }
+};
+
+}  // namespace
+
+HoleReport find_holes(const ir::PolicySet& ps, const ir::Inventory& inv, const HoleOptions& opt) {
+  return Checker2(ps, inv, opt).run();
+}
+
+}  // namespace nv::verifier

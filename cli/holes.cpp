@@ -84,8 +84,10 @@ void add_holes(CLI::App& app, int& exit_code) {
   sub->add_option("--dns", o->dns, "The cluster DNS pods, as NS/SELECTOR")->capture_default_str();
   sub->add_option("--dns-port", o->dns_port, "DNS port")->check(CLI::Range(0, 65535))->capture_default_str();
   sub->add_option("--dns-proto", o->dns_proto, "DNS protocol")->capture_default_str();
-  sub->add_option("--pod-cidr", o->pod_cidrs, "The cluster's pod network (repeatable), for ipBlock checks");
-  sub->add_option("--service-cidr", o->service_cidrs, "The cluster's service network (repeatable)");
+  sub->add_option("--pod-cidr", o->pod_cidrs, "The cluster's pod network, for ipBlock checks (repeat for more)")
+      ->allow_extra_args(false);
+  sub->add_option("--service-cidr", o->service_cidrs, "The cluster's service network (repeat for more)")
+      ->allow_extra_args(false);
   sub->add_flag("--no-shadowing", o->no_shadowing, "Skip the shadowed-rule checks (one solver query per rule)");
   sub->add_option("--fail-on", o->fail_on, "Exit 1 on findings of this severity or above: error, warning, note, never")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))

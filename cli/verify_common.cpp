@@ -8,6 +8,8 @@ void add_verify_options(CLI::App* sub, VerifyOptions& o) {
   sub->add_option("--timeout", o.timeout_s, "Seconds per solver query (0: none); running out is exit 3")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  sub->add_option("--solver-rlimit", o.rlimit,
+                  "Z3 resource limit per query (deterministic, unlike --timeout); running out is exit 3");
   sub->add_option("--emit-smt2", o.emit_smt2, "Write every solver query to this directory as SMT-LIB 2");
   sub->add_option("--ip-family", o.ip_family, "Address families to prove: 4, 6 or both")
       ->check(CLI::IsMember({"4", "6", "both"}))
@@ -18,6 +20,7 @@ verifier::QueryOptions query_options(const VerifyOptions& o, const ir::Inventory
   verifier::QueryOptions q;
   q.solver.timeout_ms = static_cast<unsigned>(o.timeout_s * 1000);
   q.solver.emit_smt2_dir = o.emit_smt2;
+  q.solver.rlimit = o.rlimit;
   if (o.ip_family == "4") q.families = {ir::Family::V4};
   if (o.ip_family == "6") q.families = {ir::Family::V6};
   if (pin) q.pin = &inv;
@@ -33,7 +36,7 @@ int guarded(Session& s, const std::function<int()>& body) {
   try {
     return body();
   } catch (const verifier::SolverUnknown& e) {
-    s.usage_error(ir::Code::NV4010, std::string(e.what()) + "; raise --timeout, or narrow the question");
+    s.usage_error(ir::Code::NV4010, std::string(e.what()) + "; raise --timeout or --solver-rlimit, or narrow the question");
     return kExitUnknown;
   } catch (const verifier::InternalError& e) {
     s.usage_error(ir::Code::NV4011, e.what());

@@ -17,6 +17,7 @@ inline constexpr int kExitInternal = 4;  // Z3 and the evaluator disagree: a bug
 
 struct VerifyOptions {
   double timeout_s = 60;
+  unsigned rlimit = 0;
   std::string emit_smt2;
   std::string ip_family = "both";
 };

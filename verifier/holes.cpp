@@ -268,26 +268,26 @@ class Checker2 {
       return;
     }
     if (!sat(o.is_pod && !pe, "every-namespace-" + p.id() + r.path)) {
-      Finding& f = in ? add(ir::Code::NV8015, all_ports ? ir::Severity::Warning : ir::Severity::Note, p, &r,
-                            r.path + " admits ingress from every pod of every namespace, " + on)
-                      : add(ir::Code::NV8016, ir::Severity::Note, p, &r,
-                            r.path + " admits egress to every pod of every namespace, " + on);
+      // The usual cause is a peer with an empty namespaceSelector: name it (NV8013).
+      auto empty = std::find_if(r.peers.begin(), r.peers.end(), [](const ir::Peer& a) {
+        return a.ns_selector && a.ns_selector->is_all() && (!a.pod_selector || a.pod_selector->is_all()) && !a.cidrs;
+      });
+      std::string who = in ? " admits ingress from every pod of every namespace, " : " admits egress to every pod of every namespace, ";
+      Finding& f =
+          empty != r.peers.end()
+              ? add(ir::Code::NV8013, in && all_ports ? ir::Severity::Warning : ir::Severity::Note, p, &r,
+                    r.path + who + on + ": peer " + std::to_string(empty - r.peers.begin()) +
+                        " has an empty namespaceSelector and no podSelector")
+          : in ? add(ir::Code::NV8015, all_ports ? ir::Severity::Warning : ir::Severity::Note, p, &r, r.path + who + on)
+               : add(ir::Code::NV8016, ir::Severity::Note, p, &r, r.path + who + on);
       z3::expr elsewhere = p.ns.empty() ? ctx().bool_val(true) : !enc().ns_is(o, p.ns);
       attach_rule_witness(f, p, d, r, witness(sel && match && o.is_pod && elsewhere, "every-ns-witness"),
                           "matched, for example, by a pod of another namespace");
       return;
     }
-    for (size_t i = 0; i < r.peers.size(); ++i) {
+    for (size_t i = 0; i + 1 < r.peers.size(); ++i) {
       const ir::Peer& a = r.peers[i];
-      if (a.ns_selector && a.ns_selector->is_all() && (!a.pod_selector || a.pod_selector->is_all()) && !a.cidrs) {
-        Finding& f = add(ir::Code::NV8013, ir::Severity::Warning, p, &r,
-                         r.path + ": peer " + std::to_string(i) +
-                             " has an empty namespaceSelector and no podSelector: it matches every pod of every "
-                             "namespace");
-        attach_rule_witness(f, p, d, r, witness(sel && match && enc().peer(a, o), "empty-selector-witness"),
-                            "matched, for example");
-      }
-      if (i + 1 < r.peers.size() && p.dialect == "k8s") {
+      if (p.dialect == "k8s") {
         const ir::Peer& b = r.peers[i + 1];
         bool ns_only = a.ns_selector && !a.ns_selector->is_all() && !a.pod_selector && !a.ns_name && !a.cidrs;
         bool pod_only = b.pod_selector && !b.pod_selector->is_all() && !b.ns_selector && b.ns_name == p.ns && !b.cidrs;

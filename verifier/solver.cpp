@@ -12,6 +12,7 @@ z3::solver Checker::make_solver() {
   z3::solver s(ctx_);
   z3::params p(ctx_);
   if (opt_.timeout_ms) p.set("timeout", opt_.timeout_ms);
+  if (opt_.rlimit) p.set("rlimit", opt_.rlimit);
   s.set(p);
   return s;
 }

@@ -10,6 +10,7 @@ namespace nv::verifier {
 
 struct SolverOptions {
   unsigned timeout_ms = 60'000;  // per check; 0: none
+  unsigned rlimit = 0;           // Z3 resource limit per check (deterministic); 0: none
   std::string emit_smt2_dir;     // when set, every query is written there first
 };
 

@@ -83,6 +83,17 @@ z3::model minimize(Checker& checker, z3::solver& s, const std::vector<z3::expr>&
     for (size_t i = 0; i < flags.size(); ++i)
       if (kept[i]) assumptions.push_back(flags[i]);
     if (checker.sat(s, assumptions)) {
+      // Cores are not minimal: give each dropped preference a second chance, in order.
+      for (size_t i = 0; i < flags.size(); ++i) {
+        if (kept[i]) continue;
+        assumptions.push_back(flags[i]);
+        if (checker.sat(s, assumptions)) {
+          kept[i] = true;
+        } else {
+          assumptions.pop_back();
+        }
+      }
+      if (!checker.sat(s, assumptions)) throw InternalError("witness minimization lost its model");
       z3::model m = s.get_model();
       s.pop();
       return m;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/support.h"
+#include "verifier/holes.h"
 #include "verifier/queries.h"
 
 namespace nv {
@@ -69,6 +70,94 @@ TEST(Verifier, ReachProvedDeniedOnAnotherPort) {
   scope.port = 9090;
   auto r = verifier::reach(w->policies, scope, {});
   EXPECT_EQ(r.answer, ReachResult::Answer::Denied);
+}
+
+}  // namespace
+}  // namespace nv
+
+namespace nv {
+namespace {
+
+// A tiered set built directly in IR: a Deny rule that pre-empts a later Allow.
+ir::PolicySet deny_then_allow() {
+  ir::PolicySet ps;
+  ps.add_tier({"security", 1, ir::Action::Pass});
+  ir::Policy p;
+  p.dialect = "test";
+  p.kind = "P";
+  p.name = "guard";
+  p.tier = "security";
+  p.order = 1;
+  p.subject.kinds = ir::mask(ir::EndpointKind::Pod);
+  p.subject.ns_name = "prod";
+  auto& in = p.dir(ir::Direction::Ingress);
+  in.isolates = true;
+  ir::Rule deny;
+  deny.action = ir::Action::Deny;
+  deny.path = "deny-web";
+  deny.ports.push_back({ir::kTCP, 80, 90, ""});
+  ir::Rule allow;
+  allow.action = ir::Action::Allow;
+  allow.path = "allow-80";
+  allow.ports.push_back({ir::kTCP, 80, 80, ""});
+  in.rules = {deny, allow};
+  ps.add(p);
+  ps.finalize();
+  return ps;
+}
+
+TEST(Holes, DenyBeforeAllowIsShadowed) {
+  ir::PolicySet ps = deny_then_allow();
+  ir::Inventory inv;
+  auto report = verifier::find_holes(ps, inv, {});
+  bool shadowed = false;
+  for (const auto& f : report.findings)
+    if (f.code == ir::Code::NV8006 && f.rule && f.rule->path == "allow-80") shadowed = true;
+  EXPECT_TRUE(shadowed);
+}
+
+TEST(Verifier, EquivDistinguishesTierActions) {
+  ir::PolicySet a = deny_then_allow();
+  ir::PolicySet b = deny_then_allow();
+  verifier::Scope scope;
+  EXPECT_TRUE(verifier::compare(a, b, verifier::Relation::Equiv, scope, {}).holds);
+  // Swap the rules: now TCP/80 is allowed.
+  ir::PolicySet c;
+  c.add_tier({"security", 1, ir::Action::Pass});
+  ir::Policy p = a.policies()[0];
+  std::swap(p.dir(ir::Direction::Ingress).rules[0], p.dir(ir::Direction::Ingress).rules[1]);
+  c.add(p);
+  c.finalize();
+  auto r = verifier::compare(a, c, verifier::Relation::Equiv, scope, {});
+  ASSERT_FALSE(r.holds);
+  ASSERT_TRUE(r.witness);
+  EXPECT_EQ(r.witness->pkt.proto, ir::kTCP);
+  EXPECT_EQ(r.witness->pkt.port, 80);
+  EXPECT_FALSE(r.a_allows);
+}
+
+TEST(Verifier, SolverResourceLimitIsUnknownNeverAPass) {
+  ir::PolicySet a = deny_then_allow();
+  verifier::QueryOptions opt;
+  opt.solver.rlimit = 1;
+  EXPECT_THROW(verifier::compare(a, a, verifier::Relation::Equiv, {}, opt), verifier::SolverUnknown);
+}
+
+TEST(Verifier, DiffRegionsNameTheChangedPort) {
+  ir::PolicySet a = deny_then_allow();
+  ir::PolicySet c;
+  c.add_tier({"security", 1, ir::Action::Pass});
+  ir::Policy p = a.policies()[0];
+  std::swap(p.dir(ir::Direction::Ingress).rules[0], p.dir(ir::Direction::Ingress).rules[1]);
+  c.add(p);
+  c.finalize();
+  verifier::QueryOptions opt;
+  opt.families = {ir::Family::V4};
+  auto d = verifier::diff(a, c, {}, opt);
+  ASSERT_EQ(d.opened.size(), 1u);
+  EXPECT_TRUE(d.closed.empty());
+  EXPECT_EQ(d.opened[0].traffic, "TCP port 80");
+  EXPECT_NE(d.opened[0].to.find("namespace prod"), std::string::npos) << d.opened[0].to;
 }
 
 }  // namespace

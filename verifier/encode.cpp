@@ -460,11 +460,14 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
       facts_.push_back(!(p.src.pinned->cls == ctx_.bv_val(i, w) && p.dst.pinned->cls == ctx_.bv_val(i, w)));
 }
 
-void Encoder::pin_to(const SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv) {
+void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv) {
   z3::expr f = e.addr == addr_val(*c.addr);
   switch (c.kind) {
     case ir::EndpointKind::Pod:
       f = f && pod_is(e, *c.pod, inv);
+      // Named ports through a one-class pin table: a name may carry several protocols.
+      e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), 1), {{{c.pod}}}});
+      f = f && e.pinned->cls == ctx_.bv_val(0, 1);
       break;
     case ir::EndpointKind::Host:
       f = f && e.is_host;

@@ -118,7 +118,7 @@ class Encoder {
   // The universe must have seen the inventory (Universe::add_inventory).
   void pin(SymPacket& p, const ir::Inventory& inv);
   // Restricts an endpoint to one concrete endpoint (property tests, `query` cross-checks).
-  void pin_to(const SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv);
+  void pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv);
   void pin_packet(const SymPacket& p, int proto, uint16_t port);
 
   // Building blocks, each mirroring its counterpart in ir/evaluate.cpp.

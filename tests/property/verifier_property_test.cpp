@@ -1,0 +1,674 @@
+// The Z3 verifier against the reference evaluator, for random inventories and policy sets
+// (Kubernetes-shaped, and with tiers and every action):
+//  - on concrete packets, Z3's value of each side and of the verdict is the evaluator's;
+//  - symbolic and pinned witnesses are judged by the evaluator as Z3 said;
+//  - equiv, contains and diff agree with the evaluator on their witnesses and on samples.
+// An `unknown` from Z3 is a failure. NV_VERIFIER_STATS=1 prints what was compared.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+#include <z3++.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/evaluate.h"
+#include "tests/property/generators.h"
+#include "verifier/encode.h"
+#include "verifier/queries.h"
+#include "verifier/witness.h"
+
+using namespace nv;
+using verifier::Encoder;
+using verifier::SymPacket;
+using verifier::Universe;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Counters, printed at exit when NV_VERIFIER_STATS is set.
+
+std::atomic<uint64_t> g_capped{0}, g_concrete{0}, g_concrete_shortcut{0}, g_self{0}, g_witnesses{0}, g_pinned{0},
+    g_compare_diff{0}, g_compare_same{0}, g_sampled{0}, g_regions{0};
+
+struct Stats : ::testing::Environment {
+  void TearDown() override {
+    if (!std::getenv("NV_VERIFIER_STATS")) return;
+    auto n = [](const std::atomic<uint64_t>& c) { return std::to_string(c.load()); };
+    std::string line = "verifier properties: " + n(g_concrete) + " concrete packets compared with Z3 (" +
+                       n(g_concrete_shortcut) + " with a shortcut; " + n(g_self) + " self packets refused), " +
+                       n(g_witnesses) + " symbolic and " + n(g_pinned) + " pinned witnesses rechecked, " +
+                       n(g_compare_diff) + " compare witnesses, " + n(g_compare_same) +
+                       " equal/contained pairs sampled with " + n(g_sampled) + " packets, " + n(g_regions) +
+                       " diff regions; " + n(g_capped) + " cases capped\n";
+    std::fputs(line.c_str(), stderr);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const g_stats = ::testing::AddGlobalTestEnvironment(new Stats);
+
+// ---------------------------------------------------------------------------------------
+// Worlds and endpoints
+
+// Uniform in [lo, hi): rapidcheck scales inRange by the case's size, which starts at 0,
+// and a packet's endpoints should not all be the first pod of small worlds.
+int uniform(int lo, int hi) { return *rc::gen::resize(100, rc::gen::inRange(lo, hi)); }
+
+template <class T>
+T pick(const std::vector<T>& v) {
+  return v[static_cast<size_t>(uniform(0, static_cast<int>(v.size())))];
+}
+
+ir::IpAddr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  ir::IpAddr x;
+  x.bytes = {a, b, c, d};
+  return x;
+}
+
+// The generator's inventories have no Node objects (hostNetwork pods stand for their
+// nodes); sometimes add the two nodes, at addresses inside the generator's CIDRs.
+test::World with_nodes(test::World w) {
+  if (*rc::gen::arbitrary<bool>()) {
+    w.inventory.nodes.push_back(ir::Node{"n0", {}, {v4(10, 0, 0, 200)}, {}});
+    w.inventory.nodes.push_back(ir::Node{"n1", {}, {v4(10, 0, 0, 201)}, {}});
+    ir::Diagnostics ignored;
+    w.inventory.finalize(ignored);
+  }
+  return w;
+}
+
+rc::Gen<test::World> gen_world_nodes() {
+  return rc::gen::exec([] { return with_nodes(*test::gen_world(*rc::gen::arbitrary<bool>())); });
+}
+
+// Pods pick 10.0.0.0-11 and hostNetwork pods 10.0.0.100-111: 12-99 is nobody's.
+ir::IpAddr external_addr() {
+  if (uniform(0, 2) == 0) return v4(10, 0, 0, static_cast<uint8_t>(uniform(12, 100)));
+  return v4(192, 0, 2, static_cast<uint8_t>(uniform(1, 255)));
+}
+
+// Mostly a pod of the world (hostNetwork pods are Host endpoints), sometimes an address
+// outside it or a node's address.
+ir::Endpoint gen_endpoint(const ir::Inventory& inv) {
+  int pick = uniform(0, 10);
+  if (pick == 0 || inv.pods.empty()) return ir::Endpoint::of_ip(inv, external_addr());
+  if (pick == 1 && !inv.nodes.empty())
+    return ir::Endpoint::of_ip(inv, inv.nodes[static_cast<size_t>(uniform(0, static_cast<int>(inv.nodes.size())))].addresses.front());
+  // An index, not elementOf: the endpoint points at the inventory's pod, not at a copy.
+  return ir::Endpoint::of_pod(inv.pods[static_cast<size_t>(uniform(0, static_cast<int>(inv.pods.size())))],
+                              ir::Family::V4);
+}
+
+// Every endpoint that sampling uses: the world's pods, its nodes, two outside addresses.
+std::vector<ir::Endpoint> endpoints(const ir::Inventory& inv) {
+  std::vector<ir::Endpoint> out;
+  for (const auto& p : inv.pods) out.push_back(ir::Endpoint::of_pod(p, ir::Family::V4));
+  for (const auto& n : inv.nodes) out.push_back(ir::Endpoint::of_ip(inv, n.addresses.front()));
+  out.push_back(ir::Endpoint::of_ip(inv, v4(10, 0, 0, 50)));
+  out.push_back(ir::Endpoint::of_ip(inv, v4(192, 0, 2, 7)));
+  return out;
+}
+
+const std::vector<int> kProtos = {ir::kTCP, ir::kUDP, ir::kSCTP};
+
+// Calls `f` for every packet between two distinct endpoints of `inv`, every protocol and
+// ports 79..83, skipping those the evaluator decides by a shortcut under `ps`.
+void for_each_packet(const ir::Inventory& inv, const ir::PolicySet& ps,
+                     const std::function<void(const ir::Packet&)>& f) {
+  auto eps = endpoints(inv);
+  for (size_t i = 0; i < eps.size(); ++i)
+    for (size_t j = 0; j < eps.size(); ++j) {
+      if (i == j) continue;
+      for (int proto : kProtos)
+        for (uint16_t port = 79; port <= 83; ++port) {
+          ir::Packet pkt{eps[i], eps[j], proto, port};
+          if (ir::evaluate(ps, inv, pkt).shortcut != ir::Verdict::Shortcut::None) continue;
+          f(pkt);
+        }
+    }
+}
+
+std::string describe(const ir::PolicySet& ps) {
+  std::string out;
+  for (const auto& t : ps.tiers())
+    out += "tier " + t.name + " order " + std::to_string(t.order) + " default " + ir::name(t.default_action) + "\n";
+  for (const auto& p : ps.policies()) {
+    out += "policy " + p.name + " tier " + p.tier + " order " + std::to_string(p.order) + " subject " +
+           p.subject.str() + "\n";
+    for (auto d : ir::kDirections) {
+      const auto& dr = p.dir(d);
+      out += std::string("  ") + ir::name(d) + (dr.isolates ? " isolates" : " does not isolate") + "\n";
+      for (const auto& r : dr.rules) {
+        out += std::string("    ") + ir::name(r.action) + " peers [";
+        for (size_t i = 0; i < r.peers.size(); ++i) out += (i ? "; " : "") + r.peers[i].str();
+        out += "] ports [";
+        for (size_t i = 0; i < r.ports.size(); ++i) out += (i ? ", " : "") + r.ports[i].str();
+        out += "]\n";
+      }
+    }
+  }
+  return out;
+}
+
+std::string describe(const ir::Inventory& inv) {
+  std::string out;
+  for (const auto& n : inv.namespaces) {
+    out += "namespace " + n.name + " {";
+    for (const auto& [k, v] : n.labels) out += " " + k + "=" + v;
+    out += " }\n";
+  }
+  for (const auto& p : inv.pods) {
+    out += "pod " + p.id() + " node " + p.node + (p.host_network ? " hostNetwork" : "") + " ip " +
+           (p.ips.empty() ? "-" : p.ips.front().str()) + " {";
+    for (const auto& [k, v] : p.labels) out += " " + k + "=" + v;
+    out += " } ports [";
+    for (const auto& cp : p.ports) out += " " + cp.name + "=" + ir::proto_name(cp.proto) + "/" + std::to_string(cp.port);
+    out += " ]\n";
+  }
+  for (const auto& n : inv.nodes) out += "node " + n.name + " " + n.addresses.front().str() + "\n";
+  return out;
+}
+
+std::string describe(const ir::Packet& pkt) {
+  return ir::proto_name(pkt.proto) + " " + pkt.src.str() + " -> " + pkt.dst.str() + ":" + std::to_string(pkt.port);
+}
+
+// ---------------------------------------------------------------------------------------
+// Z3
+
+// One context for the whole run, and a simple (incremental SMT) solver per case: Z3 4.8's
+// default solver spends ~10 ms setting itself up on its first check, which would be most
+// of a case's time. The queries of properties 3-5 use the verifier's own solvers.
+z3::context& shared_context() {
+  static z3::context ctx;
+  return ctx;
+}
+
+z3::solver make_solver(z3::context& ctx) {
+  z3::solver s(ctx, z3::solver::simple());
+  z3::params p(ctx);
+  p.set("timeout", 30'000u);
+  s.set(p);
+  return s;
+}
+
+// A model of the solver's assertions and `extra`, or none; unknown fails the property.
+std::optional<z3::model> model(z3::solver& s, const z3::expr& extra) {
+  s.push();
+  s.add(extra);
+  z3::check_result r = s.check();
+  std::optional<z3::model> m;
+  if (r == z3::sat) m = s.get_model();
+  std::string reason = r == z3::unknown ? s.reason_unknown() : "";
+  s.pop();
+  if (r == z3::unknown) RC_FAIL("Z3 answered unknown (" + reason + ")");
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------
+// Mutations: B is A with one small change (one always applies: every set has a tier).
+
+struct RuleRef {
+  size_t pol;
+  ir::Direction dir;
+  size_t rule;
+};
+
+std::vector<RuleRef> rule_refs(const std::vector<ir::Policy>& pols) {
+  std::vector<RuleRef> out;
+  for (size_t i = 0; i < pols.size(); ++i)
+    for (auto d : ir::kDirections)
+      for (size_t r = 0; r < pols[i].dir(d).rules.size(); ++r) out.push_back({i, d, r});
+  return out;
+}
+
+ir::Rule& rule_at(std::vector<ir::Policy>& pols, const RuleRef& r) { return pols[r.pol].dir(r.dir).rules[r.rule]; }
+
+ir::PolicySet rebuild(const std::vector<ir::Tier>& tiers, std::vector<ir::Policy> pols) {
+  ir::PolicySet out;
+  for (const auto& t : tiers) out.add_tier(t);
+  for (auto& p : pols) out.add(std::move(p));
+  out.finalize();
+  return out;
+}
+
+// Tries one mutation kind; false when it does not apply.
+bool try_mutate(int kind, std::vector<ir::Tier>& tiers, std::vector<ir::Policy>& pols, std::string& what) {
+  auto refs = rule_refs(pols);
+  switch (kind) {
+    case 0: {  // drop a rule
+      if (refs.empty()) return false;
+      RuleRef r = pick(refs);
+      auto& rules = pols[r.pol].dir(r.dir).rules;
+      rules.erase(rules.begin() + static_cast<long>(r.rule));
+      what = "drop rule " + std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir);
+      return true;
+    }
+    case 1: {  // another action
+      if (refs.empty()) return false;
+      RuleRef r = pick(refs);
+      ir::Rule& rule = rule_at(pols, r);
+      ir::Action a = pick(std::vector<ir::Action>{ir::Action::Allow, ir::Action::Deny, ir::Action::Pass, ir::Action::Log});
+      if (a == rule.action) a = rule.action == ir::Action::Allow ? ir::Action::Deny : ir::Action::Allow;
+      what = "rule " + std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir) + ": " +
+             ir::name(rule.action) + " -> " + ir::name(a);
+      rule.action = a;
+      return true;
+    }
+    case 2: {  // change a port
+      if (refs.empty()) return false;
+      RuleRef r = pick(refs);
+      ir::Rule& rule = rule_at(pols, r);
+      if (rule.ports.empty() || uniform(0, 4) == 0) {
+        rule.ports.push_back(*test::gen_port_match());
+        what = "add port " + rule.ports.back().str();
+      } else {
+        size_t i = static_cast<size_t>(uniform(0, static_cast<int>(rule.ports.size())));
+        ir::PortMatch& pm = rule.ports[i];
+        std::string before = pm.str();
+        switch (uniform(0, 3)) {
+          case 0:
+            pm.proto = pick(std::vector<int>{ir::kAnyProto, ir::kTCP, ir::kUDP, ir::kSCTP});
+            break;
+          case 1:
+            pm = *test::gen_port_match();
+            break;
+          default:
+            pm.named.clear();
+            pm.lo = static_cast<uint16_t>(uniform(79, 84));
+            pm.hi = static_cast<uint16_t>(pm.lo + uniform(0, 2));
+            break;
+        }
+        what = "port " + before + " -> " + pm.str();
+      }
+      what += " in rule " + std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir);
+      return true;
+    }
+    case 3: {  // drop a policy
+      if (pols.empty()) return false;
+      size_t i = static_cast<size_t>(uniform(0, static_cast<int>(pols.size())));
+      what = "drop policy " + pols[i].name;
+      pols.erase(pols.begin() + static_cast<long>(i));
+      return true;
+    }
+    case 4: {  // add an except to a CIDR block
+      std::vector<std::pair<RuleRef, std::pair<size_t, size_t>>> blocks;
+      for (const auto& r : refs) {
+        const ir::Rule& rule = rule_at(pols, r);
+        for (size_t p = 0; p < rule.peers.size(); ++p)
+          if (rule.peers[p].cidrs)
+            for (size_t b = 0; b < rule.peers[p].cidrs->size(); ++b) blocks.push_back({r, {p, b}});
+      }
+      if (blocks.empty()) return false;
+      auto [r, pb] = pick(blocks);
+      ir::CidrBlock& b = (*rule_at(pols, r).peers[pb.first].cidrs)[pb.second];
+      int len = uniform(b.cidr.len + 1, 33);
+      ir::IpAddr a = b.cidr.addr;
+      uint32_t span = 32 - static_cast<uint32_t>(b.cidr.len);
+      uint32_t offset = span >= 8 ? static_cast<uint32_t>(uniform(0, 256))
+                                  : static_cast<uint32_t>(uniform(0, 1 << span));
+      a.bytes[3] = static_cast<uint8_t>(a.bytes[3] | offset);
+      ir::Cidr e = *ir::Cidr::parse(a.str() + "/" + std::to_string(len));
+      b.except.push_back(e);
+      what = "add except " + e.str() + " to " + b.cidr.str() + " in rule " + std::to_string(r.rule) + " of " +
+             pols[r.pol].name + " " + ir::name(r.dir);
+      return true;
+    }
+    case 5: {  // isolation of one direction
+      if (pols.empty()) return false;
+      size_t i = static_cast<size_t>(uniform(0, static_cast<int>(pols.size())));
+      ir::Direction d = pick(std::vector<ir::Direction>{ir::Direction::Ingress, ir::Direction::Egress});
+      pols[i].dir(d).isolates = !pols[i].dir(d).isolates;
+      what = "toggle isolation of " + pols[i].name + " " + ir::name(d);
+      return true;
+    }
+    default: {  // a tier's default action
+      size_t i = static_cast<size_t>(uniform(0, static_cast<int>(tiers.size())));
+      tiers[i].default_action = tiers[i].default_action == ir::Action::Deny ? ir::Action::Pass : ir::Action::Deny;
+      what = "tier " + tiers[i].name + " default -> " + ir::name(tiers[i].default_action);
+      return true;
+    }
+  }
+}
+
+ir::PolicySet mutate(const ir::PolicySet& a, std::string& what) {
+  std::vector<ir::Tier> tiers = a.tiers();
+  std::vector<ir::Policy> pols = a.policies();
+  int first = uniform(0, 7);
+  for (int k = 0; k < 7; ++k)
+    if (try_mutate((first + k) % 7, tiers, pols, what)) break;
+  RC_LOG() << "mutation: " << what << "\n";
+  return rebuild(tiers, std::move(pols));
+}
+
+// ---------------------------------------------------------------------------------------
+// Work caps. Under ctest every property runs 2,000 cases. Two things make a case expensive:
+// each verifier query builds its own Z3 solver, whose first check costs ~10 ms on Z3 4.8,
+// and universes with string-valued keys (the contains/starts/ends-with operators) are
+// 5-20 times slower per check than bit-vector ones. So the costly part of a case runs in
+// one case of `n`; NV_VERIFIER_FULL=1 (long runs) runs it in every case.
+
+bool full_mode() {
+  static const bool full = std::getenv("NV_VERIFIER_FULL") != nullptr;
+  return full;
+}
+
+bool one_in(int n) {
+  if (full_mode() || n <= 1) return true;
+  return uniform(0, n) == 0;
+}
+
+bool has_strings(const Universe& u) {
+  bool any = u.ns.is_string;
+  for (const auto* keys : {&u.pod_keys, &u.ns_keys})
+    for (const auto& [k, d] : *keys) any = any || d.is_string;
+  return any;
+}
+
+// Query properties: a case runs its queries in one case of this many (each query costs
+// 15-50 ms, a diff 100-200 ms).
+constexpr int kEquivOneIn = 8, kContainsOneIn = 6, kDiffOneIn = 20;
+
+const verifier::QueryOptions kV4{.solver = {}, .pin = nullptr, .families = {ir::Family::V4}};
+
+// ---------------------------------------------------------------------------------------
+// Property 1: concrete packets
+
+void concrete_packet(const test::World& w, const Universe& u, z3::context& ctx) {
+  const ir::Inventory& inv = w.inventory;
+  const ir::PolicySet& ps = w.policies;
+  ir::Packet pkt{gen_endpoint(inv), gen_endpoint(inv), kProtos[static_cast<size_t>(uniform(0, 3))],
+                 static_cast<uint16_t>(uniform(79, 84))};
+  if (*pkt.src.addr == *pkt.dst.addr && uniform(0, 4) != 0) pkt.dst = gen_endpoint(inv);  // fewer self packets
+  RC_LOG() << "packet: " << describe(pkt) << "\n";
+
+  Encoder enc(ctx, u);
+  SymPacket sp = enc.packet();
+  enc.pin_to(sp.src, pkt.src, inv);
+  enc.pin_to(sp.dst, pkt.dst, inv);
+  enc.pin_packet(sp, pkt.proto, pkt.port);
+  z3::solver s = make_solver(ctx);
+  s.add(enc.facts_conj());
+  z3::expr allowed_f = enc.allowed(ps, sp);
+  z3::expr egress_f = enc.side(ps, ir::Direction::Egress, sp);
+  z3::expr ingress_f = enc.side(ps, ir::Direction::Ingress, sp);
+
+  // facts ∧ allowed and facts ∧ ¬allowed: exactly one is satisfiable.
+  std::optional<z3::model> m_allowed = model(s, allowed_f), m_denied = model(s, !allowed_f);
+  if (*pkt.src.addr == *pkt.dst.addr) {
+    // The encoding is about two endpoints with two addresses: a pod to itself is no packet.
+    RC_ASSERT(!m_allowed && !m_denied);
+    ++g_self;
+    return;
+  }
+  if (!m_allowed && !m_denied) RC_FAIL("the facts of a pinned packet are unsatisfiable");
+  if (m_allowed && m_denied) RC_FAIL("allowed is not determined by the pinned packet");
+  bool allowed = m_allowed.has_value();
+  const z3::model& m = m_allowed ? *m_allowed : *m_denied;
+  bool egress = m.eval(egress_f, true).is_true(), ingress = m.eval(ingress_f, true).is_true();
+  // Each side is determined too: no model of the facts gives either another value.
+  if (model(s, egress_f != ctx.bool_val(egress) || ingress_f != ctx.bool_val(ingress)))
+    RC_FAIL("a side is not determined by the pinned packet");
+
+  ir::Verdict v = ir::evaluate(ps, inv, pkt);
+  RC_LOG() << "Z3: egress " << egress << " ingress " << ingress << " allowed " << allowed
+           << "; evaluator: egress " << v.egress.allowed << " ingress " << v.ingress.allowed << " allowed "
+           << v.allowed << " shortcut " << static_cast<int>(v.shortcut) << "\n"
+           << ir::explain(v, pkt) << "\n";
+  RC_ASSERT(egress == v.egress.allowed);
+  RC_ASSERT(ingress == v.ingress.allowed);
+  RC_ASSERT(allowed == (egress && ingress));
+  if (v.shortcut == ir::Verdict::Shortcut::None)
+    RC_ASSERT(allowed == v.allowed);
+  else
+    ++g_concrete_shortcut;
+  ++g_concrete;
+}
+
+void concrete_packets(const test::World& w) {
+  RC_LOG() << describe(w.inventory) << describe(w.policies);
+  z3::context& ctx = shared_context();
+  Universe u;
+  u.add(w.policies);
+  u.add_inventory(w.inventory);
+  u.finish();
+  if (has_strings(u) && !one_in(3)) {
+    ++g_capped;
+    return;
+  }
+  int n = uniform(1, 3);
+  for (int i = 0; i < n; ++i) concrete_packet(w, u, ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// Property 2: witnesses from models of facts and a goal
+
+// Checks one witness of `goal_allowed`: the evaluator's sides and verdict are the model's.
+void check_witness(Encoder& enc, const SymPacket& sp, const ir::PolicySet& ps, const z3::model& m,
+                   const verifier::Witness& w, bool goal_allowed) {
+  RC_LOG() << "witness (" << (goal_allowed ? "allowed" : "denied") << "):\n" << w.text()
+           << (w.world ? describe(*w.world) : std::string()) << "\n";
+  try {
+    verifier::recheck(ps, w, goal_allowed, "a property-test witness");
+  } catch (const verifier::InternalError& e) {
+    RC_FAIL(std::string("recheck: ") + e.what());
+  }
+  ir::Verdict v = ir::evaluate(ps, *w.inv, w.pkt);
+  RC_LOG() << ir::explain(v, w.pkt) << "\n";
+  RC_ASSERT(v.shortcut == ir::Verdict::Shortcut::None);  // witnesses are distinct pods on distinct nodes
+  RC_ASSERT(v.allowed == goal_allowed);
+  RC_ASSERT(m.eval(enc.side(ps, ir::Direction::Egress, sp), true).is_true() == v.egress.allowed);
+  RC_ASSERT(m.eval(enc.side(ps, ir::Direction::Ingress, sp), true).is_true() == v.ingress.allowed);
+}
+
+// Finds a model of facts ∧ goal (raw, or made readable by the verifier's minimiser).
+std::optional<z3::model> model_of(z3::context& ctx, Encoder& enc, const SymPacket& sp, const z3::expr& goal,
+                                  bool readable) {
+  z3::solver s = make_solver(ctx);
+  s.add(enc.facts_conj() && goal);
+  auto m = model(s, ctx.bool_val(true));
+  if (!m || !readable) return m;
+  verifier::Checker checker(ctx, {});
+  return verifier::minimize(checker, s, verifier::readability(enc, sp));
+}
+
+// Both goals; one of them, at random, in a string universe unless in full mode.
+std::vector<bool> goals(bool strings) {
+  if (strings && !full_mode()) return {*rc::gen::arbitrary<bool>()};
+  return {true, false};
+}
+
+void symbolic_witnesses(const test::World& w) {
+  const ir::PolicySet& ps = w.policies;
+  RC_LOG() << describe(ps);
+  z3::context& ctx = shared_context();
+  Universe u;
+  u.family = uniform(0, 3) == 0 ? ir::Family::V6 : ir::Family::V4;
+  u.add(ps);
+  u.finish();
+  bool strings = has_strings(u);
+  if (strings && !one_in(3)) {
+    ++g_capped;
+    return;
+  }
+  Encoder enc(ctx, u);
+  SymPacket sp = enc.packet();
+  z3::expr allowed = enc.allowed(ps, sp);
+  bool readable = one_in(strings ? 4 : 2);
+  bool any = false;
+  std::vector<bool> todo = goals(strings);
+  for (bool goal : todo) {
+    auto m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
+    if (!m) continue;
+    any = true;
+    verifier::Witness wit = verifier::extract(enc, *m, sp);
+    RC_ASSERT(wit.inv != nullptr);
+    check_witness(enc, sp, ps, *m, wit, goal);
+    ++g_witnesses;
+  }
+  if (todo.size() == 2) RC_ASSERT(any);  // the facts alone are satisfiable
+}
+
+// A pinned witness names pods of `inv`; extract() leaves Witness::inv unset for them (see
+// PinnedWitnessNamesItsInventory), so the check supplies it.
+void pinned_witnesses(const test::World& w, bool supply_inventory) {
+  const ir::PolicySet& ps = w.policies;
+  const ir::Inventory& inv = w.inventory;
+  RC_LOG() << describe(inv) << describe(ps);
+  z3::context& ctx = shared_context();
+  Universe u;
+  u.add(ps);
+  u.add_inventory(inv);
+  u.finish();
+  bool strings = has_strings(u);
+  if (supply_inventory && strings && !one_in(3)) {
+    ++g_capped;
+    return;
+  }
+  Encoder enc(ctx, u);
+  SymPacket sp = enc.packet();
+  enc.pin(sp, inv);
+  z3::expr allowed = enc.allowed(ps, sp);
+  bool readable = one_in(strings ? 4 : 2);
+  for (bool goal : goals(strings)) {
+    auto m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
+    if (!m) continue;
+    verifier::Witness wit = verifier::extract(enc, *m, sp);
+    if (!supply_inventory) {
+      RC_ASSERT(wit.inv == &inv);
+      return;
+    }
+    if (!wit.inv) wit.inv = &inv;
+    RC_ASSERT(wit.inv == &inv);
+    for (const ir::Endpoint* e : {&wit.pkt.src, &wit.pkt.dst})
+      if (e->kind == ir::EndpointKind::Pod) {
+        RC_ASSERT(!e->pod->host_network);
+      } else {
+        // Outside every pod and node of the inventory.
+        RC_ASSERT(e->kind == ir::EndpointKind::External);
+        RC_ASSERT(ir::Endpoint::of_ip(inv, *e->addr).kind == ir::EndpointKind::External);
+        RC_ASSERT(inv.find_pod_by_ip(*e->addr) == nullptr);
+      }
+    check_witness(enc, sp, ps, *m, wit, goal);
+    ++g_pinned;
+  }
+}
+
+}  // namespace
+
+// 1. Z3's value of each side and of the verdict on a pinned concrete packet is determined
+// and equals the evaluator's (the verdict when no evaluator shortcut applies).
+RC_GTEST_PROP(Verifier, ConcretePacketsAgreeWithEvaluator, ()) { concrete_packets(*gen_world_nodes()); }
+
+// 2. Models of facts ∧ allowed and facts ∧ ¬allowed, extracted, are judged so by the evaluator.
+RC_GTEST_PROP(Verifier, SymbolicWitnessesAgreeWithEvaluator, ()) {
+  symbolic_witnesses(*test::gen_world(*rc::gen::arbitrary<bool>()));
+}
+
+RC_GTEST_PROP(Verifier, PinnedWitnessesAgreeWithEvaluator, ()) { pinned_witnesses(*gen_world_nodes(), true); }
+
+// extract() must say which inventory a pinned witness's pods belong to: recheck() and
+// the queries read Witness::inv.
+RC_GTEST_PROP(Verifier, PinnedWitnessNamesItsInventory, ()) { pinned_witnesses(*gen_world_nodes(), false); }
+
+// 3. equiv(A, A); for a mutation B, every counterexample tells A and B apart, and when they
+// are equivalent, sampled packets agree.
+RC_GTEST_PROP(Verifier, EquivAgreesWithEvaluator, ()) {
+  if (!one_in(kEquivOneIn)) {
+    ++g_capped;
+    return;
+  }
+  test::World w = *gen_world_nodes();
+  const ir::PolicySet& a = w.policies;
+  RC_LOG() << describe(w.inventory) << describe(a);
+  if (one_in(3)) {
+    auto self = verifier::compare(a, a, verifier::Relation::Equiv, {}, kV4);
+    RC_ASSERT(self.holds);
+    RC_ASSERT(!self.witness);
+  }
+
+  std::string what;
+  ir::PolicySet b = mutate(a, what);
+  auto r = verifier::compare(a, b, verifier::Relation::Equiv, {}, kV4);
+  if (!r.holds) {
+    RC_ASSERT(r.witness.has_value());
+    RC_LOG() << r.witness->text();
+    ir::Verdict va = ir::evaluate(a, *r.witness->inv, r.witness->pkt);
+    ir::Verdict vb = ir::evaluate(b, *r.witness->inv, r.witness->pkt);
+    RC_ASSERT(va.allowed != vb.allowed);
+    RC_ASSERT(va.allowed == r.a_allows);
+    ++g_compare_diff;
+    return;
+  }
+  ++g_compare_same;
+  for_each_packet(w.inventory, a, [&](const ir::Packet& pkt) {
+    bool in_a = ir::evaluate(a, w.inventory, pkt).allowed, in_b = ir::evaluate(b, w.inventory, pkt).allowed;
+    if (in_a != in_b) RC_FAIL("equivalent by Z3, but the evaluator tells them apart on " + describe(pkt));
+    ++g_sampled;
+  });
+}
+
+// 4. contains(A, B) holds exactly when no packet is allowed by B and denied by A: its
+// witness is one, and when it holds, no sampled packet is.
+RC_GTEST_PROP(Verifier, ContainsAgreesWithEvaluator, ()) {
+  if (!one_in(kContainsOneIn)) {
+    ++g_capped;
+    return;
+  }
+  test::World w = *gen_world_nodes();
+  std::string what;
+  ir::PolicySet m = mutate(w.policies, what);
+  bool swap = *rc::gen::arbitrary<bool>();
+  const ir::PolicySet& a = swap ? m : w.policies;
+  const ir::PolicySet& b = swap ? w.policies : m;
+  RC_LOG() << describe(w.inventory) << "A:\n" << describe(a) << "B:\n" << describe(b);
+  auto r = verifier::compare(a, b, verifier::Relation::Contains, {}, kV4);
+  if (!r.holds) {
+    RC_ASSERT(r.witness.has_value());
+    RC_LOG() << r.witness->text();
+    RC_ASSERT(!r.a_allows);
+    RC_ASSERT(!ir::evaluate(a, *r.witness->inv, r.witness->pkt).allowed);
+    RC_ASSERT(ir::evaluate(b, *r.witness->inv, r.witness->pkt).allowed);
+    ++g_compare_diff;
+    return;
+  }
+  ++g_compare_same;
+  for_each_packet(w.inventory, a, [&](const ir::Packet& pkt) {
+    if (ir::evaluate(b, w.inventory, pkt).allowed && !ir::evaluate(a, w.inventory, pkt).allowed)
+      RC_FAIL("A contains B by Z3, but B alone allows " + describe(pkt));
+    ++g_sampled;
+  });
+}
+
+// 5. diff(A, B): every opened example is denied by A and allowed by B, every closed one
+// the opposite; diff(A, A) is empty.
+RC_GTEST_PROP(Verifier, DiffAgreesWithEvaluator, ()) {
+  if (!one_in(kDiffOneIn)) {
+    ++g_capped;
+    return;
+  }
+  test::World w = *gen_world_nodes();
+  const ir::PolicySet& a = w.policies;
+  std::string what;
+  ir::PolicySet b = mutate(a, what);
+  RC_LOG() << describe(a);
+  const size_t max_regions = 3;
+  auto d = verifier::diff(a, b, {}, kV4, max_regions);
+  RC_ASSERT(d.opened.size() <= max_regions);
+  RC_ASSERT(d.closed.size() <= max_regions);
+  for (const auto& [regions, opened] : {std::pair{&d.opened, true}, std::pair{&d.closed, false}})
+    for (const auto& region : *regions) {
+      RC_LOG() << (opened ? "opened " : "closed ") << region.text() << "\n" << region.example.text();
+      RC_ASSERT(ir::evaluate(a, *region.example.inv, region.example.pkt).allowed == !opened);
+      RC_ASSERT(ir::evaluate(b, *region.example.inv, region.example.pkt).allowed == opened);
+      ++g_regions;
+    }
+  if (one_in(2)) {
+    auto same = verifier::diff(a, a, {}, kV4, max_regions);
+    RC_ASSERT(same.opened.empty());
+    RC_ASSERT(same.closed.empty());
+    RC_ASSERT(!same.opened_truncated && !same.closed_truncated);
+  }
+}

@@ -51,6 +51,7 @@ int run_holes(const HolesOptions& o) {
       to->push_back(*c);
     }
   h.shadowing = !o.no_shadowing;
+  h.leak_solver = true;  // netverify exits right after
   return guarded(s, [&] {
     h.query = query_options(o.verify, s.inventory, false);
     auto report = verifier::find_holes(s.policies, s.inventory, h);

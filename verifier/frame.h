@@ -41,6 +41,34 @@ struct Frame {
     base = std::make_unique<z3::expr>(b);
   }
 
+  // Many small questions against one base: one solver, the base asserted once, each
+  // question in its own push/pop scope.
+  bool sat_under_base(const z3::expr& e, const std::string& name) {
+    z3::solver& s = shared();
+    s.push();
+    s.add(e);
+    bool r = checker->sat(s, name);
+    s.pop();
+    return r;
+  }
+  std::optional<Witness> find_under_base(const z3::expr& goal, const std::string& name) {
+    z3::solver& s = shared();
+    s.push();
+    s.add(goal);
+    std::optional<Witness> w;
+    if (checker->sat(s, name)) w = extract(*enc, minimize(*checker, s, readability(*enc, *pkt)), *pkt);
+    s.pop();
+    return w;
+  }
+  z3::solver& shared() {
+    if (!shared_) {
+      shared_ = std::make_unique<z3::solver>(checker->make_solver());
+      shared_->add(*base);
+    }
+    return *shared_;
+  }
+  std::unique_ptr<z3::solver> shared_;
+
   // A readable witness of `goal`, or nothing when there is none.
   std::optional<Witness> find(const z3::expr& goal, const std::string& name) {
     z3::solver s = checker->make_solver();

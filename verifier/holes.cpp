@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include "verifier/frame.h"
 
@@ -67,14 +68,38 @@ class Checker2 {
   const SymEndpoint& subject(ir::Direction d) { return d == ir::Direction::Ingress ? pkt().dst : pkt().src; }
   const SymEndpoint& other(ir::Direction d) { return d == ir::Direction::Ingress ? pkt().src : pkt().dst; }
 
-  bool sat(const z3::expr& e, const std::string& name) {
-    z3::solver s = fr_.checker->make_solver();
-    s.add(*fr_.base && e);
-    return fr_.checker->sat(s, name);
+  bool sat(const z3::expr& e, const std::string& name) { return fr_.sat_under_base(e, name); }
+
+  // The whole set's verdict per direction, defined once in a solver of its own, so that
+  // the checks that need it (DNS, default-deny witnesses) do not rebuild it each time.
+  std::unique_ptr<z3::expr> side_[2];
+  std::optional<Witness> verdict_witness(ir::Direction d, const z3::expr& e, const std::string& name) {
+    if (!side_[0]) {
+      for (auto dir : ir::kDirections) {
+        z3::expr def = fr_.ctx.bool_const(dir == ir::Direction::Ingress ? "side!ingress" : "side!egress");
+        verdict_solver().add(def == enc().side(ps_, dir, pkt()));
+        side_[static_cast<int>(dir)] = std::make_unique<z3::expr>(def);
+      }
+    }
+    z3::solver& s = verdict_solver();
+    s.push();
+    s.add(e && !*side_[static_cast<int>(d)]);
+    std::optional<Witness> w;
+    if (fr_.checker->sat(s, name)) w = extract(enc(), minimize(*fr_.checker, s, readability(enc(), pkt())), pkt());
+    s.pop();
+    return w;
+  }
+  std::unique_ptr<z3::solver> verdict_solver_;
+  z3::solver& verdict_solver() {
+    if (!verdict_solver_) {
+      verdict_solver_ = std::make_unique<z3::solver>(fr_.checker->make_solver());
+      verdict_solver_->add(*fr_.base);
+    }
+    return *verdict_solver_;
   }
 
   std::optional<Witness> witness(const z3::expr& e, const std::string& name) {
-    return fr_.find(e, name);
+    return fr_.find_under_base(e, name);
   }
 
   z3::expr peers(const ir::Rule& r, const SymEndpoint& ep) {
@@ -167,6 +192,17 @@ class Checker2 {
             break;
           }
       }
+      const ir::Service* svc = nullptr;
+      for (const auto& sv : inv_.services)
+        for (const auto& a : sv.cluster_ips)
+          if (!svc && b.contains(a)) svc = &sv;
+      if (svc && !example) {
+        add(ir::Code::NV8012, ir::Severity::Warning, p, &r,
+            r.path + ": ipBlock " + b.str() + " covers the cluster IP of service " + svc->id() + " (" +
+                svc->cluster_ips.front().str() + "); service addresses are translated before policy applies, "
+                "so this matches nothing useful: select the service's pods instead");
+        continue;
+      }
       if (example) {
         add(ir::Code::NV8012, ir::Severity::Warning, p, &r,
             r.path + ": ipBlock " + b.str() + " covers the addresses of " + std::to_string(n) +
@@ -223,7 +259,7 @@ class Checker2 {
       Finding& f = add(ir::Code::NV8002, ir::Severity::Note, p, nullptr,
                        p.id() + " is a default-deny for " + dir_word(d) +
                            " of the pods it selects (it lists " + dir_word(d) + " and has no rules)");
-      if (auto w = witness(sel && !enc().side(ps_, d, pkt()), "default-deny-" + p.id())) {
+      if (auto w = verdict_witness(d, sel, "default-deny-" + p.id())) {
         recheck_side(*w, d, false);
         f.witness = std::move(w);
         f.witness_caption = "denied, for example";
@@ -254,9 +290,17 @@ class Checker2 {
     z3::expr sel = enc().peer(p.subject, subject(d));
     z3::expr match = enc().rule(r, o, pkt());
     z3::expr pe = peers(r, o);
-    bool all_ports = r.ports.empty() || !sat(!ports(r), "all-ports-" + p.id() + r.path);
+    // Every port means some port match of every protocol and every port: an ANY match.
+    bool all_ports = r.ports.empty() || std::any_of(r.ports.begin(), r.ports.end(), [](const ir::PortMatch& pm) {
+                       return pm.proto == ir::kAnyProto && pm.all_ports();
+                     });
     std::string on = all_ports ? "on every port" : "on " + ports_text(r);
-    if (!sat(!pe, "anywhere-" + p.id() + r.path)) {
+    // Cheap exclusions first: only peers that reach outside addresses can cover
+    // everything, and only peers without a namespace name can cover every namespace.
+    auto any_peer = [&](auto pred) { return r.peers.empty() || std::any_of(r.peers.begin(), r.peers.end(), pred); };
+    bool may_reach_outside = any_peer([](const ir::Peer& x) { return (x.kinds & ir::mask(ir::EndpointKind::External)) != 0; });
+    bool may_span_namespaces = any_peer([](const ir::Peer& x) { return !x.ns_name; });
+    if (may_reach_outside && (r.peers.empty() || !sat(!pe, "anywhere-" + p.id() + r.path))) {
       Finding& f = in ? add(ir::Code::NV8010, all_ports ? ir::Severity::Error : ir::Severity::Warning, p, &r,
                             r.path + " admits ingress from anywhere (every pod, node and address outside the "
                                      "cluster) to the pods it selects, " + on)
@@ -267,7 +311,7 @@ class Checker2 {
                           std::string("matched, for example, ") + (in ? "from" : "to") + " outside the cluster");
       return;
     }
-    if (!sat(o.is_pod && !pe, "every-namespace-" + p.id() + r.path)) {
+    if (may_span_namespaces && (r.peers.empty() || !sat(o.is_pod && !pe, "every-namespace-" + p.id() + r.path))) {
       // The usual cause is a peer with an empty namespaceSelector: name it (NV8013).
       auto empty = std::find_if(r.peers.begin(), r.peers.end(), [](const ir::Peer& a) {
         return a.ns_selector && a.ns_selector->is_all() && (!a.pod_selector || a.pod_selector->is_all()) && !a.cidrs;
@@ -311,11 +355,10 @@ class Checker2 {
     z3::expr to_dns = enc().peer(opt_.dns, pkt().dst) && pkt().proto == ctx().bv_val(opt_.dns_proto, 8) &&
                       pkt().port == ctx().bv_val(opt_.dns_port, 16);
     std::string what = ir::proto_name(opt_.dns_proto) + "/" + std::to_string(opt_.dns_port) + " to " + opt_.dns_text;
-    z3::expr egress = enc().side(ps_, ir::Direction::Egress, pkt());
     for (const auto& p : ps_.policies()) {
       if (!p.dir(ir::Direction::Egress).isolates) continue;
       z3::expr sel = enc().peer(p.subject, pkt().src);
-      if (auto w = witness(sel && to_dns && !egress, "dns-" + p.id())) {
+      if (auto w = verdict_witness(ir::Direction::Egress, sel && to_dns, "dns-" + p.id())) {
         recheck_side(*w, ir::Direction::Egress, false);
         Finding& f = add(ir::Code::NV8003, ir::Severity::Warning, p, nullptr,
                          p.id() + " isolates egress, and some pods it selects cannot reach DNS (" + what + ")");
@@ -371,7 +414,12 @@ class Checker2 {
 }  // namespace
 
 HoleReport find_holes(const ir::PolicySet& ps, const ir::Inventory& inv, const HoleOptions& opt) {
-  return Checker2(ps, inv, opt).run();
+  auto checker = std::make_unique<Checker2>(ps, inv, opt);
+  HoleReport r = checker->run();
+  // Tearing down a large Z3 context takes seconds; a process about to exit may skip it
+  // (as clang's -disable-free does). Witnesses own their data, so nothing dangles.
+  if (opt.leak_solver) (void)checker.release();
+  return r;
 }
 
 }  // namespace nv::verifier

@@ -39,6 +39,7 @@ struct HoleOptions {
   uint16_t dns_port = 53;
   std::vector<ir::Cidr> pod_cidrs, service_cidrs;  // besides the inventory's addresses
   bool shadowing = true;
+  bool leak_solver = false;  // skip freeing the Z3 context (for a process about to exit)
 
   HoleOptions();
 };

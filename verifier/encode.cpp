@@ -115,10 +115,10 @@ z3::expr Encoder::value_var(const ValueDomain& d, const std::string& name) {
   if (d.is_string) {
     z3::expr v = ctx_.string_const(name.c_str());
     // Readable witnesses: what a Kubernetes label value may hold.
-    z3::expr ch = z3::range(ctx_.string_val("a"), ctx_.string_val("z")) |
-                  z3::range(ctx_.string_val("0"), ctx_.string_val("9")) |
-                  z3::to_re(ctx_.string_val("-")) | z3::to_re(ctx_.string_val(".")) |
-                  z3::to_re(ctx_.string_val("_"));
+    // (In z3++ 4.8, + is the union of regular expressions; | would be a bit-vector or.)
+    z3::expr ch = z3::range(ctx_.string_val("a"), ctx_.string_val("z")) +
+                  z3::range(ctx_.string_val("0"), ctx_.string_val("9")) + z3::to_re(ctx_.string_val("-")) +
+                  z3::to_re(ctx_.string_val(".")) + z3::to_re(ctx_.string_val("_"));
     facts_.push_back(z3::in_re(v, z3::star(ch)));
     facts_.push_back(v.length() <= ctx_.int_val(63));
     return v;
@@ -405,10 +405,10 @@ z3::expr Encoder::pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inv
 }
 
 void Encoder::pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
-                           const std::vector<ir::IpAddr>& taken) {
+                           const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv) {
   unsigned w = 1;
   while ((1ull << w) < classes.size() + 1) ++w;
-  e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes});
+  e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv});
   const z3::expr& cls = e.pinned->cls;
   facts_.push_back(z3::ule(cls, ctx_.bv_val(classes.size(), w)));
   // The last index: an address that no pod or node of the inventory has.
@@ -445,7 +445,7 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
       if (a.family == u_.family) taken.push_back(a);
 
   for (SymEndpoint* e : {&p.src, &p.dst}) {
-    pin_endpoint(*e, classes, taken);
+    pin_endpoint(*e, classes, taken, inv);
     unsigned w = e->pinned->cls.get_sort().bv_size();
     for (size_t i = 0; i < classes.size(); ++i) {
       const ir::Pod& rep = *classes[i].pods.front();
@@ -466,7 +466,7 @@ void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory&
     case ir::EndpointKind::Pod:
       f = f && pod_is(e, *c.pod, inv);
       // Named ports through a one-class pin table: a name may carry several protocols.
-      e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), 1), {{{c.pod}}}});
+      e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), 1), {{{c.pod}}}, &inv});
       f = f && e.pinned->cls == ctx_.bv_val(0, 1);
       break;
     case ir::EndpointKind::Host:

@@ -81,6 +81,7 @@ struct PinnedClass {
 struct PinTable {
   z3::expr cls;
   std::vector<PinnedClass> classes;
+  const ir::Inventory* inv = nullptr;  // the pods' inventory
 };
 
 struct SymEndpoint {
@@ -147,7 +148,7 @@ class Encoder {
   z3::expr value_var(const ValueDomain& d, const std::string& name);
   z3::expr label_atom(const ir::Selector& s, const LabelVar& lv, const ValueDomain& d);
   void pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
-                    const std::vector<ir::IpAddr>& taken);
+                    const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv);
   z3::expr pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv);
 };
 

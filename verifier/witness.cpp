@@ -123,7 +123,8 @@ Witness extract(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
   w.pkt.proto = static_cast<int>(num(m, pkt.proto));
   w.pkt.port = static_cast<uint16_t>(num(m, pkt.port));
 
-  if (pkt.src.pinned) {
+  if (pkt.src.pinned && pkt.dst.pinned) {
+    w.inv = pkt.src.pinned->inv;
     const auto& classes = pkt.src.pinned->classes;
     size_t sc = num(m, pkt.src.pinned->cls), dc = num(m, pkt.dst.pinned->cls);
     const ir::Pod* sp = nullptr;

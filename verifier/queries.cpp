@@ -132,13 +132,13 @@ std::vector<Atom> cube(Encoder& enc, const SymPacket& p, const z3::model& m) {
 
 // "pods in namespace production with app=web, no tier; namespace labels team=a; address in 10.0.0.0/8"
 std::string endpoint_phrase(const std::vector<const Atom*>& kept) {
-  std::string kind, ns, labels, nslabels, ports, addr;
+  std::string kind, ns, labels, unlabelled, nslabels, ports, addr;
   auto add = [](std::string& to, const std::string& s) { to += (to.empty() ? "" : ", ") + s; };
   for (const Atom* a : kept) {
     switch (a->kind) {
       case Atom::Kind::EpKind: kind = a->text; break;
       case Atom::Kind::Ns: ns = a->text; break;
-      case Atom::Kind::Label: add(labels, a->text); break;
+      case Atom::Kind::Label: add(a->text.rfind("without ", 0) == 0 ? unlabelled : labels, a->text); break;
       case Atom::Kind::NsLabel: add(nslabels, a->text); break;
       case Atom::Kind::Port: add(ports, a->text); break;
       case Atom::Kind::Addr: addr = a->text; break;
@@ -151,6 +151,7 @@ std::string endpoint_phrase(const std::vector<const Atom*>& kept) {
     out = "pods";
     if (!ns.empty()) out += " in " + ns;
     if (!labels.empty()) out += " with " + labels;
+    if (!unlabelled.empty()) out += (labels.empty() ? " " : ", ") + unlabelled;
     if (!nslabels.empty()) out += "; namespace " + nslabels;
     if (!ports.empty()) out += "; " + ports;
   } else if (kind == "node") {

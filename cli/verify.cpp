@@ -28,15 +28,7 @@ int run_reach(const ReachOptions& o) {
   Session s;
   if (!load(o.common, s)) return kExitInput;
   verifier::Scope scope;
-  std::string err;
-  if (!o.from.empty() && !(scope.from = parse_endpoint_spec(o.from, err))) {
-    s.usage_error(ir::Code::NV4004, "--from " + o.from + ": " + err);
-    return kExitInput;
-  }
-  if (!o.to.empty() && !(scope.to = parse_endpoint_spec(o.to, err))) {
-    s.usage_error(ir::Code::NV4004, "--to " + o.to + ": " + err);
-    return kExitInput;
-  }
+  if (!parse_ends(s, o.from, o.to, scope)) return kExitInput;
   auto proto = ir::parse_proto(o.proto);
   if (o.proto != "ANY" && o.proto != "any") {
     if (!proto) {
@@ -106,15 +98,7 @@ int run_pair(const PairOptions& o, const std::string& cmd) {
   Session a, b;
   if (!load_pair(o, a, b)) return kExitInput;
   verifier::Scope scope;
-  std::string err;
-  if (!o.from.empty() && !(scope.from = parse_endpoint_spec(o.from, err))) {
-    a.usage_error(ir::Code::NV4004, "--from " + o.from + ": " + err);
-    return kExitInput;
-  }
-  if (!o.to.empty() && !(scope.to = parse_endpoint_spec(o.to, err))) {
-    a.usage_error(ir::Code::NV4004, "--to " + o.to + ": " + err);
-    return kExitInput;
-  }
+  if (!parse_ends(a, o.from, o.to, scope)) return kExitInput;
   return guarded(a, [&] {
     auto opt = query_options(o.verify, a.inventory, !o.common.cluster.empty());
     std::string fams = families_text(opt.families);

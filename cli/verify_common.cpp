@@ -174,4 +174,16 @@ std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string
   return p;
 }
 
+bool parse_ends(Session& s, const std::string& from, const std::string& to, verifier::Scope& scope) {
+  for (auto [flag, text, out] : {std::tuple{"--from ", &from, &scope.from}, std::tuple{"--to ", &to, &scope.to}}) {
+    if (text->empty()) continue;
+    std::string err;
+    if (!(*out = parse_endpoint_spec(*text, err))) {
+      s.usage_error(ir::Code::NV4004, flag + *text + ": " + err);
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace nv::cli

@@ -37,5 +37,7 @@ int guarded(Session& s, const std::function<int()>& body);
 //   world         every address outside the cluster
 std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string& err);
 std::optional<ir::Selector> parse_label_selector(const std::string& text, std::string& err);
+// --from and --to (each optional) into the scope; false after reporting NV4004.
+bool parse_ends(Session& s, const std::string& from, const std::string& to, verifier::Scope& scope);
 
 }  // namespace nv::cli

@@ -31,9 +31,9 @@ QueryOptions symbolic(QueryOptions q) {
 
 std::string dir_word(ir::Direction d) { return d == ir::Direction::Ingress ? "ingress" : "egress"; }
 
-class Checker2 {
+class HoleFinder {
  public:
-  Checker2(const ir::PolicySet& ps, const ir::Inventory& inv, const HoleOptions& opt)
+  HoleFinder(const ir::PolicySet& ps, const ir::Inventory& inv, const HoleOptions& opt)
       : ps_(ps), inv_(inv), opt_(opt), fr_(ir::Family::V4, {&ps}, Scope{}, symbolic(opt.query), {opt.dns}) {}
 
   HoleReport run() {
@@ -414,7 +414,7 @@ class Checker2 {
 }  // namespace
 
 HoleReport find_holes(const ir::PolicySet& ps, const ir::Inventory& inv, const HoleOptions& opt) {
-  auto checker = std::make_unique<Checker2>(ps, inv, opt);
+  auto checker = std::make_unique<HoleFinder>(ps, inv, opt);
   HoleReport r = checker->run();
   // Tearing down a large Z3 context takes seconds; a process about to exit may skip it
   // (as clang's -disable-free does). Witnesses own their data, so nothing dangles.

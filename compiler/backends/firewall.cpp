@@ -1,0 +1,2 @@
+// Placeholder: being written (translation-validation parsers).
+#include "compiler/backends/firewall.h"

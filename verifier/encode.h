@@ -122,6 +122,17 @@ class Encoder {
   void pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv);
   void pin_packet(const SymPacket& p, int proto, uint16_t port);
 
+  // For translation validation of `node`'s firewall: makes each endpoint a function of its
+  // address. Every address of every pod of `inv` belongs to its pod's class (pods alike
+  // in what the universe sees and in being on `node` or not), the other addresses of
+  // nodes and hostNetwork pods are host endpoints, `node`'s own addresses are excluded
+  // (their packets do not cross the forward path), and every other address is outside.
+  // Returns whether each endpoint is one of the node's pods.
+  struct NodePin {
+    z3::expr src_local, dst_local;
+  };
+  NodePin pin_node(SymPacket& p, const ir::Inventory& inv, const std::string& node);
+
   // Building blocks, each mirroring its counterpart in ir/evaluate.cpp.
   z3::expr selector(const ir::Selector& s, const std::map<std::string, LabelVar>& labels,
                     const std::map<std::string, ValueDomain>& doms, const z3::expr* ns_name);
@@ -150,6 +161,7 @@ class Encoder {
   void pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
                     const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv);
   z3::expr pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv);
+  std::string class_key(const ir::Pod& pod, const ir::IpAddr& a) const;
 };
 
 }  // namespace nv::verifier

@@ -1,0 +1,159 @@
+// netverify compile: the firewall of one node, as an nft script or iptables-restore and
+// ipset input, proved equivalent to the policies (translation validation) before it is
+// written. Output files are written whole or not at all.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/common.h"
+#include "cli/verify_common.h"
+#include "compiler/backends/iptables.h"
+#include "compiler/backends/nft.h"
+#include "compiler/backends/parse.h"
+#include "verifier/validate.h"
+
+namespace nv::cli {
+
+namespace {
+
+struct CompileOptions {
+  CommonOptions common;
+  std::string target, node, output;
+  bool no_validate = false;
+  double timeout_s = 60;
+};
+
+// Writes every (path, text) to a temporary file next to it, then renames them all; on any
+// failure removes the temporaries and returns false with a message.
+bool write_all(const std::vector<std::pair<std::string, std::string>>& files, std::string& err) {
+  std::vector<std::string> tmps;
+  auto cleanup = [&] {
+    for (const auto& t : tmps) std::remove(t.c_str());
+  };
+  for (const auto& [path, text] : files) {
+    std::string tmp = path + ".tmp." + std::to_string(getpid());
+    tmps.push_back(tmp);
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.close();
+    if (!f) {
+      err = "cannot write " + tmp;
+      cleanup();
+      return false;
+    }
+  }
+  for (size_t i = 0; i < files.size(); ++i)
+    if (std::rename(tmps[i].c_str(), files[i].first.c_str()) != 0) {
+      err = "cannot rename " + tmps[i] + " to " + files[i].first;
+      cleanup();
+      return false;
+    }
+  return true;
+}
+
+// Parses the emitted text back and proves it equivalent, per family. False after
+// reporting NV4023 (a netverify bug) with the counterexample.
+bool validate(Session& s, const CompileOptions& o, const std::vector<std::pair<ir::Family, backends::Firewall>>& fws,
+              const verifier::SolverOptions& so) {
+  for (const auto& [family, fw] : fws) {
+    auto cx = verifier::validate_firewall(s.policies, s.inventory, o.node, fw, family, so);
+    phase(family == ir::Family::V4 ? "validate-ipv4" : "validate-ipv6");
+    if (cx) {
+      s.usage_error(ir::Code::NV4023, "the " + o.target + " ruleset for node " + o.node +
+                                          " differs from the policies; nothing was written. Counterexample:\n" + cx->text);
+      return false;
+    }
+  }
+  return true;
+}
+
+int run_compile(const CompileOptions& o) {
+  Session s;
+  if (!load(o.common, s)) return kExitInput;
+  if (!backends::node_known(s.inventory, o.node)) {
+    s.usage_error(ir::Code::NV4022, "--node " + o.node + ": no node or pod of the inventory has this name");
+    return kExitInput;
+  }
+  if (o.target == "iptables" && o.output.empty()) {
+    s.usage_error(ir::Code::NV4001, "--target iptables writes three files (FILE, FILE.v6, FILE.ipset); give -o FILE");
+    return kExitInput;
+  }
+  backends::NodePlan plan = backends::plan_node(s.policies, s.inventory, o.node);
+  phase("plan");
+  backends::EmitInfo info;
+  info.header.push_back(o.no_validate ? "NOT validated (--no-validate)."
+                                      : "Validated: proved equivalent to the policies for new connections (Z3).");
+  verifier::SolverOptions so;
+  so.timeout_ms = static_cast<unsigned>(o.timeout_s * 1000);
+
+  std::vector<std::pair<std::string, std::string>> files;
+  return guarded(s, [&] {
+    ir::Diagnostics parse_diags;
+    std::vector<std::pair<ir::Family, backends::Firewall>> fws;
+    if (o.target == "nft") {
+      std::string text = backends::emit_nft(plan, info);
+      phase("emit");
+      files.emplace_back(o.output, text);
+      if (!o.no_validate) {
+        auto fw = backends::parse_nft(text, "<emitted nft>", parse_diags);
+        if (fw) {
+          fws.emplace_back(ir::Family::V4, *fw);
+          fws.emplace_back(ir::Family::V6, *fw);
+        }
+      }
+    } else {
+      backends::IptablesOutput out = backends::emit_iptables(plan, info);
+      phase("emit");
+      files = {{o.output, out.rules4}, {o.output + ".v6", out.rules6}, {o.output + ".ipset", out.ipsets}};
+      if (!o.no_validate)
+        for (ir::Family f : {ir::Family::V4, ir::Family::V6}) {
+          auto fw = backends::parse_iptables(f == ir::Family::V4 ? out.rules4 : out.rules6, "<emitted iptables>",
+                                             out.ipsets, "<emitted ipset>", f, parse_diags);
+          if (fw) fws.emplace_back(f, std::move(*fw));
+        }
+    }
+    phase("parse-back");
+    if (parse_diags.has_errors()) {
+      std::string msgs;
+      parse_diags.render(msgs, nullptr, false);
+      s.usage_error(ir::Code::NV4023, "the emitted ruleset does not parse back; nothing was written:\n" + msgs);
+      return kExitInternal;
+    }
+    if (!o.no_validate && !validate(s, o, fws, so)) return kExitInternal;
+    if (o.output.empty()) {
+      std::cout << files.front().second;
+      return kExitOk;
+    }
+    std::string err;
+    if (!write_all(files, err)) {
+      s.usage_error(ir::Code::NV4001, err);
+      return kExitInput;
+    }
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
+void add_compile(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<CompileOptions>();
+  auto* sub = app.add_subcommand(
+      "compile", "Compile the policies into one node's firewall (nft or iptables), proved equivalent before it is written");
+  sub->add_option("--target", o->target, "nft: an `nft -f` script; iptables: iptables-restore, ip6tables-restore and ipset input")
+      ->required()
+      ->check(CLI::IsMember({"nft", "iptables"}));
+  sub->add_option("--node", o->node, "The node whose firewall to compile (its pods are the inventory's pods on it)")->required();
+  sub->add_option("-o,--output", o->output,
+                  "Write here (nft: FILE; iptables: FILE, FILE.v6 and FILE.ipset), atomically; default: standard output (nft)");
+  sub->add_flag("--no-validate", o->no_validate, "Skip translation validation (for speed measurements only)");
+  sub->add_option("--timeout", o->timeout_s, "Seconds per validation query; a timeout is an error (exit 3), never a pass")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  add_common(sub, o->common, true);
+  sub->callback([o, &exit_code] { exit_code = run_compile(*o); });
+}
+
+}  // namespace nv::cli

@@ -1,0 +1,35 @@
+// Translation validation: a node's emitted ruleset, parsed back into a Firewall, is
+// proved to accept exactly the new connections that the policies allow on that node.
+//
+// The specification is the verifier's encoding of the IR (encode.h), with each endpoint a
+// function of its address (Encoder::pin_node): a packet crossing the node is allowed
+// when the source's egress allows it if the source is one of the node's pods, and the
+// destination's ingress allows it if the destination is. The ruleset side is
+// firewall_z3.h. Z3 is asked for a packet where the two differ; none (unsat) is the
+// proof, `unknown` throws SolverUnknown.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "compiler/backends/firewall.h"
+#include "ir/evaluate.h"
+#include "verifier/solver.h"
+
+namespace nv::verifier {
+
+struct Counterexample {
+  ir::IpAddr src, dst;
+  int proto = ir::kTCP;
+  uint16_t port = 0;
+  bool policies_allow = false, ruleset_accepts = false;
+  std::string text;  // the packet, both verdicts and the evaluator's reasons
+};
+
+// Proves the ruleset equivalent to the policies for new connections of one address
+// family. Returns the distinguishing packet when they differ.
+std::optional<Counterexample> validate_firewall(const ir::PolicySet& ps, const ir::Inventory& inv,
+                                                const std::string& node, const backends::Firewall& fw,
+                                                ir::Family family, const SolverOptions& opt);
+
+}  // namespace nv::verifier

@@ -1,0 +1,44 @@
+// The firewall model (compiler/backends/firewall.h) in Z3, for translation validation: a
+// symbolic packet of one address family and the formula "the entry chain's final verdict is
+// accept", mirroring backends::run() rule by rule.
+//
+// Each chain is encoded once, as its outcome (a 2-bit code: return, accept, drop; inside a
+// chain also "continue"), and shared wherever it is jumped to. A set or map on one field is
+// a balanced binary search over its sorted, disjoint ranges (ite on comparisons), so that
+// maps of 10^5 elements stay small; concatenated keys are a disjunction (sets) or a chain of
+// ites in element order (maps) of per-field range conjunctions.
+#pragma once
+
+#include <z3++.h>
+
+#include <string>
+
+#include "compiler/backends/firewall.h"
+
+namespace nv::verifier {
+
+struct FwPacket {
+  ir::Family family;
+  z3::expr src, dst;   // bv32 or bv128, network order as an integer (backends::addr_value)
+  z3::expr proto;      // bv8
+  z3::expr port;       // bv16: the destination port for TCP, UDP and SCTP
+  z3::expr junk_port;  // bv16: what a port match reads for any other protocol
+  z3::expr ct;         // bv8: conntrack state bits (backends::kCtNew...)
+};
+
+// Fresh constants named prefix + "src", "dst", "proto", "port", "junk_port", "ct".
+FwPacket make_fw_packet(z3::context& ctx, ir::Family family, const std::string& prefix);
+
+// The entry chain's final verdict is Accept. Throws std::runtime_error on a reference to a
+// missing chain or set, a jump loop, chains nested deeper than 64, a key of the wrong length,
+// or a one-field map with overlapping elements.
+z3::expr fw_accepts(z3::context& ctx, const backends::Firewall& fw, const FwPacket& p);
+
+// The packet's fields equal a concrete packet's (junk_port stays free). Throws
+// std::invalid_argument when the families differ.
+z3::expr fw_packet_is(const FwPacket& p, const backends::Packet& pkt);
+
+// A concrete packet from a model (junk_port is not part of backends::Packet).
+backends::Packet fw_packet_value(const z3::model& m, const FwPacket& p);
+
+}  // namespace nv::verifier

@@ -8,10 +8,25 @@ const std::vector<std::string> kValues = {"a", "b", "c"};
 const std::vector<std::string> kPortNames = {"http", "dns"};
 const std::vector<int> kProtos = {ir::kTCP, ir::kUDP, ir::kSCTP};
 
-ir::Cidr cidr(uint8_t third, uint8_t fourth, int len) {
+ir::Cidr cidr(uint8_t third, uint8_t fourth, int len, const WorldAddresses& addrs = {}, bool v6 = false) {
   ir::Cidr c{ir::IpAddr{}, 32};
-  c.addr.bytes = {10, 0, third, fourth};
+  if (v6) {
+    c.addr = *addrs.v6_prefix;
+    for (int i = 12; i < 16; ++i) c.addr.bytes[static_cast<size_t>(i)] = 0;
+    c.addr.bytes[14] = third;
+    c.addr.bytes[15] = fourth;
+    return *ir::Cidr::parse(c.addr.str() + "/" + std::to_string(96 + len));
+  }
+  c.addr.bytes = {addrs.v4_prefix[0], addrs.v4_prefix[1], third, fourth};
   return *ir::Cidr::parse(c.addr.str() + "/" + std::to_string(len));
+}
+
+// The IPv6 address under addrs.v6_prefix whose last byte is `n` (as the IPv4 one's).
+ir::IpAddr v6_addr(const WorldAddresses& addrs, int n) {
+  ir::IpAddr a = *addrs.v6_prefix;
+  for (int i = 12; i < 16; ++i) a.bytes[static_cast<size_t>(i)] = 0;
+  a.bytes[15] = static_cast<uint8_t>(n);
+  return a;
 }
 }  // namespace
 
@@ -58,15 +73,17 @@ rc::Gen<ir::Selector> gen_selector(int depth) {
   });
 }
 
-rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces) {
-  return rc::gen::exec([namespaces] {
+rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces, const WorldAddresses& addrs) {
+  return rc::gen::exec([namespaces, addrs] {
     ir::Peer p;
     if (*rc::gen::inRange(0, 4) == 0) {
       const ir::KindMask all = ir::kAllKinds, pods = ir::mask(ir::EndpointKind::Pod),
                          outside = ir::mask(ir::EndpointKind::External) | ir::mask(ir::EndpointKind::Host);
       p.kinds = *rc::gen::element(all, pods, outside);
-      ir::CidrBlock b{cidr(0, 0, *rc::gen::inRange(24, 31)), {}};
-      if (*rc::gen::arbitrary<bool>()) b.except.push_back(cidr(0, static_cast<uint8_t>(*rc::gen::inRange(0, 8)), 31));
+      bool v6 = addrs.v6_prefix && *rc::gen::arbitrary<bool>();  // no draw with the default
+      ir::CidrBlock b{cidr(0, 0, *rc::gen::inRange(24, 31), addrs, v6), {}};
+      if (*rc::gen::arbitrary<bool>())
+        b.except.push_back(cidr(0, static_cast<uint8_t>(*rc::gen::inRange(0, 8)), 31, addrs, v6));
       p.cidrs = std::vector<ir::CidrBlock>{b};
       return p;
     }
@@ -108,8 +125,8 @@ rc::Gen<ir::PortMatch> gen_port_match() {
   });
 }
 
-rc::Gen<World> gen_world(bool k8s_only) {
-  return rc::gen::exec([k8s_only] {
+rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs) {
+  return rc::gen::exec([k8s_only, addrs] {
     World w;
     int nns = *rc::gen::inRange(1, 4);
     std::vector<std::string> namespaces;
@@ -126,8 +143,9 @@ rc::Gen<World> gen_world(bool k8s_only) {
       p.node = "n" + std::to_string(*rc::gen::inRange(0, 2));
       p.host_network = *rc::gen::inRange(0, 8) == 0;
       ir::IpAddr a;
-      a.bytes = {10, 0, 0, static_cast<uint8_t>(p.host_network ? 100 + i : i)};
+      a.bytes = {addrs.v4_prefix[0], addrs.v4_prefix[1], 0, static_cast<uint8_t>(p.host_network ? 100 + i : i)};
       p.ips.push_back(a);
+      if (addrs.v6_prefix) p.ips.push_back(v6_addr(addrs, p.host_network ? 100 + i : i));
       for (const auto& n : kPortNames)
         if (*rc::gen::arbitrary<bool>())
           p.ports.push_back({n, *rc::gen::elementOf(kProtos), static_cast<uint16_t>(*rc::gen::inRange(79, 83))});
@@ -165,7 +183,7 @@ rc::Gen<World> gen_world(bool k8s_only) {
                                                      ir::Action::Log);
           rule.path = "rule" + std::to_string(r);
           rule.peers = *rc::gen::container<std::vector<ir::Peer>>(
-              static_cast<size_t>(*rc::gen::inRange(0, 3)), gen_peer(namespaces));
+              static_cast<size_t>(*rc::gen::inRange(0, 3)), gen_peer(namespaces, addrs));
           rule.ports = *rc::gen::container<std::vector<ir::PortMatch>>(
               static_cast<size_t>(*rc::gen::inRange(0, 3)), gen_port_match());
           dr.rules.push_back(std::move(rule));

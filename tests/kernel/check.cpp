@@ -27,8 +27,7 @@ Comparison compare(Prober& prober, const std::vector<Probe>& probes, const Expec
   std::vector<size_t> suspicious;
   for (size_t i = 0; i < probes.size(); ++i)
     if (!got[i] && expect(probes[i])) suspicious.push_back(i);
-  if (!suspicious.empty() && suspicious.size() <= 64) {
-    // Again, one at a time is not needed: the retry runs them together with a long timeout.
+  if (!suspicious.empty()) {
     std::vector<Probe> again;
     for (size_t i : suspicious) again.push_back(probes[i]);
     auto second = prober.run(again, std::chrono::milliseconds(2000));

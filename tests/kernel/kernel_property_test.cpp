@@ -1,7 +1,8 @@
 // Kernel property: for random worlds (two nodes, IPv4 and IPv6, random policies with tiers
 // and every action, or Kubernetes-shaped ones), each node's firewall compiled through the
 // backends library (plan_node, emit_nft, emit_iptables), loaded into the node's namespace,
-// delivers exactly the packets the reference evaluator allows, on both targets.
+// delivers exactly the packets the reference evaluator allows, on both targets. Each
+// ruleset is loaded over the previous world's, so reloading is tested too.
 //
 // 200 worlds per run, each on both targets. Long mode:
 //   RC_PARAMS="max_success=2000" build/tests/kernel/nv_kernel --gtest_filter='KernelProperty.*'
@@ -11,6 +12,7 @@
 #include <rapidcheck.h>
 
 #include <cstdlib>
+#include <map>
 
 #include "compiler/backends/iptables.h"
 #include "compiler/backends/nft.h"
@@ -58,7 +60,8 @@ TEST_F(KernelProperty, CompiledRulesetsDeliverWhatTheEvaluatorAllows) {
   addrs.v6_prefix = ir::IpAddr::parse("2001:db8:4e56::");
   size_t worlds = 0, packets = 0, delivered = 0, runs_after_failure = 0;
   bool failed = false;
-  std::string smallest_failure;  // rapidcheck re-runs its counterexample to print it, past the budget
+  std::string smallest_failure;
+  std::map<std::pair<Target, std::string>, Ruleset> previous;  // the last world's rulesets  // rapidcheck re-runs its counterexample to print it, past the budget
   auto started = std::chrono::steady_clock::now();
   bool ok = rc::check("kernel delivery == reference evaluator", [&] {
     test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), addrs);
@@ -74,7 +77,10 @@ TEST_F(KernelProperty, CompiledRulesetsDeliverWhatTheEvaluatorAllows) {
       for (const auto& n : topo.nodes()) {
         Ruleset r = compile_ir(t, w.policies, w.inventory, n.name);
         rulesets += "### node " + n.name + " (" + n.ns->name() + ")\n" + text_of(r);
+        // Loaded over the previous world's ruleset: a reload must replace it entirely.
+        if (auto prev = previous.find({t, n.name}); prev != previous.end()) load_ruleset(*n.ns, prev->second);
         load_ruleset(*n.ns, r);
+        previous[{t, n.name}] = r;
       }
       auto cmp = compare(prober, probes, [&](const Probe& p) {
         return evaluator_allows(w.policies, w.inventory, topo, p);

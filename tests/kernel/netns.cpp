@@ -60,6 +60,20 @@ std::string host_route(const ir::IpAddr& a) {
 
 std::atomic<int> g_topologies{0};
 
+// Alive and not a zombie (a killed run's process may wait a while to be reaped).
+bool process_alive(pid_t pid) {
+  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
+  int fd = open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // cannot tell: leave its namespaces alone
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return true;
+  buf[n] = 0;
+  const char* paren = std::strrchr(buf, ')');  // "pid (comm) S ..."
+  return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
+}
+
 }  // namespace
 
 RunResult run(const std::vector<std::string>& argv, const std::string& input, int netns_fd) {
@@ -338,7 +352,7 @@ int Topology::remove_stale() {
     std::string digits = name.substr(3, dash - 3);
     if (!std::all_of(digits.begin(), digits.end(), ::isdigit)) continue;
     pid_t pid = static_cast<pid_t>(std::stol(digits));
-    if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
+    if (pid == getpid() || process_alive(pid)) continue;
     stale.push_back(name);
   }
   closedir(d);

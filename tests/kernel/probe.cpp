@@ -249,7 +249,7 @@ int Prober::raw_socket(const Netns& ns, ir::Family f) {
 }
 
 std::vector<bool> Prober::run(const std::vector<Probe>& probes, std::chrono::milliseconds timeout) {
-  if (probes.size() > 0xFFFF) throw std::runtime_error("at most 65535 probes per run");
+  if (probes.size() > 50000) throw std::runtime_error("at most 50000 probes per run");
   round_ = round_ % 0xFFFE + 1;
   const uint32_t round = round_;
   last_ = {};
@@ -351,7 +351,9 @@ std::vector<bool> Prober::run(const std::vector<Probe>& probes, std::chrono::mil
             throw std::runtime_error(errno_text("sendto " + describe(p)));
         } else {
           int fd = raw_.at({ns, static_cast<int>(p.family)});
-          uint16_t sport = static_cast<uint16_t>(20000 + i % 40000);
+          // A source port of its own per probe and per run: no conntrack entry of an
+          // earlier run can ever match.
+          uint16_t sport = static_cast<uint16_t>(10000 + (i + round * 4099u) % 50000);
           auto pkt = sctp_init(sport, p.port, round << 16 | static_cast<uint32_t>(i));
           if (send_from(fd, src, sockaddr_of(dst, 0), pkt.data(), pkt.size()) < 0)
             throw std::runtime_error(errno_text("send SCTP INIT " + describe(p)));

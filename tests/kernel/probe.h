@@ -44,7 +44,7 @@ class Prober {
   Prober(const Prober&) = delete;
   Prober& operator=(const Prober&) = delete;
 
-  // delivered[i] for probes[i]. Waits until every probe is delivered or `timeout` has
+  // delivered[i] for probes[i] (at most 50,000 probes). Waits until every probe is delivered or `timeout` has
   // passed since the last one was sent. Throws std::runtime_error when the harness
   // itself fails (a socket cannot be created, a packet arrives where it should not).
   std::vector<bool> run(const std::vector<Probe>& probes,

@@ -52,9 +52,11 @@ bool evaluator_allows(const ir::PolicySet& ps, const ir::Inventory& inv, const T
     if (!pod) throw std::runtime_error("no pod " + id + " in the inventory");
     return pod;
   };
-  const ir::Pod* s = find(topo.pods()[p.src].id);
-  const ir::Pod* d = find(topo.pods()[p.dst].id);
-  ir::Packet pkt{ir::Endpoint::of_pod(*s, p.family), ir::Endpoint::of_pod(*d, p.family), p.proto, p.port};
+  auto endpoint = [&](const PodSlot& slot) {
+    if (!slot.pod) return ir::Endpoint::of_ip(inv, *slot.ip(p.family));  // an external host
+    return ir::Endpoint::of_pod(*find(slot.id), p.family);
+  };
+  ir::Packet pkt{endpoint(topo.pods()[p.src]), endpoint(topo.pods()[p.dst]), p.proto, p.port};
   return ir::evaluate(ps, inv, pkt).allowed;
 }
 

@@ -1,7 +1,8 @@
 // Kernel property: for random worlds (two nodes, IPv4 and IPv6, random policies with tiers
 // and every action, or Kubernetes-shaped ones), each node's firewall compiled through the
 // backends library (plan_node, emit_nft, emit_iptables), loaded into the node's namespace,
-// delivers exactly the packets the reference evaluator allows, on both targets. Each
+// delivers exactly the packets the reference evaluator allows, on both targets, between
+// all pods (hostNetwork ones too) and two hosts outside the cluster. Each
 // ruleset is loaded over the previous world's, so reloading is tested too.
 //
 // 200 worlds per run, each on both targets. Long mode:
@@ -58,6 +59,10 @@ TEST_F(KernelProperty, CompiledRulesetsDeliverWhatTheEvaluatorAllows) {
   test::WorldAddresses addrs;
   addrs.v4_prefix = {198, 18};
   addrs.v6_prefix = ir::IpAddr::parse("2001:db8:4e56::");
+  // Outside the cluster, inside the generated ipBlocks' range: one host behind each node.
+  const std::vector<ExternalHost> externals = {
+      {"n0", {*ir::IpAddr::parse("198.18.0.50"), *ir::IpAddr::parse("2001:db8:4e56::32")}},
+      {"n1", {*ir::IpAddr::parse("198.18.0.51"), *ir::IpAddr::parse("2001:db8:4e56::33")}}};
   size_t worlds = 0, packets = 0, delivered = 0, runs_after_failure = 0;
   bool failed = false;
   std::string smallest_failure;
@@ -66,7 +71,7 @@ TEST_F(KernelProperty, CompiledRulesetsDeliverWhatTheEvaluatorAllows) {
   bool ok = rc::check("kernel delivery == reference evaluator", [&] {
     test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), addrs);
     if (failed && ++runs_after_failure > kShrinkRuns) return;  // shrinking budget spent
-    Topology topo(w.inventory, {"n0", "n1"});
+    Topology topo(w.inventory, {"n0", "n1"}, externals);
     Prober prober(topo);
     auto services = relevant_services(w.policies, w.inventory);
     auto probes = all_pairs(topo, services, {ir::Family::V4, ir::Family::V6});

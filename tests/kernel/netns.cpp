@@ -198,8 +198,10 @@ bool allowed_test_address(const ir::IpAddr& a) {
   return in(a, "198.18.0.0/15") || in(a, "192.0.2.0/24") || in(a, "2001:db8::/32");
 }
 
-Topology::Topology(const ir::Inventory& inv, const std::vector<std::string>& extra_nodes) {
+Topology::Topology(const ir::Inventory& inv, const std::vector<std::string>& extra_nodes,
+                   const std::vector<ExternalHost>& externals) {
   std::set<std::string> names(extra_nodes.begin(), extra_nodes.end());
+  for (const auto& e : externals) names.insert(e.node);
   for (const auto& n : inv.nodes) names.insert(n.name);
   for (const auto& p : inv.pods) {
     if (p.ips.empty()) continue;
@@ -231,6 +233,17 @@ Topology::Topology(const ir::Inventory& inv, const std::vector<std::string>& ext
     s.ips = p.ips;
     if (s.host)
       for (const auto& a : p.ips) nodes_[s.node].host_addrs.push_back(a);
+    pods_.push_back(std::move(s));
+  }
+  for (const auto& e : externals) {
+    if (e.ips.empty()) throw std::runtime_error("an external host needs an address");
+    for (const auto& a : e.ips)
+      if (!allowed_test_address(a) || inv.find_pod_by_ip(a) || inv.node_of_ip(a))
+        throw std::runtime_error("external address " + a.str() + " is in the inventory or outside the test ranges");
+    PodSlot s;
+    s.id = "external/" + e.ips.front().str();
+    s.node = index[e.node];
+    s.ips = e.ips;
     pods_.push_back(std::move(s));
   }
   for (auto& n : nodes_) {

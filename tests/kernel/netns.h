@@ -73,9 +73,16 @@ struct NodeSlot {
   std::vector<ir::IpAddr> host_addrs;  // Node addresses and hostNetwork pod addresses, on lo
 };
 
+// A host outside the cluster (an address no pod or node of the inventory has), attached
+// to a node like a pod: the evaluator sees it as an External endpoint.
+struct ExternalHost {
+  std::string node;
+  std::vector<ir::IpAddr> ips;
+};
+
 struct PodSlot {
-  std::string id;  // "ns/name"
-  const ir::Pod* pod = nullptr;  // into the inventory the topology was built from
+  std::string id;  // "ns/name", or "external/<first address>"
+  const ir::Pod* pod = nullptr;  // into the inventory the topology was built from; null for externals
   size_t node = 0;  // index into nodes()
   bool host = false;  // hostNetwork: lives in the node's namespace
   std::unique_ptr<Netns> own_ns;  // null for hostNetwork pods
@@ -91,7 +98,9 @@ class Topology {
   // test never touches an address that could be real). Throws std::runtime_error with
   // the failing command's output.
   // `extra_nodes`: nodes to build even when no pod or Node object names them.
-  explicit Topology(const ir::Inventory& inv, const std::vector<std::string>& extra_nodes = {});
+  // `externals`: hosts outside the cluster, after the pods in pods().
+  explicit Topology(const ir::Inventory& inv, const std::vector<std::string>& extra_nodes = {},
+                    const std::vector<ExternalHost>& externals = {});
   ~Topology();
 
   const std::vector<NodeSlot>& nodes() const { return nodes_; }

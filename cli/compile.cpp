@@ -24,6 +24,7 @@ struct CompileOptions {
   std::string target, node, output;
   bool no_validate = false;
   double timeout_s = 60;
+  std::string emit_smt2;
 };
 
 // Writes every (path, text) to a temporary file next to it, then renames them all; on any
@@ -88,6 +89,7 @@ int run_compile(const CompileOptions& o) {
                                       : "Validated: proved equivalent to the policies for new connections (Z3).");
   verifier::SolverOptions so;
   so.timeout_ms = static_cast<unsigned>(o.timeout_s * 1000);
+  so.emit_smt2_dir = o.emit_smt2;
 
   std::vector<std::pair<std::string, std::string>> files;
   return guarded(s, [&] {
@@ -152,6 +154,7 @@ void add_compile(CLI::App& app, int& exit_code) {
   sub->add_option("--timeout", o->timeout_s, "Seconds per validation query; a timeout is an error (exit 3), never a pass")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  sub->add_option("--emit-smt2", o->emit_smt2, "Write every validation query to this directory as SMT-LIB 2");
   add_common(sub, o->common, true);
   sub->callback([o, &exit_code] { exit_code = run_compile(*o); });
 }

@@ -4,9 +4,12 @@
 # script must be idempotent); each *.rules after `ipset restore` of its .ipset file with
 # `iptables-restore --test` (ip6tables-restore for ipt6_*) and then for real. Every ruleset
 # gets a fresh network namespace, always deleted. Needs root, nft, iptables, ipset, ip.
-# Usage: tests/rulesets_kernel_check.sh [DIR]   (exit 0: all loaded; 1: some failed)
+# A FILE.rules with a FILE.rules.v6 beside it (netverify compile's iptables output) has
+# the IPv6 half checked with ip6tables-restore too.
+# Usage: tests/rulesets_kernel_check.sh [DIR...]   (exit 0: all loaded; 1: some failed)
 set -uo pipefail
-dir="${1:-$(dirname "$0")/../corpus/rulesets}"
+dirs=("$@")
+[ ${#dirs[@]} -gt 0 ] || dirs=("$(dirname "$0")/../corpus/rulesets")
 ns="nvrs-$$"
 cleanup() { ip netns del "$ns" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -19,6 +22,7 @@ run() { ip netns exec "$ns" "$@"; }
 
 status=0
 count=0
+for dir in "${dirs[@]}"; do
 for f in "$dir"/*.nft; do
   [ -e "$f" ] || continue
   count=$((count + 1))
@@ -46,9 +50,18 @@ for f in "$dir"/*.rules; do
     echo "FAIL $(basename "$f") ($restore)" >&2
     status=1
   fi
+  if [ -e "$f.v6" ]; then
+    if [ $ok = 1 ] && run ip6tables-restore --test < "$f.v6" && run ip6tables-restore < "$f.v6"; then
+      echo "ok   $(basename "$f").v6 (ip6tables-restore)"
+    else
+      echo "FAIL $(basename "$f").v6 (ip6tables-restore)" >&2
+      status=1
+    fi
+  fi
+done
 done
 if [ $count = 0 ]; then
-  echo "no rulesets in $dir" >&2
+  echo "no rulesets in ${dirs[*]}" >&2
   exit 1
 fi
 exit $status

@@ -431,7 +431,7 @@ void Encoder::pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& class
   facts_.push_back(z3::implies(cls == ctx_.bv_val(classes.size(), w), outside));
 }
 
-std::string Encoder::class_key(const ir::Pod& pod, const ir::IpAddr& a) const {
+std::string class_key(const Universe& u_, const ir::Pod& pod, const ir::IpAddr& a) {
   std::string key = pod.ns + '\0';
   for (const auto& [k, d] : u_.pod_keys) {
     auto it = pod.labels.find(k);
@@ -454,7 +454,7 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
     auto a = pod.ip(u_.family);
     if (a) taken.push_back(*a);
     if (pod.host_network || !a) continue;
-    auto [it, fresh] = by_key.emplace(class_key(pod, *a), classes.size());
+    auto [it, fresh] = by_key.emplace(class_key(u_, pod, *a), classes.size());
     if (fresh) classes.push_back({});
     classes[it->second].pods.push_back(&pod);
   }
@@ -512,7 +512,7 @@ Encoder::NodePin Encoder::pin_node(SymPacket& p, const ir::Inventory& inv, const
         continue;
       }
       bool here = pod.node == node;
-      auto [it, fresh] = by_key.emplace(class_key(pod, a) + (here ? "L" : "R"), classes.size());
+      auto [it, fresh] = by_key.emplace(class_key(u_, pod, a) + (here ? "L" : "R"), classes.size());
       if (fresh) {
         classes.push_back({});
         local.push_back(here);
@@ -539,7 +539,7 @@ Encoder::NodePin Encoder::pin_node(SymPacket& p, const ir::Inventory& inv, const
   std::vector<std::pair<ir::IpAddr, unsigned>> sorted(table.begin(), table.end());
   auto val = [&](const ir::IpAddr& a) { return addr_val(a); };
 
-  NodePin out{ctx_.bool_val(false), ctx_.bool_val(false)};
+  NodePin out{ctx_.bool_val(false), ctx_.bool_val(false), sorted, kOutside};
   for (SymEndpoint* e : {&p.src, &p.dst}) {
     e->pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e->name + ".class").c_str(), w), classes, &inv});
     const z3::expr& cls = e->pinned->cls;

@@ -130,6 +130,10 @@ class Encoder {
   // Returns whether each endpoint is one of the node's pods.
   struct NodePin {
     z3::expr src_local, dst_local;
+    // The address -> class function both endpoints obey (sorted by address); every other
+    // address is class `outside`. For translation validation's address partition.
+    std::vector<std::pair<ir::IpAddr, unsigned>> table;
+    unsigned outside = 0;
   };
   NodePin pin_node(SymPacket& p, const ir::Inventory& inv, const std::string& node);
 
@@ -161,7 +165,11 @@ class Encoder {
   void pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
                     const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv);
   z3::expr pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv);
-  std::string class_key(const ir::Pod& pod, const ir::IpAddr& a) const;
 };
+
+// What a universe can see of a pod at an address: its namespace, the values of the keys
+// the universe's selectors test, its named ports and its membership in every CIDR. Pods
+// with the same key are interchangeable for every formula over that universe.
+std::string class_key(const Universe& u, const ir::Pod& pod, const ir::IpAddr& a);
 
 }  // namespace nv::verifier

@@ -39,9 +39,9 @@ bool Checker::sat(z3::solver& s, const std::string& name) {
   return decide(s.check(), s, name);
 }
 
-bool Checker::sat(z3::solver& s, const z3::expr_vector& assumptions) {
+bool Checker::sat(z3::solver& s, const z3::expr_vector& assumptions, const std::string& name) {
   ++checks_;
-  return decide(s.check(assumptions), s, "a witness minimization");
+  return decide(s.check(assumptions), s, name);
 }
 
 }  // namespace nv::verifier

@@ -576,6 +576,28 @@ void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory&
   facts_.push_back(f);
 }
 
+void Encoder::pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices, const ir::Inventory& inv) {
+  std::vector<PinnedClass> classes;
+  for (const auto& c : choices)
+    if (c.kind == ir::EndpointKind::Pod) classes.push_back({{c.pod}});
+  const unsigned none = static_cast<unsigned>(classes.size());
+  unsigned w = 1;
+  while ((1ull << w) < none + 1ull) ++w;
+  e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv});
+  const z3::expr& cls = e.pinned->cls;
+  z3::expr_vector any(ctx_);
+  unsigned next = 0;
+  for (const auto& c : choices) {
+    z3::expr here = e.addr == addr_val(*c.addr);
+    any.push_back(here);
+    z3::expr f = c.kind == ir::EndpointKind::Pod  ? pod_is(e, *c.pod, inv) && cls == ctx_.bv_val(next++, w)
+                 : c.kind == ir::EndpointKind::Host ? e.is_host && cls == ctx_.bv_val(none, w)
+                                                    : e.is_ext && cls == ctx_.bv_val(none, w);
+    facts_.push_back(z3::implies(here, f));
+  }
+  facts_.push_back(z3::mk_or(any));
+}
+
 void Encoder::pin_packet(const SymPacket& p, int proto, uint16_t port) {
   facts_.push_back(p.proto == ctx_.bv_val(proto, 8) && p.port == ctx_.bv_val(port, 16));
 }

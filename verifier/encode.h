@@ -121,6 +121,9 @@ class Encoder {
   // Restricts an endpoint to one concrete endpoint (property tests, `query` cross-checks).
   void pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv);
   void pin_packet(const SymPacket& p, int proto, uint16_t port);
+  // Restricts an endpoint to one of `choices` (each with an address), decided by its
+  // address: the endpoint is the choice whose address it has.
+  void pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices, const ir::Inventory& inv);
 
   // For translation validation of `node`'s firewall: makes each endpoint a function of its
   // address. Every address of every pod of `inv` belongs to its pod's class (pods alike

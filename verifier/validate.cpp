@@ -1,6 +1,8 @@
 #include "verifier/validate.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -34,6 +36,12 @@ ir::PolicySet selecting(const ir::PolicySet& ps, const ir::Inventory& inv, const
   }
   out.finalize();
   return out;
+}
+
+z3::expr enc_addr(z3::context& ctx, const ir::IpAddr& a) {
+  backends::u128 v = backends::addr_value(a);
+  if (a.family == ir::Family::V4) return ctx.bv_val(static_cast<uint64_t>(v), 32);
+  return z3::concat(ctx.bv_val(static_cast<uint64_t>(v >> 64), 64), ctx.bv_val(static_cast<uint64_t>(v), 64));
 }
 
 ir::IpAddr addr_from_model(const z3::model& m, const z3::expr& e, ir::Family f) {
@@ -172,15 +180,43 @@ class TestCollector {
   std::set<std::string> visited_;
 };
 
+// Every address the inventory gives a meaning (pods, hostNetwork pods, nodes) with what
+// it is: "L" one of the node's pods, "P" another pod, "H" a host, "O" the node's own.
+struct Known_addr {
+  u128 value;
+  ir::IpAddr addr;
+  std::string kind;
+};
+
+std::vector<Known_addr> inventory_addresses(const ir::Inventory& inv, const std::string& node, ir::Family f) {
+  std::map<ir::IpAddr, std::string> m;
+  for (const auto& n : inv.nodes)
+    for (const auto& a : n.addresses)
+      if (a.family == f) m[a] = n.name == node ? "O" : "H";
+  for (const auto& p : inv.pods)
+    for (const auto& a : p.ips) {
+      if (a.family != f) continue;
+      if (p.host_network) {
+        if (!m.count(a)) m[a] = p.node == node ? "O" : "H";
+        continue;
+      }
+    }
+  // A pod's address is the pod's, whatever else claims it (Endpoint::of_ip).
+  for (const auto& p : inv.pods)
+    for (const auto& a : p.ips)
+      if (a.family == f && !p.host_network) m[a] = p.node == node ? "L" : "P";
+  std::vector<Known_addr> out;
+  for (const auto& [a, k] : m) out.push_back({backends::addr_value(a), a, k});
+  return out;
+}
+
 // One address per distinct outcome of every test, the fixed address excluded.
 //
-// On the specification side the tests are those of the universe of the policies that
-// select the fixed pod: for a peer that is not one of the node's pods, no other policy
-// takes part (the peer's own policies are other nodes' business), so peers alike for
-// that universe (class_key) and in its CIDRs are alike for the specification.
-std::vector<u128> representatives(const Encoder::NodePin& pin, const Universe& pu, const ir::Inventory& inv,
-                                  const std::vector<PeerTest>& tests, const Known& k) {
-  const std::vector<ir::Cidr>& cidrs = pu.cidrs;
+// On the specification side the tests are those of the universe `pu` of the policies
+// that can decide the part: peers alike for it (class_key, and membership in its CIDRs)
+// are alike for the specification.
+std::vector<u128> representatives(const std::vector<Known_addr>& known, const Universe& pu,
+                                  const ir::Inventory& inv, const std::vector<PeerTest>& tests, const Known& k) {
   u128 top = k.family == ir::Family::V4 ? (u128(1) << 32) - 1 : ~u128(0);
   std::vector<u128> cuts = {0, k.value};
   if (k.value < top) cuts.push_back(k.value + 1);
@@ -188,28 +224,32 @@ std::vector<u128> representatives(const Encoder::NodePin& pin, const Universe& p
     cuts.push_back(lo);
     if (hi < top) cuts.push_back(hi + 1);
   };
-  // The pin table's addresses, each with what the fixed pod's policies see of it.
   std::vector<std::pair<u128, std::string>> table;
-  for (const auto& [a, c] : pin.table) {
-    const ir::Pod* pod = inv.find_pod_by_ip(a);
-    // The node's pods never share a representative with other pods (the parts tell them apart).
-    std::string key = pod ? std::string(pod->node == k.node ? "L" : "R") + class_key(pu, *pod, a) : "";
-    table.emplace_back(backends::addr_value(a), std::to_string(c < pin.outside - 2 ? 0 : c) + ':' + key);
-    cut_range(table.back().first, table.back().first);
+  for (const auto& ka : known) {
+    const ir::Pod* pod = ka.kind == "L" || ka.kind == "P" ? inv.find_pod_by_ip(ka.addr) : nullptr;
+    table.emplace_back(ka.value, ka.kind + (pod ? class_key(pu, *pod, ka.addr) : std::string()));
+    cut_range(ka.value, ka.value);
   }
   std::vector<std::pair<u128, u128>> cr;
-  for (const auto& c : cidrs) {
+  for (const auto& c : pu.cidrs) {
     u128 lo = backends::addr_value(c.addr);
     int host = c.addr.bits() - c.len;
     u128 hi = host >= 128 ? top : lo + ((u128(1) << host) - 1);
     cr.emplace_back(lo, hi);
     cut_range(lo, hi);
   }
-  std::vector<std::vector<std::tuple<u128, u128, std::string>>> sorted;
+  struct Sorted {
+    std::vector<std::tuple<u128, u128, std::string>> r;
+    bool disjoint = true;
+  };
+  std::vector<Sorted> sorted;
   for (const auto& t : tests) {
     for (const auto& [lo, hi, id] : t.ranges) cut_range(lo, hi);
-    sorted.push_back(t.ranges);
-    std::sort(sorted.back().begin(), sorted.back().end());
+    Sorted st{t.ranges};
+    std::sort(st.r.begin(), st.r.end());
+    for (size_t i = 1; i < st.r.size(); ++i)
+      if (std::get<0>(st.r[i]) <= std::get<1>(st.r[i - 1])) st.disjoint = false;
+    sorted.push_back(std::move(st));
   }
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
@@ -220,13 +260,17 @@ std::vector<u128> representatives(const Encoder::NodePin& pin, const Universe& p
     if (r == k.value) continue;
     std::string sig;
     auto it = std::lower_bound(table.begin(), table.end(), std::make_pair(r, std::string()));
-    sig += (it != table.end() && it->first == r ? it->second : "outside") + '|';
+    sig += (it != table.end() && it->first == r ? it->second : "X") + '|';
     for (const auto& [lo, hi] : cr) sig += (lo <= r && r <= hi) ? '1' : '0';
     for (const auto& t : sorted) {
       sig += '|';
-      // Ranges may overlap in concatenated keys: every element that holds r.
-      auto end = std::upper_bound(t.begin(), t.end(), std::make_tuple(r, top, std::string("\xff")));
-      for (auto e = t.begin(); e != end; ++e)
+      auto end = std::upper_bound(t.r.begin(), t.r.end(), std::make_tuple(r, top, std::string("\xff")));
+      if (t.disjoint) {
+        if (end != t.r.begin() && std::get<1>(*(end - 1)) >= r) sig += std::get<2>(*(end - 1));
+        continue;
+      }
+      // Concatenated keys may overlap on this field: every element that holds r.
+      for (auto e = t.r.begin(); e != end; ++e)
         if (std::get<1>(*e) >= r) sig += std::get<2>(*e) + ',';
     }
     if (seen.insert(sig).second) reps.push_back(r);
@@ -239,88 +283,131 @@ std::vector<u128> representatives(const Encoder::NodePin& pin, const Universe& p
 std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const ir::Inventory& inv,
                                                 const std::string& node, const backends::Firewall& fw,
                                                 ir::Family family, const SolverOptions& opt) {
-  ir::PolicySet ps = selecting(all, inv, node, nullptr);
-  Universe u;
-  u.family = family;
-  u.add(ps);
-  u.add_inventory(inv);
-  u.finish();
   z3::context ctx;
-  Encoder enc(ctx, u);
-  SymPacket pkt = enc.packet();
-  Encoder::NodePin here = enc.pin_node(pkt, inv, node);
-  z3::expr spec = z3::implies(here.src_local, enc.side(ps, ir::Direction::Egress, pkt)) &&
-                  z3::implies(here.dst_local, enc.side(ps, ir::Direction::Ingress, pkt));
   FwPacket fp = make_fw_packet(ctx, family, "fw.");
-  z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto &&
-                  fp.port == pkt.port && fp.ct == ctx.bv_val(backends::kCtNew, 8);
-  z3::expr accepts = fw_accepts(ctx, fw, fp);
-
   Checker checker(ctx, opt);
-  z3::solver s = checker.make_solver();
-  s.add(enc.facts_conj());
-  s.add(link);
-  s.add(spec != accepts);
+  // The ruleset is encoded once; each part below asks about it in a solver of its own.
+  z3::expr fw_ok = ctx.bool_const("fw.accepts");
+  z3::expr fw_def = fw_ok == fw_accepts(ctx, fw, fp) && fp.ct == ctx.bv_val(backends::kCtNew, 8);
 
-  // The parts of the packet space, each a query under an assumption: from each of the
-  // node's pods to anything but them (and to them), to each pod from anything but them,
-  // and between two addresses that are neither. Together they cover every packet.
   const bool v4 = family == ir::Family::V4;
   const Field src_f = v4 ? Field::Src4 : Field::Src6, dst_f = v4 ? Field::Dst4 : Field::Dst6;
+  const std::string name = std::string("validate-") + node + (v4 ? "-ipv4" : "-ipv6");
+  const std::vector<Known_addr> known = inventory_addresses(inv, node, family);
   std::vector<ir::IpAddr> local;
-  for (const ir::Pod* pod : backends::local_pods(inv, node))
-    for (const auto& a : pod->ips)
-      if (a.family == family) local.push_back(a);
-  auto one_of = [&](const z3::expr& x, const std::vector<z3::expr>& vals) {
-    z3::expr_vector v(ctx);
-    for (const auto& c : vals) v.push_back(x == c);
-    return z3::mk_or(v);
+  for (const auto& k : known)
+    if (k.kind == "L") local.push_back(k.addr);
+  ir::PolicySet node_ps = selecting(all, inv, node, nullptr);
+  Universe node_u;
+  node_u.family = family;
+  node_u.add(node_ps);
+  node_u.add_inventory(inv);
+  node_u.finish();
+
+  struct Part {
+    std::unique_ptr<Universe> u;  // kept alive with the formulas that name its domains
+    SymPacket pkt;
+    z3::expr spec;
   };
-  std::vector<z3::expr> local_vals;
-  for (const auto& a : local) local_vals.push_back(enc.addr_val(a));
-  z3::expr src_local = one_of(pkt.src.addr, local_vals), dst_local = one_of(pkt.dst.addr, local_vals);
-  auto peers = [&](const ir::IpAddr& a, Field fixed, Field peer) {
-    Known k{node, family, fixed, peer, backends::addr_value(a)};
-    Universe pu;
-    pu.family = family;
-    pu.add(selecting(all, inv, node, inv.find_pod_by_ip(a)));
-    pu.add_inventory(inv);
-    pu.finish();
-    TestCollector tc(fw, k);
-    tc.chain(fw.entry);
-    std::vector<z3::expr> vals;
-    for (u128 r : representatives(here, pu, inv, tc.tests, k)) vals.push_back(enc.addr_val(backends::addr_of(r, family)));
-    return vals;
-  };
-  std::string name = std::string("validate-") + node + (v4 ? "-ipv4" : "-ipv6");
+  std::vector<Part> parts;
+  std::optional<z3::model> model;
   unsigned n = 0;
-  auto part = [&](const std::string& label, const z3::expr& cond) {
-    z3::expr b = ctx.bool_const(("part" + std::to_string(n++)).c_str());
-    s.add(z3::implies(b, cond));
-    z3::expr_vector assume(ctx);
-    assume.push_back(b);
-    return checker.sat(s, assume, label);
+  auto ask = [&](const std::string& label, const z3::expr& query) {
+    ++n;
+    z3::solver s = checker.make_solver();
+    s.add(fw_def);
+    s.add(query);
+    if (!checker.sat(s, name + " " + label)) return false;
+    model.emplace(s.get_model());
+    return true;
   };
+  // One endpoint is the node's pod at `a`; the other one of `choices`.
+  enum class Kind { Egress, Ingress, Local };
+  auto part = [&](const ir::Pod& pod, const ir::IpAddr& a, Kind kind) {
+    bool from = kind != Kind::Ingress;
+    auto u = std::make_unique<Universe>();
+    const ir::PolicySet* ps = &node_ps;
+    ir::PolicySet pod_ps;
+    if (kind == Kind::Local) {
+      *u = node_u;
+    } else {
+      pod_ps = selecting(all, inv, node, &pod);
+      ps = &pod_ps;
+      u->family = family;
+      u->add(pod_ps);
+      u->add_inventory(inv);
+      u->finish();
+    }
+    std::vector<ir::Endpoint> choices;
+    if (kind == Kind::Local) {
+      for (const auto& l : local)
+        if (l != a) choices.push_back(ir::Endpoint::of_ip(inv, l));
+    } else {
+      Known k{node, family, from ? src_f : dst_f, from ? dst_f : src_f, backends::addr_value(a)};
+      TestCollector tc(fw, k);
+      tc.chain(fw.entry);
+      for (u128 r : representatives(known, *u, inv, tc.tests, k)) {
+        ir::IpAddr ra = backends::addr_of(r, family);
+        auto kit = std::lower_bound(known.begin(), known.end(), r,
+                                    [](const Known_addr& x, u128 v) { return x.value < v; });
+        bool is_known = kit != known.end() && kit->value == r;
+        if (is_known && (kit->kind == "L" || kit->kind == "O")) continue;  // other parts; never forwarded
+        choices.push_back(ir::Endpoint::of_ip(inv, ra));
+      }
+    }
+    if (choices.empty()) return false;
+    Encoder enc(ctx, *u);
+    SymPacket pkt = enc.packet("p" + std::to_string(n) + ".");
+    ir::Endpoint self = ir::Endpoint::of_pod(pod, family);
+    self.addr = a;
+    enc.pin_to(from ? pkt.src : pkt.dst, self, inv);
+    enc.pin_choices(from ? pkt.dst : pkt.src, choices, inv);
+    z3::expr spec = kind == Kind::Egress    ? enc.side(*ps, ir::Direction::Egress, pkt)
+                    : kind == Kind::Ingress ? enc.side(*ps, ir::Direction::Ingress, pkt)
+                                            : enc.side(*ps, ir::Direction::Egress, pkt) &&
+                                                  enc.side(*ps, ir::Direction::Ingress, pkt);
+    z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto && fp.port == pkt.port;
+    parts.push_back({std::move(u), pkt, spec});
+    const char* what = kind == Kind::Egress ? " from " : kind == Kind::Ingress ? " to " : " to the node's pods from ";
+    return ask(std::string(what) + a.str(), enc.facts_conj() && link && spec != fw_ok);
+  };
+
+  // The parts of the packet space: from each of the node's pods to anything but them, to
+  // each from anything but them, between two of them, and between two addresses that
+  // are neither (which the node must let through). Together they cover every packet
+  // that crosses the node's forward path.
   bool differs = false;
-  for (const auto& a : local) {
-    z3::expr at = enc.addr_val(a);
-    if ((differs = part(name + " from " + a.str(), pkt.src.addr == at && !dst_local &&
-                                                       one_of(pkt.dst.addr, peers(a, src_f, dst_f))) ||
-                   part(name + " to " + a.str(), pkt.dst.addr == at && !src_local &&
-                                                     one_of(pkt.src.addr, peers(a, dst_f, src_f))) ||
-                   part(name + " from " + a.str() + " to the node's pods", pkt.src.addr == at && dst_local)))
-      break;
+  for (const ir::Pod* pod : backends::local_pods(inv, node)) {
+    for (const auto& a : pod->ips) {
+      if (a.family != family) continue;
+      if ((differs = part(*pod, a, Kind::Egress) || part(*pod, a, Kind::Ingress) || part(*pod, a, Kind::Local))) break;
+    }
+    if (differs) break;
   }
-  if (!differs) differs = part(name + " transit", !src_local && !dst_local);
+  if (!differs) {
+    z3::expr_vector c(ctx);
+    for (const auto& k : known)
+      if (k.kind == "L" || k.kind == "O") {
+        z3::expr v = enc_addr(ctx, k.addr);
+        c.push_back(fp.src != v && fp.dst != v);
+      }
+    c.push_back(fp.src != fp.dst);
+    auto proto_is = [&](int p) { return fp.proto == ctx.bv_val(p, 8); };
+    c.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP)),
+                            fp.port == ctx.bv_val(0, 16)));
+    differs = ask("between addresses that are not the node's pods", z3::mk_and(c) && !fw_ok);
+    if (differs) parts.clear();
+  }
   if (!differs) return std::nullopt;
-  z3::model m = s.get_model();
+
+  const z3::model& m = *model;
   Counterexample cx;
-  cx.src = addr_from_model(m, pkt.src.addr, family);
-  cx.dst = addr_from_model(m, pkt.dst.addr, family);
-  cx.proto = static_cast<int>(m.eval(pkt.proto, true).get_numeral_uint());
-  cx.port = static_cast<uint16_t>(m.eval(pkt.port, true).get_numeral_uint());
-  cx.policies_allow = m.eval(spec, true).is_true();
-  cx.ruleset_accepts = m.eval(accepts, true).is_true();
+  cx.src = addr_from_model(m, fp.src, family);
+  cx.dst = addr_from_model(m, fp.dst, family);
+  cx.proto = static_cast<int>(m.eval(fp.proto, true).get_numeral_uint());
+  cx.port = static_cast<uint16_t>(m.eval(fp.port, true).get_numeral_uint());
+  cx.ruleset_accepts = m.eval(fw_ok, true).is_true();
+  cx.policies_allow = parts.empty() ? true : m.eval(parts.back().spec, true).is_true();
   cx.text = describe(all, inv, cx);
   return cx;
 }

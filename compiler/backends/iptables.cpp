@@ -123,7 +123,11 @@ IptablesOutput emit_iptables(const NodePlan& plan, const EmitInfo& info) {
         decl += ":" + chain + " - [0:0]\n";
         std::vector<std::string> members;
         for (const ir::Pod* p : cls.pods)
-          if (auto a = p->ip(fam)) members.push_back(a->str());
+          for (const auto& a : p->ips)
+            if (a.family == fam) members.push_back(a.str());
+        // Two pods with one address (NV3003) would be one set member.
+        std::sort(members.begin(), members.end());
+        members.erase(std::unique(members.begin(), members.end()), members.end());
         ipsets.add(base, fi, members);
         rules += "-A NETVERIFY -m set --match-set " + base + " " + (egress ? "src" : "dst") + " -j " + chain + "\n";
         // One ipset per PortSet of the peer map.

@@ -109,7 +109,8 @@ std::string emit_nft(const NodePlan& plan, const EmitInfo& info) {
         if (pm.runs.empty() && pm.fallback == kAll) continue;  // allows everything
         std::string name = chain_name(di, fi, c);
         for (const ir::Pod* p : cls.pods)
-          if (auto a = p->ip(fam)) dispatch.emplace_back(addr_value(*a), "jump " + name);
+          for (const auto& a : p->ips)
+            if (a.family == fam) dispatch.emplace_back(addr_value(a), "jump " + name);
         // The class chain and its peer map.
         const char* peer_field = di == static_cast<int>(ir::Direction::Egress) ? "daddr" : "saddr";
         std::string ipk = fi == 0 ? "ip" : "ip6";
@@ -129,7 +130,12 @@ std::string emit_nft(const NodePlan& plan, const EmitInfo& info) {
         if (!pm.runs.empty()) chains += "\t\t" + ipk + " " + peer_field + " vmap @" + name + "_peers\n";
         chains += "\t\t" + set_verdict(pm.fallback) + "\n\t}\n";
       }
-      std::sort(dispatch.begin(), dispatch.end());
+      // One element per address: two pods with one address (NV3003) keep the first class.
+      std::stable_sort(dispatch.begin(), dispatch.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      dispatch.erase(std::unique(dispatch.begin(), dispatch.end(),
+                                 [](const auto& a, const auto& b) { return a.first == b.first; }),
+                     dispatch.end());
       std::string map = std::string(di == static_cast<int>(ir::Direction::Egress) ? "egress" : "ingress") + fam_tag(fi);
       out += "\tmap " + map + " {\n\t\ttype " + (fi == 0 ? "ipv4_addr" : "ipv6_addr") + " : verdict\n";
       std::vector<std::string> items;

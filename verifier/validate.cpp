@@ -180,6 +180,50 @@ class TestCollector {
   std::set<std::string> visited_;
 };
 
+// The ruleset as one part sees it: the fixed endpoint is `k.value` and the peer one of
+// `peers` (sorted), so an element of a set or map that holds neither on a field the
+// element is looked up with can never match, and is dropped. Sets are kept whole where
+// a rule looks them up with other fields. The slice decides every packet of the part as
+// the whole ruleset does, and is much smaller when maps are large.
+backends::Firewall slice(const backends::Firewall& fw, const Known& k, const std::vector<u128>& peers) {
+  auto holds = [&](Field f, const backends::Range& r) {
+    if (f == k.fixed) return r.lo <= k.value && k.value <= r.hi;
+    if (f == k.peer) {
+      auto it = std::lower_bound(peers.begin(), peers.end(), r.lo);
+      return it != peers.end() && *it <= r.hi;
+    }
+    return true;
+  };
+  auto keep = [&](const backends::Element& e, const std::vector<std::vector<Field>>& uses) {
+    for (const auto& key : uses) {
+      if (key.size() != e.key.size()) return true;  // malformed; let the encoder complain
+      bool all = true;
+      for (size_t i = 0; i < key.size() && all; ++i) all = holds(key[i], e.key[i]);
+      if (all) return true;
+    }
+    return uses.empty();
+  };
+  auto filter = [&](backends::Set& set, const std::vector<std::vector<Field>>& uses) {
+    std::erase_if(set.elements, [&](const backends::Element& e) { return !keep(e, uses); });
+  };
+  backends::Firewall out = fw;
+  std::map<std::string, std::vector<std::vector<Field>>> uses;
+  for (const auto& [name, c] : fw.chains)
+    for (const auto& r : c.rules) {
+      for (const auto& m : r.matches)
+        if (!m.set.empty()) uses[m.set].push_back(m.key);
+      if (r.vmap && !r.vmap->map.empty()) uses[r.vmap->map].push_back(r.vmap->key);
+    }
+  for (auto& [name, set] : out.sets) filter(set, uses[name]);
+  for (auto& [name, c] : out.chains)
+    for (auto& r : c.rules) {
+      for (auto& m : r.matches)
+        if (m.inline_set) filter(*m.inline_set, {m.key});
+      if (r.vmap && r.vmap->inline_map) filter(*r.vmap->inline_map, {r.vmap->key});
+    }
+  return out;
+}
+
 // Every address the inventory gives a meaning (pods, hostNetwork pods, nodes) with what
 // it is: "L" one of the node's pods, "P" another pod, "H" a host, "O" the node's own.
 struct Known_addr {
@@ -288,7 +332,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
   Checker checker(ctx, opt);
   // The ruleset is encoded once; each part below asks about it in a solver of its own.
   z3::expr fw_ok = ctx.bool_const("fw.accepts");
-  z3::expr fw_def = fw_ok == fw_accepts(ctx, fw, fp) && fp.ct == ctx.bv_val(backends::kCtNew, 8);
+  z3::expr new_conn = fp.ct == ctx.bv_val(backends::kCtNew, 8);
 
   const bool v4 = family == ir::Family::V4;
   const Field src_f = v4 ? Field::Src4 : Field::Src6, dst_f = v4 ? Field::Dst4 : Field::Dst6;
@@ -312,10 +356,10 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
   std::vector<Part> parts;
   std::optional<z3::model> model;
   unsigned n = 0;
-  auto ask = [&](const std::string& label, const z3::expr& query) {
+  auto ask = [&](const std::string& label, const backends::Firewall& seen, const z3::expr& query) {
     ++n;
     z3::solver s = checker.make_solver();
-    s.add(fw_def);
+    s.add(fw_ok == fw_accepts(ctx, seen, fp) && new_conn);
     s.add(query);
     if (!checker.sat(s, name + " " + label)) return false;
     model.emplace(s.get_model());
@@ -339,11 +383,11 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       u->finish();
     }
     std::vector<ir::Endpoint> choices;
+    Known k{node, family, from ? src_f : dst_f, from ? dst_f : src_f, backends::addr_value(a)};
     if (kind == Kind::Local) {
       for (const auto& l : local)
         if (l != a) choices.push_back(ir::Endpoint::of_ip(inv, l));
     } else {
-      Known k{node, family, from ? src_f : dst_f, from ? dst_f : src_f, backends::addr_value(a)};
       TestCollector tc(fw, k);
       tc.chain(fw.entry);
       for (u128 r : representatives(known, *u, inv, tc.tests, k)) {
@@ -356,6 +400,9 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       }
     }
     if (choices.empty()) return false;
+    std::vector<u128> peer_values;
+    for (const auto& c : choices) peer_values.push_back(backends::addr_value(*c.addr));
+    std::sort(peer_values.begin(), peer_values.end());
     Encoder enc(ctx, *u);
     SymPacket pkt = enc.packet("p" + std::to_string(n) + ".");
     ir::Endpoint self = ir::Endpoint::of_pod(pod, family);
@@ -369,7 +416,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto && fp.port == pkt.port;
     parts.push_back({std::move(u), pkt, spec});
     const char* what = kind == Kind::Egress ? " from " : kind == Kind::Ingress ? " to " : " to the node's pods from ";
-    return ask(std::string(what) + a.str(), enc.facts_conj() && link && spec != fw_ok);
+    return ask(std::string(what) + a.str(), slice(fw, k, peer_values), enc.facts_conj() && link && spec != fw_ok);
   };
 
   // The parts of the packet space: from each of the node's pods to anything but them, to
@@ -395,7 +442,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     auto proto_is = [&](int p) { return fp.proto == ctx.bv_val(p, 8); };
     c.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP)),
                             fp.port == ctx.bv_val(0, 16)));
-    differs = ask("between addresses that are not the node's pods", z3::mk_and(c) && !fw_ok);
+    differs = ask("between addresses that are not the node's pods", fw, z3::mk_and(c) && !fw_ok);
     if (differs) parts.clear();
   }
   if (!differs) return std::nullopt;

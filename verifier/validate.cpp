@@ -254,12 +254,70 @@ std::vector<Known_addr> inventory_addresses(const ir::Inventory& inv, const std:
   return out;
 }
 
+// What the selectors of a policy set can see of a pod: for every key a pod selector
+// tests, the value if some selector compares with it (every value where a string
+// operator tests the key), "*" for any other value, or absent; and the named ports the
+// rules name. Pods alike in this, in namespace and in CIDR membership are alike for every
+// formula over the set (the encoding compares label values only with those literals).
+class PodView {
+ public:
+  explicit PodView(const ir::PolicySet& ps) {
+    for (const auto& p : ps.policies()) {
+      add(p.subject);
+      for (const auto& dr : p.dirs)
+        for (const auto& r : dr.rules) {
+          for (const auto& peer : r.peers) add(peer);
+          for (const auto& pm : r.ports)
+            if (!pm.named.empty()) names_.insert(pm.named);
+        }
+    }
+  }
+  std::string key(const ir::Pod& pod) const {
+    std::string k = pod.ns + '\0';
+    for (const auto& [key, lits] : keys_) {
+      auto it = pod.labels.find(key);
+      if (it == pod.labels.end())
+        k += '-';
+      else if (lits.raw || lits.values.count(it->second))
+        k += "=" + it->second;
+      else
+        k += '*';
+      k += '\0';
+    }
+    for (const auto& n : names_)
+      for (const auto& cp : pod.ports)
+        if (cp.name == n) k += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
+    return k;
+  }
+
+ private:
+  struct Lits {
+    std::set<std::string> values;
+    bool raw = false;
+  };
+  void add(const ir::Peer& p) {
+    if (p.pod_selector) add(*p.pod_selector);
+  }
+  void add(const ir::Selector& s) {
+    if (!s.key.empty()) {
+      Lits& l = keys_[s.key];
+      l.values.insert(s.values.begin(), s.values.end());
+      if (s.op == ir::Selector::Op::Contains || s.op == ir::Selector::Op::StartsWith ||
+          s.op == ir::Selector::Op::EndsWith)
+        l.raw = true;
+    }
+    for (const auto& kid : s.kids) add(kid);
+  }
+  std::map<std::string, Lits> keys_;
+  std::set<std::string> names_;
+};
+
 // One address per distinct outcome of every test, the fixed address excluded.
 //
-// On the specification side the tests are those of the universe `pu` of the policies
-// that can decide the part: peers alike for it (class_key, and membership in its CIDRs)
-// are alike for the specification.
-std::vector<u128> representatives(const std::vector<Known_addr>& known, const Universe& pu,
+// On the specification side the tests are those of the policies that can decide the
+// part: peers alike for them (PodView, and membership in their CIDRs) are alike for the
+// specification.
+std::vector<u128> representatives(const std::vector<Known_addr>& known, const Universe& pu, const PodView& view,
                                   const ir::Inventory& inv, const std::vector<PeerTest>& tests, const Known& k) {
   u128 top = k.family == ir::Family::V4 ? (u128(1) << 32) - 1 : ~u128(0);
   std::vector<u128> cuts = {0, k.value};
@@ -271,7 +329,7 @@ std::vector<u128> representatives(const std::vector<Known_addr>& known, const Un
   std::vector<std::pair<u128, std::string>> table;
   for (const auto& ka : known) {
     const ir::Pod* pod = ka.kind == "L" || ka.kind == "P" ? inv.find_pod_by_ip(ka.addr) : nullptr;
-    table.emplace_back(ka.value, ka.kind + (pod ? class_key(pu, *pod, ka.addr) : std::string()));
+    table.emplace_back(ka.value, ka.kind + (pod ? view.key(*pod) : std::string()));
     cut_range(ka.value, ka.value);
   }
   std::vector<std::pair<u128, u128>> cr;
@@ -390,7 +448,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     } else {
       TestCollector tc(fw, k);
       tc.chain(fw.entry);
-      for (u128 r : representatives(known, *u, inv, tc.tests, k)) {
+      for (u128 r : representatives(known, *u, PodView(*ps), inv, tc.tests, k)) {
         ir::IpAddr ra = backends::addr_of(r, family);
         auto kit = std::lower_bound(known.begin(), known.end(), r,
                                     [](const Known_addr& x, u128 v) { return x.value < v; });

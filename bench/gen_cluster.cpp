@@ -1,7 +1,8 @@
 // gen_cluster: deterministic synthetic Kubernetes cluster + NetworkPolicy generator
 // for benchmarking netverify.
 //
-//   gen_cluster --namespaces N --pods P --policies K [--seed S] --out DIR
+//   gen_cluster --namespaces N --pods P --policies K [--seed S]
+//               [--pods-per-node M] --out DIR
 //
 // Writes DIR/cluster.yaml (one `kind: List` document shaped like the output of
 // `kubectl get ns,pods,svc -A -o yaml`) and DIR/policies.yaml (K NetworkPolicy
@@ -371,8 +372,8 @@ std::string tier_of_app(const std::string& app) {
 
 class ClusterGen {
  public:
-  ClusterGen(std::uint64_t seed, long long n_ns, long long n_pods)
-      : r_(seed ^ 0x6A09E667F3BCC908ULL), n_ns_(n_ns), n_pods_(n_pods) {}
+  ClusterGen(std::uint64_t seed, long long n_ns, long long n_pods, long long per_node = 50)
+      : r_(seed ^ 0x6A09E667F3BCC908ULL), n_ns_(n_ns), n_pods_(n_pods), per_node_(per_node) {}
 
   Cluster run() {
     make_namespaces();
@@ -384,6 +385,7 @@ class ClusterGen {
  private:
   Rng r_;
   long long n_ns_, n_pods_;
+  long long per_node_;  // average pods per node (--pods-per-node; default 50)
   Cluster c_;
   std::uint32_t next_svc_ip_ = (10u << 24) | (96u << 16) | 11u;  // 10.96.0.11
   static constexpr long long kBase = 1714521600;                 // 2024-05-01T00:00:00Z
@@ -688,9 +690,11 @@ class ClusterGen {
   }
 
   void place_pods() {
-    const long long n_nodes = std::max(1LL, (n_pods_ + 49) / 50);
+    // Nodes are drawn uniformly, so a node holds about per_node_ pods; none gets more than
+    // 250 (the pod addresses of node k are 10.x.y.2 .. 10.x.y.251).
+    const long long n_nodes = std::max(1LL, (n_pods_ + per_node_ - 1) / per_node_);
     if (n_nodes > 240LL * 256) {
-      std::cerr << "gen_cluster: too many pods (max " << 240LL * 256 * 50 << ")\n";
+      std::cerr << "gen_cluster: too many pods (max " << 240LL * 256 * per_node_ << ")\n";
       std::exit(1);
     }
     std::vector<int> fill(static_cast<std::size_t>(n_nodes), 0);
@@ -1256,7 +1260,7 @@ class PolicyGen {
 
 [[noreturn]] void usage(const char* msg) {
   if (msg) std::cerr << "gen_cluster: " << msg << "\n";
-  std::cerr << "usage: gen_cluster --namespaces N --pods P --policies K [--seed S] --out DIR\n";
+  std::cerr << "usage: gen_cluster --namespaces N --pods P --policies K [--seed S] [--pods-per-node M] --out DIR\n";
   std::exit(2);
 }
 
@@ -1274,7 +1278,7 @@ long long parse_num(const std::string& flag, const std::string& v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  long long n_ns = -1, n_pods = -1, n_pol = -1;
+  long long n_ns = -1, n_pods = -1, n_pol = -1, per_node = 50;
   std::uint64_t seed = 1;
   std::string out;
   for (int i = 1; i < argc; ++i) {
@@ -1292,6 +1296,7 @@ int main(int argc, char** argv) {
     else if (a == "--pods") n_pods = parse_num(a, v);
     else if (a == "--policies") n_pol = parse_num(a, v);
     else if (a == "--seed") seed = static_cast<std::uint64_t>(parse_num(a, v));
+    else if (a == "--pods-per-node") per_node = parse_num(a, v);
     else if (a == "--out") out = v;
     else usage(("unknown option " + a).c_str());
   }
@@ -1299,6 +1304,7 @@ int main(int argc, char** argv) {
   if (n_pods < 0) usage("--pods P is required");
   if (n_pol < 0) usage("--policies K is required");
   if (out.empty()) usage("--out DIR is required");
+  if (per_node < 1 || per_node > 200) usage("--pods-per-node M must be between 1 and 200");
 
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
@@ -1306,7 +1312,7 @@ int main(int argc, char** argv) {
     std::cerr << "gen_cluster: cannot create " << out << ": " << ec.message() << "\n";
     return 1;
   }
-  Cluster c = ClusterGen(seed, n_ns, n_pods).run();
+  Cluster c = ClusterGen(seed, n_ns, n_pods, per_node).run();
   write_cluster(c, std::filesystem::path(out) / "cluster.yaml");
   PolicyGen(seed, c).run(n_pol, std::filesystem::path(out) / "policies.yaml");
   return 0;

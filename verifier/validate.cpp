@@ -254,11 +254,12 @@ std::vector<Known_addr> inventory_addresses(const ir::Inventory& inv, const std:
   return out;
 }
 
-// What the selectors of a policy set can see of a pod: for every key a pod selector
-// tests, the value if some selector compares with it (every value where a string
-// operator tests the key), "*" for any other value, or absent; and the named ports the
-// rules name. Pods alike in this, in namespace and in CIDR membership are alike for every
-// formula over the set (the encoding compares label values only with those literals).
+// What the selectors of a policy set can see of a pod: its namespace if some peer names
+// it, and for every key a pod or namespace selector tests, the value if some selector
+// compares with it (every value where a string operator tests the key), "*" for any
+// other value, or absent; and the named ports the rules name. Pods alike in this and in
+// CIDR membership are alike for every formula over the set (the encoding compares names
+// and label values only with those literals).
 class PodView {
  public:
   explicit PodView(const ir::PolicySet& ps) {
@@ -272,18 +273,11 @@ class PodView {
         }
     }
   }
-  std::string key(const ir::Pod& pod) const {
-    std::string k = pod.ns + '\0';
-    for (const auto& [key, lits] : keys_) {
-      auto it = pod.labels.find(key);
-      if (it == pod.labels.end())
-        k += '-';
-      else if (lits.raw || lits.values.count(it->second))
-        k += "=" + it->second;
-      else
-        k += '*';
-      k += '\0';
-    }
+  std::string key(const ir::Pod& pod, const ir::Inventory& inv) const {
+    std::string k = (ns_names_.count(pod.ns) ? pod.ns : "*") + '\0';
+    view(keys_, pod.labels, k);
+    k += '\0';
+    view(ns_keys_, inv.namespace_labels(pod.ns), k);
     for (const auto& n : names_)
       for (const auto& cp : pod.ports)
         if (cp.name == n) k += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
@@ -295,21 +289,35 @@ class PodView {
     std::set<std::string> values;
     bool raw = false;
   };
-  void add(const ir::Peer& p) {
-    if (p.pod_selector) add(*p.pod_selector);
+  static void view(const std::map<std::string, Lits>& keys, const ir::Labels& labels, std::string& k) {
+    for (const auto& [key, lits] : keys) {
+      auto it = labels.find(key);
+      if (it == labels.end())
+        k += '-';
+      else if (lits.raw || lits.values.count(it->second))
+        k += "=" + it->second;
+      else
+        k += '*';
+      k += '\0';
+    }
   }
-  void add(const ir::Selector& s) {
+  void add(const ir::Peer& p) {
+    if (p.ns_name) ns_names_.insert(*p.ns_name);
+    if (p.pod_selector) add(*p.pod_selector, keys_);
+    if (p.ns_selector) add(*p.ns_selector, ns_keys_);
+  }
+  void add(const ir::Selector& s, std::map<std::string, Lits>& keys) {
     if (!s.key.empty()) {
-      Lits& l = keys_[s.key];
+      Lits& l = keys[s.key];
       l.values.insert(s.values.begin(), s.values.end());
       if (s.op == ir::Selector::Op::Contains || s.op == ir::Selector::Op::StartsWith ||
           s.op == ir::Selector::Op::EndsWith)
         l.raw = true;
     }
-    for (const auto& kid : s.kids) add(kid);
+    for (const auto& kid : s.kids) add(kid, keys);
   }
-  std::map<std::string, Lits> keys_;
-  std::set<std::string> names_;
+  std::map<std::string, Lits> keys_, ns_keys_;
+  std::set<std::string> names_, ns_names_;
 };
 
 // One address per distinct outcome of every test, the fixed address excluded.
@@ -329,7 +337,7 @@ std::vector<u128> representatives(const std::vector<Known_addr>& known, const Un
   std::vector<std::pair<u128, std::string>> table;
   for (const auto& ka : known) {
     const ir::Pod* pod = ka.kind == "L" || ka.kind == "P" ? inv.find_pod_by_ip(ka.addr) : nullptr;
-    table.emplace_back(ka.value, ka.kind + (pod ? view.key(*pod) : std::string()));
+    table.emplace_back(ka.value, ka.kind + (pod ? view.key(*pod, inv) : std::string()));
     cut_range(ka.value, ka.value);
   }
   std::vector<std::pair<u128, u128>> cr;

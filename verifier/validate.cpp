@@ -164,11 +164,11 @@ class TestCollector {
       PeerTest t;
       for (size_t j = 0; j < set.elements.size(); ++j) {
         const auto& e = set.elements[j];
-        // A one-field map's lookup depends on the element's verdict only; anything else
-        // on which element it is.
-        std::string id = is_map && key.size() == 1
-                             ? std::to_string(static_cast<int>(e.verdict.kind)) + e.verdict.chain
-                             : std::to_string(j);
+        // A one-field lookup depends only on the element's verdict (maps) or on there
+        // being an element (sets); a concatenated one on which element it is.
+        std::string id = key.size() != 1 ? std::to_string(j)
+                         : is_map        ? std::to_string(static_cast<int>(e.verdict.kind)) + e.verdict.chain
+                                         : std::string("in");
         t.ranges.emplace_back(e.key[i].lo, e.key[i].hi, id);
       }
       tests.push_back(std::move(t));

@@ -20,20 +20,18 @@ namespace {
 // With `only`, the policies that select that pod.
 ir::PolicySet selecting(const ir::PolicySet& ps, const ir::Inventory& inv, const std::string& node,
                         const ir::Pod* only) {
+  std::vector<const ir::Pod*> pods = only ? std::vector<const ir::Pod*>{only} : backends::local_pods(inv, node);
+  std::vector<ir::Endpoint> ends;
+  for (const ir::Pod* pod : pods)
+    for (ir::Family f : {ir::Family::V4, ir::Family::V6}) {
+      ir::Endpoint e = ir::Endpoint::of_pod(*pod, f);
+      if (e.addr) ends.push_back(e);
+    }
   ir::PolicySet out;
   for (const auto& t : ps.tiers()) out.add_tier(t);
-  for (const auto& p : ps.policies()) {
-    bool any = false;
-    for (const auto& pod : inv.pods) {
-      if (pod.node != node || pod.host_network || (only && only != &pod)) continue;
-      for (ir::Family f : {ir::Family::V4, ir::Family::V6}) {
-        ir::Endpoint e = ir::Endpoint::of_pod(pod, f);
-        if (e.addr && ir::matches(p.subject, e, inv)) any = true;
-      }
-      if (any) break;
-    }
-    if (any) out.add(p);
-  }
+  for (const auto& p : ps.policies())
+    if (std::any_of(ends.begin(), ends.end(), [&](const ir::Endpoint& e) { return ir::matches(p.subject, e, inv); }))
+      out.add(p);
   out.finalize();
   return out;
 }

@@ -18,6 +18,45 @@ std::string chain_name(int di, int fi, size_t c) {
 
 std::string port_chain_name(uint32_t id) { return "NV-PP-" + std::to_string(id); }
 
+// The node's pods -> their class chains, as a binary tree of chains split on the first
+// address bit where the remaining pods differ, so that a packet meets a few rules per
+// level rather than one rule per class: iptables has no verdict maps.
+struct Dispatch {
+  std::vector<std::pair<u128, std::string>> entries;  // sorted, unique addresses
+  const char* flag;                                   // "-s" or "-d"
+  std::string prefix;                                 // chain names: PREFIX0, PREFIX1...
+  ir::Family fam;
+  int count = 0;
+
+  std::string emit(std::string& decl, std::string& rules) { return node(decl, rules, 0, entries.size()); }
+
+ private:
+  static constexpr size_t kLeaf = 8;
+  std::string node(std::string& decl, std::string& rules, size_t lo, size_t hi) {
+    std::string name = prefix + std::to_string(count++);
+    decl += ":" + name + " - [0:0]\n";
+    int bits = fam == ir::Family::V4 ? 32 : 128;
+    if (hi - lo <= kLeaf) {
+      for (size_t i = lo; i < hi; ++i)
+        rules += "-A " + name + " " + flag + " " + addr_text(entries[i].first, fam) + "/" + std::to_string(bits) +
+                 " -j " + entries[i].second + "\n";
+      return name;
+    }
+    auto bit = [&](u128 v, int b) { return static_cast<int>((v >> (bits - 1 - b)) & 1); };
+    int b = 0;
+    while (bit(entries[lo].first, b) == bit(entries[hi - 1].first, b)) ++b;
+    size_t mid = lo;
+    while (bit(entries[mid].first, b) == 0) ++mid;
+    for (auto [a, z] : {std::pair{lo, mid}, std::pair{mid, hi}}) {
+      int host = bits - (b + 1);
+      u128 net = host >= 128 ? 0 : (entries[a].first >> host) << host;
+      std::string child = node(decl, rules, a, z);
+      rules += "-A " + name + " " + flag + " " + addr_text(net, fam) + "/" + std::to_string(b + 1) + " -j " + child + "\n";
+    }
+    return name;
+  }
+};
+
 class IpsetWriter {
  public:
   void add(const std::string& name, int fi, const std::vector<std::string>& members) {
@@ -111,7 +150,10 @@ IptablesOutput emit_iptables(const NodePlan& plan, const EmitInfo& info) {
     std::string decl = "*filter\n:NETVERIFY - [0:0]\n", rules, class_rules;
     rules += "-A NETVERIFY -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n";
     std::set<uint32_t> used;
+    std::string tree_rules;
     for (int di : {static_cast<int>(ir::Direction::Egress), static_cast<int>(ir::Direction::Ingress)}) {
+      Dispatch dispatch{{}, di == static_cast<int>(ir::Direction::Egress) ? "-s" : "-d",
+                        std::string("NV-") + (di == static_cast<int>(ir::Direction::Egress) ? "E" : "I") + tag + "-T", fam};
       for (size_t c = 0; c < plan.classes.size(); ++c) {
         const SubjectClass& cls = plan.classes[c];
         if (!cls.isolated[di][fi]) continue;
@@ -121,15 +163,9 @@ IptablesOutput emit_iptables(const NodePlan& plan, const EmitInfo& info) {
         std::string chain = chain_name(di, fi, c);
         std::string base = "nv" + tag + "-" + (egress ? "e" : "i") + std::to_string(c);
         decl += ":" + chain + " - [0:0]\n";
-        std::vector<std::string> members;
         for (const ir::Pod* p : cls.pods)
           for (const auto& a : p->ips)
-            if (a.family == fam) members.push_back(a.str());
-        // Two pods with one address (NV3003) would be one set member.
-        std::sort(members.begin(), members.end());
-        members.erase(std::unique(members.begin(), members.end()), members.end());
-        ipsets.add(base, fi, members);
-        rules += "-A NETVERIFY -m set --match-set " + base + " " + (egress ? "src" : "dst") + " -j " + chain + "\n";
+            if (a.family == fam) dispatch.entries.emplace_back(addr_value(a), chain);
         // One ipset per PortSet of the peer map.
         std::map<uint32_t, std::vector<std::pair<u128, u128>>> by_set;
         for (const auto& r : pm.runs) by_set[r.set].emplace_back(r.lo, r.hi);
@@ -142,6 +178,13 @@ IptablesOutput emit_iptables(const NodePlan& plan, const EmitInfo& info) {
         class_rules += "-A " + chain + " " + target(pm.fallback) + "\n";
         used.insert(pm.fallback);
       }
+      // One entry per address: two pods with one address (NV3003) keep the first class.
+      std::stable_sort(dispatch.entries.begin(), dispatch.entries.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      dispatch.entries.erase(std::unique(dispatch.entries.begin(), dispatch.entries.end(),
+                                         [](const auto& a, const auto& b) { return a.first == b.first; }),
+                             dispatch.entries.end());
+      if (!dispatch.entries.empty()) rules += "-A NETVERIFY -j " + dispatch.emit(decl, tree_rules) + "\n";
     }
     std::string ports;
     for (uint32_t id : used)
@@ -149,7 +192,7 @@ IptablesOutput emit_iptables(const NodePlan& plan, const EmitInfo& info) {
         decl += ":" + port_chain_name(id) + " - [0:0]\n";
         port_chain(ports, id, plan.portsets[id]);
       }
-    out += decl + rules + class_rules + ports + "COMMIT\n";
+    out += decl + rules + tree_rules + class_rules + ports + "COMMIT\n";
   }
   o.ipsets = ipsets.out;
   return o;

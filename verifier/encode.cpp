@@ -1,7 +1,6 @@
 #include "verifier/encode.h"
 
 #include <algorithm>
-#include <functional>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -136,17 +135,19 @@ z3::expr Encoder::lit(const ValueDomain& d, const std::string& v) {
   return ctx_.bv_val(static_cast<uint64_t>(i), d.width());
 }
 
-z3::expr Encoder::addr_val(const ir::IpAddr& a) {
+z3::expr addr_val(z3::context& ctx, const ir::IpAddr& a) {
   if (a.family == ir::Family::V4) {
     uint64_t v = (uint64_t{a.bytes[0]} << 24) | (uint64_t{a.bytes[1]} << 16) |
                  (uint64_t{a.bytes[2]} << 8) | a.bytes[3];
-    return ctx_.bv_val(v, 32);
+    return ctx.bv_val(v, 32);
   }
   uint64_t hi = 0, lo = 0;
   for (int i = 0; i < 8; ++i) hi = (hi << 8) | a.bytes[i];
   for (int i = 8; i < 16; ++i) lo = (lo << 8) | a.bytes[i];
-  return z3::concat(ctx_.bv_val(hi, 64), ctx_.bv_val(lo, 64));
+  return z3::concat(ctx.bv_val(hi, 64), ctx.bv_val(lo, 64));
 }
+
+z3::expr Encoder::addr_val(const ir::IpAddr& a) { return verifier::addr_val(ctx_, a); }
 
 SymEndpoint Encoder::endpoint(const std::string& name) {
   auto b = [&](const std::string& s) { return ctx_.bool_const((name + "." + s).c_str()); };
@@ -476,85 +477,6 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
   for (size_t i = 0; i < classes.size(); ++i)
     if (classes[i].pods.size() == 1)
       facts_.push_back(!(p.src.pinned->cls == ctx_.bv_val(i, w) && p.dst.pinned->cls == ctx_.bv_val(i, w)));
-}
-
-namespace {
-
-// A balanced search over sorted (address, value) pairs: the value of `addr`, or `dflt`.
-z3::expr lookup(z3::context& ctx, const z3::expr& addr, const std::vector<std::pair<ir::IpAddr, unsigned>>& t,
-                size_t lo, size_t hi, unsigned width, unsigned dflt, const std::function<z3::expr(const ir::IpAddr&)>& val) {
-  if (lo == hi) return ctx.bv_val(dflt, width);
-  if (hi - lo <= 2) {
-    z3::expr r = ctx.bv_val(dflt, width);
-    for (size_t i = hi; i-- > lo;) r = z3::ite(addr == val(t[i].first), ctx.bv_val(t[i].second, width), r);
-    return r;
-  }
-  size_t mid = lo + (hi - lo) / 2;
-  z3::expr m = val(t[mid].first);
-  return z3::ite(z3::ult(addr, m), lookup(ctx, addr, t, lo, mid, width, dflt, val),
-                 z3::ite(addr == m, ctx.bv_val(t[mid].second, width),
-                         lookup(ctx, addr, t, mid + 1, hi, width, dflt, val)));
-}
-
-}  // namespace
-
-Encoder::NodePin Encoder::pin_node(SymPacket& p, const ir::Inventory& inv, const std::string& node) {
-  std::vector<PinnedClass> classes;
-  std::vector<bool> local;
-  std::unordered_map<std::string, size_t> by_key;
-  std::vector<std::pair<ir::IpAddr, size_t>> pod_addrs;  // address -> class
-  std::vector<ir::IpAddr> hosts, own;
-  for (const auto& pod : inv.pods)
-    for (const auto& a : pod.ips) {
-      if (a.family != u_.family) continue;
-      if (pod.host_network) {
-        (pod.node == node ? own : hosts).push_back(a);
-        continue;
-      }
-      bool here = pod.node == node;
-      auto [it, fresh] = by_key.emplace(class_key(u_, pod, a) + (here ? "L" : "R"), classes.size());
-      if (fresh) {
-        classes.push_back({});
-        local.push_back(here);
-      }
-      if (classes[it->second].pods.empty() || classes[it->second].pods.back() != &pod)
-        classes[it->second].pods.push_back(&pod);
-      pod_addrs.emplace_back(a, it->second);
-    }
-  for (const auto& n : inv.nodes)
-    for (const auto& a : n.addresses)
-      if (a.family == u_.family) (n.name == node ? own : hosts).push_back(a);
-
-  // Class indices: pod classes, then hosts, own addresses, outside.
-  const unsigned n = static_cast<unsigned>(classes.size());
-  const unsigned kHost = n, kOwn = n + 1, kOutside = n + 2;
-  unsigned w = 1;
-  while ((1ull << w) < kOutside + 1ull) ++w;
-  // The evaluator's view of an address (Endpoint::of_ip): a pod's address is the pod's,
-  // whatever else claims it; then nodes.
-  std::map<ir::IpAddr, unsigned> table;
-  for (const auto& a : hosts) table[a] = kHost;
-  for (const auto& a : own) table[a] = kOwn;
-  for (const auto& [a, c] : pod_addrs) table[a] = static_cast<unsigned>(c);
-  std::vector<std::pair<ir::IpAddr, unsigned>> sorted(table.begin(), table.end());
-  auto val = [&](const ir::IpAddr& a) { return addr_val(a); };
-
-  NodePin out{ctx_.bool_val(false), ctx_.bool_val(false), sorted, kOutside};
-  for (SymEndpoint* e : {&p.src, &p.dst}) {
-    e->pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e->name + ".class").c_str(), w), classes, &inv});
-    const z3::expr& cls = e->pinned->cls;
-    facts_.push_back(cls == lookup(ctx_, e->addr, sorted, 0, sorted.size(), w, kOutside, val));
-    facts_.push_back(cls != ctx_.bv_val(kOwn, w));
-    facts_.push_back(z3::implies(cls == ctx_.bv_val(kHost, w), e->is_host));
-    facts_.push_back(z3::implies(cls == ctx_.bv_val(kOutside, w), e->is_ext));
-    z3::expr_vector here(ctx_);
-    for (unsigned i = 0; i < n; ++i) {
-      facts_.push_back(z3::implies(cls == ctx_.bv_val(i, w), pod_is(*e, *classes[i].pods.front(), inv)));
-      if (local[i]) here.push_back(cls == ctx_.bv_val(i, w));
-    }
-    (e == &p.src ? out.src_local : out.dst_local) = z3::mk_or(here);
-  }
-  return out;
 }
 
 void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv) {

@@ -125,20 +125,6 @@ class Encoder {
   // address: the endpoint is the choice whose address it has.
   void pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices, const ir::Inventory& inv);
 
-  // For translation validation of `node`'s firewall: makes each endpoint a function of its
-  // address. Every address of every pod of `inv` belongs to its pod's class (pods alike
-  // in what the universe sees and in being on `node` or not), the other addresses of
-  // nodes and hostNetwork pods are host endpoints, `node`'s own addresses are excluded
-  // (their packets do not cross the forward path), and every other address is outside.
-  // Returns whether each endpoint is one of the node's pods.
-  struct NodePin {
-    z3::expr src_local, dst_local;
-    // The address -> class function both endpoints obey (sorted by address); every other
-    // address is class `outside`. For translation validation's address partition.
-    std::vector<std::pair<ir::IpAddr, unsigned>> table;
-    unsigned outside = 0;
-  };
-  NodePin pin_node(SymPacket& p, const ir::Inventory& inv, const std::string& node);
 
   // Building blocks, each mirroring its counterpart in ir/evaluate.cpp.
   z3::expr selector(const ir::Selector& s, const std::map<std::string, LabelVar>& labels,
@@ -169,6 +155,9 @@ class Encoder {
                     const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv);
   z3::expr pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv);
 };
+
+// An address as a 32- or 128-bit vector, network order (as backends::addr_value).
+z3::expr addr_val(z3::context& ctx, const ir::IpAddr& a);
 
 // What a universe can see of a pod at an address: its namespace, the values of the keys
 // the universe's selectors test, its named ports and its membership in every CIDR. Pods

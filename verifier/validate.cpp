@@ -1,6 +1,7 @@
 #include "verifier/validate.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,12 +35,6 @@ ir::PolicySet selecting(const ir::PolicySet& ps, const ir::Inventory& inv, const
       out.add(p);
   out.finalize();
   return out;
-}
-
-z3::expr enc_addr(z3::context& ctx, const ir::IpAddr& a) {
-  backends::u128 v = backends::addr_value(a);
-  if (a.family == ir::Family::V4) return ctx.bv_val(static_cast<uint64_t>(v), 32);
-  return z3::concat(ctx.bv_val(static_cast<uint64_t>(v >> 64), 64), ctx.bv_val(static_cast<uint64_t>(v), 64));
 }
 
 ir::IpAddr addr_from_model(const z3::model& m, const z3::expr& e, ir::Family f) {
@@ -178,20 +173,14 @@ class TestCollector {
   std::set<std::string> visited_;
 };
 
-// The ruleset as one part sees it: the fixed endpoint is `k.value` and the peer one of
-// `peers` (sorted), so an element of a set or map that holds neither on a field the
-// element is looked up with can never match, and is dropped. Sets are kept whole where
-// a rule looks them up with other fields. The slice decides every packet of the part as
-// the whole ruleset does, and is much smaller when maps are large.
-backends::Firewall slice(const backends::Firewall& fw, const Known& k, const std::vector<u128>& peers) {
-  auto holds = [&](Field f, const backends::Range& r) {
-    if (f == k.fixed) return r.lo <= k.value && k.value <= r.hi;
-    if (f == k.peer) {
-      auto it = std::lower_bound(peers.begin(), peers.end(), r.lo);
-      return it != peers.end() && *it <= r.hi;
-    }
-    return true;
-  };
+// The ruleset as one part sees it: an element of a set or map that cannot hold the
+// part's address on some field the element is looked up with (`holds` says whether a
+// range can) can never match, and is dropped. Sets are kept whole where a rule looks them
+// up with other fields. The slice decides every packet of the part as the whole ruleset
+// does, and is much smaller when maps are large.
+using Holds = std::function<bool(Field, const backends::Range&)>;
+
+backends::Firewall slice(const backends::Firewall& fw, const Holds& holds) {
   auto keep = [&](const backends::Element& e, const std::vector<std::vector<Field>>& uses) {
     for (const auto& key : uses) {
       if (key.size() != e.key.size()) return true;  // malformed; let the encoder complain
@@ -480,7 +469,16 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto && fp.port == pkt.port;
     parts.push_back({std::move(u), pkt, spec});
     const char* what = kind == Kind::Egress ? " from " : kind == Kind::Ingress ? " to " : " to the node's pods from ";
-    return ask(std::string(what) + a.str(), slice(fw, k, peer_values), enc.facts_conj() && link && spec != fw_ok);
+    // The fixed endpoint is `a`, the peer one of `peer_values`.
+    Holds holds = [&](Field f, const backends::Range& r) {
+      if (f == k.fixed) return r.lo <= k.value && k.value <= r.hi;
+      if (f == k.peer) {
+        auto it = std::lower_bound(peer_values.begin(), peer_values.end(), r.lo);
+        return it != peer_values.end() && *it <= r.hi;
+      }
+      return true;
+    };
+    return ask(std::string(what) + a.str(), slice(fw, holds), enc.facts_conj() && link && spec != fw_ok);
   };
 
   // The parts of the packet space: from each of the node's pods to anything but them, to
@@ -499,14 +497,24 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     z3::expr_vector c(ctx);
     for (const auto& k : known)
       if (k.kind == "L" || k.kind == "O") {
-        z3::expr v = enc_addr(ctx, k.addr);
+        z3::expr v = addr_val(ctx, k.addr);
         c.push_back(fp.src != v && fp.dst != v);
       }
     c.push_back(fp.src != fp.dst);
     auto proto_is = [&](int p) { return fp.proto == ctx.bv_val(p, 8); };
     c.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP)),
                             fp.port == ctx.bv_val(0, 16)));
-    differs = ask("between addresses that are not the node's pods", fw, z3::mk_and(c) && !fw_ok);
+    // Neither address is one of `excluded`: a range of nothing else holds neither.
+    std::vector<u128> excluded;
+    for (const auto& k : known)
+      if (k.kind == "L" || k.kind == "O") excluded.push_back(k.value);
+    Holds holds = [&](Field f, const backends::Range& r) {
+      if (f != src_f && f != dst_f) return true;
+      auto lo = std::lower_bound(excluded.begin(), excluded.end(), r.lo);
+      auto hi = std::upper_bound(excluded.begin(), excluded.end(), r.hi);
+      return static_cast<u128>(hi - lo) != r.hi - r.lo + 1;
+    };
+    differs = ask("between addresses that are not the node's pods", slice(fw, holds), z3::mk_and(c) && !fw_ok);
     if (differs) parts.clear();
   }
   if (!differs) return std::nullopt;

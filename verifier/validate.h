@@ -1,12 +1,14 @@
 // Translation validation: a node's emitted ruleset, parsed back into a Firewall, is
 // proved to accept exactly the new connections that the policies allow on that node.
 //
-// The specification is the verifier's encoding of the IR (encode.h), with each endpoint a
-// function of its address (Encoder::pin_node): a packet crossing the node is allowed
-// when the source's egress allows it if the source is one of the node's pods, and the
-// destination's ingress allows it if the destination is. The ruleset side is
-// firewall_z3.h. Z3 is asked for a packet where the two differ; none (unsat) is the
-// proof, `unknown` throws SolverUnknown.
+// The specification is the verifier's encoding of the IR (encode.h): a packet crossing
+// the node is allowed when the source's egress allows it if the source is one of the
+// node's pods, and the destination's ingress allows it if the destination is; packets
+// between two other addresses pass. The ruleset side is firewall_z3.h. The packet space
+// is cut into parts, each with one endpoint fixed to one of the node's pods (Encoder::
+// pin_to) and the other one of finitely many addresses (Encoder::pin_choices) that stand
+// for every address (see validate.cpp). Z3 is asked for a packet where the two sides
+// differ; none (unsat) in every part is the proof, `unknown` throws SolverUnknown.
 #pragma once
 
 #include <optional>

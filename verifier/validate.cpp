@@ -76,7 +76,6 @@ bool field_family(Field f, ir::Family fam) {
 }
 
 struct Known {
-  std::string node;
   ir::Family family;
   Field fixed, peer;  // the fixed endpoint's field and the peer's, of this family
   u128 value;         // the fixed endpoint's address
@@ -213,13 +212,13 @@ backends::Firewall slice(const backends::Firewall& fw, const Holds& holds) {
 
 // Every address the inventory gives a meaning (pods, hostNetwork pods, nodes) with what
 // it is: "L" one of the node's pods, "P" another pod, "H" a host, "O" the node's own.
-struct Known_addr {
+struct InventoryAddr {
   u128 value;
   ir::IpAddr addr;
   std::string kind;
 };
 
-std::vector<Known_addr> inventory_addresses(const ir::Inventory& inv, const std::string& node, ir::Family f) {
+std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const std::string& node, ir::Family f) {
   std::map<ir::IpAddr, std::string> m;
   for (const auto& n : inv.nodes)
     for (const auto& a : n.addresses)
@@ -236,7 +235,7 @@ std::vector<Known_addr> inventory_addresses(const ir::Inventory& inv, const std:
   for (const auto& p : inv.pods)
     for (const auto& a : p.ips)
       if (a.family == f && !p.host_network) m[a] = p.node == node ? "L" : "P";
-  std::vector<Known_addr> out;
+  std::vector<InventoryAddr> out;
   for (const auto& [a, k] : m) out.push_back({backends::addr_value(a), a, k});
   return out;
 }
@@ -312,7 +311,7 @@ class PodView {
 // On the specification side the tests are those of the policies that can decide the
 // part: peers alike for them (PodView, and membership in their CIDRs) are alike for the
 // specification.
-std::vector<u128> representatives(const std::vector<Known_addr>& known, const Universe& pu, const PodView& view,
+std::vector<u128> representatives(const std::vector<InventoryAddr>& known, const Universe& pu, const PodView& view,
                                   const ir::Inventory& inv, const std::vector<PeerTest>& tests, const Known& k) {
   u128 top = k.family == ir::Family::V4 ? (u128(1) << 32) - 1 : ~u128(0);
   std::vector<u128> cuts = {0, k.value};
@@ -390,7 +389,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
   const bool v4 = family == ir::Family::V4;
   const Field src_f = v4 ? Field::Src4 : Field::Src6, dst_f = v4 ? Field::Dst4 : Field::Dst6;
   const std::string name = std::string("validate-") + node + (v4 ? "-ipv4" : "-ipv6");
-  const std::vector<Known_addr> known = inventory_addresses(inv, node, family);
+  const std::vector<InventoryAddr> known = inventory_addresses(inv, node, family);
   std::vector<ir::IpAddr> local;
   for (const auto& k : known)
     if (k.kind == "L") local.push_back(k.addr);
@@ -436,7 +435,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       u->finish();
     }
     std::vector<ir::Endpoint> choices;
-    Known k{node, family, from ? src_f : dst_f, from ? dst_f : src_f, backends::addr_value(a)};
+    Known k{family, from ? src_f : dst_f, from ? dst_f : src_f, backends::addr_value(a)};
     if (kind == Kind::Local) {
       for (const auto& l : local)
         if (l != a) choices.push_back(ir::Endpoint::of_ip(inv, l));
@@ -446,7 +445,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       for (u128 r : representatives(known, *u, PodView(*ps), inv, tc.tests, k)) {
         ir::IpAddr ra = backends::addr_of(r, family);
         auto kit = std::lower_bound(known.begin(), known.end(), r,
-                                    [](const Known_addr& x, u128 v) { return x.value < v; });
+                                    [](const InventoryAddr& x, u128 v) { return x.value < v; });
         bool is_known = kit != known.end() && kit->value == r;
         if (is_known && (kit->kind == "L" || kit->kind == "O")) continue;  // other parts; never forwarded
         choices.push_back(ir::Endpoint::of_ip(inv, ra));

@@ -432,20 +432,6 @@ void Encoder::pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& class
   facts_.push_back(z3::implies(cls == ctx_.bv_val(classes.size(), w), outside));
 }
 
-std::string class_key(const Universe& u_, const ir::Pod& pod, const ir::IpAddr& a) {
-  std::string key = pod.ns + '\0';
-  for (const auto& [k, d] : u_.pod_keys) {
-    auto it = pod.labels.find(k);
-    key += it == pod.labels.end() ? std::string("-") : "=" + it->second;
-    key += '\0';
-  }
-  for (const auto& n : u_.port_names)
-    for (const auto& cp : pod.ports)
-      if (cp.name == n) key += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
-  for (const auto& c : u_.cidrs) key += c.contains(a) ? '1' : '0';
-  return key;
-}
-
 void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
   // Classes: pods alike in everything the universe can see (attributes and CIDR membership).
   std::vector<PinnedClass> classes;
@@ -455,7 +441,17 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
     auto a = pod.ip(u_.family);
     if (a) taken.push_back(*a);
     if (pod.host_network || !a) continue;
-    auto [it, fresh] = by_key.emplace(class_key(u_, pod, *a), classes.size());
+    std::string key = pod.ns + '\0';
+    for (const auto& [k, d] : u_.pod_keys) {
+      auto it = pod.labels.find(k);
+      key += it == pod.labels.end() ? std::string("-") : "=" + it->second;
+      key += '\0';
+    }
+    for (const auto& n : u_.port_names)
+      for (const auto& cp : pod.ports)
+        if (cp.name == n) key += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
+    for (const auto& c : u_.cidrs) key += c.contains(*a) ? '1' : '0';
+    auto [it, fresh] = by_key.emplace(key, classes.size());
     if (fresh) classes.push_back({});
     classes[it->second].pods.push_back(&pod);
   }

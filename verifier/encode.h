@@ -125,7 +125,6 @@ class Encoder {
   // address: the endpoint is the choice whose address it has.
   void pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices, const ir::Inventory& inv);
 
-
   // Building blocks, each mirroring its counterpart in ir/evaluate.cpp.
   z3::expr selector(const ir::Selector& s, const std::map<std::string, LabelVar>& labels,
                     const std::map<std::string, ValueDomain>& doms, const z3::expr* ns_name);
@@ -158,10 +157,5 @@ class Encoder {
 
 // An address as a 32- or 128-bit vector, network order (as backends::addr_value).
 z3::expr addr_val(z3::context& ctx, const ir::IpAddr& a);
-
-// What a universe can see of a pod at an address: its namespace, the values of the keys
-// the universe's selectors test, its named ports and its membership in every CIDR. Pods
-// with the same key are interchangeable for every formula over that universe.
-std::string class_key(const Universe& u, const ir::Pod& pod, const ir::IpAddr& a);
 
 }  // namespace nv::verifier

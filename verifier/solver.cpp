@@ -39,9 +39,9 @@ bool Checker::sat(z3::solver& s, const std::string& name) {
   return decide(s.check(), s, name);
 }
 
-bool Checker::sat(z3::solver& s, const z3::expr_vector& assumptions, const std::string& name) {
+bool Checker::sat(z3::solver& s, const z3::expr_vector& assumptions) {
   ++checks_;
-  return decide(s.check(assumptions), s, name);
+  return decide(s.check(assumptions), s, "a witness minimization");
 }
 
 }  // namespace nv::verifier

@@ -35,8 +35,7 @@ class Checker {
   // sat: true; unsat: false; unknown: throws SolverUnknown. `name` names the query in
   // errors and in the exported file (NNN-name.smt2).
   bool sat(z3::solver& s, const std::string& name);
-  // Under assumptions; not exported. `name` names the query in errors.
-  bool sat(z3::solver& s, const z3::expr_vector& assumptions, const std::string& name = "a witness minimization");
+  bool sat(z3::solver& s, const z3::expr_vector& assumptions);  // not exported
   const SolverOptions& options() const { return opt_; }
   unsigned checks() const { return checks_; }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <functional>
 #include <map>
-#include <memory>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -37,14 +36,6 @@ ir::PolicySet selecting(const ir::PolicySet& ps, const ir::Inventory& inv, const
   return out;
 }
 
-ir::IpAddr addr_from_model(const z3::model& m, const z3::expr& e, ir::Family f) {
-  std::string bits = m.eval(e, true).get_decimal_string(0);
-  // Decimal string of up to 128 bits -> u128.
-  backends::u128 v = 0;
-  for (char c : bits) v = v * 10 + static_cast<unsigned>(c - '0');
-  return backends::addr_of(v, f);
-}
-
 std::string describe(const ir::PolicySet& ps, const ir::Inventory& inv, Counterexample& cx) {
   ir::Packet pkt{ir::Endpoint::of_ip(inv, cx.src), ir::Endpoint::of_ip(inv, cx.dst), cx.proto, cx.port};
   ir::Verdict v = ir::evaluate(ps, inv, pkt);
@@ -60,8 +51,9 @@ std::string describe(const ir::PolicySet& ps, const ir::Inventory& inv, Countere
 // The peer-address partition
 //
 // With one endpoint of a packet fixed, the specification depends on the other (peer)
-// address only through the pin table's class of it and its membership in the universe's
-// CIDRs, and the ruleset only through the sets and maps it looks the peer field up in.
+// address only through what the deciding policies see of its owner (PodView) and its
+// membership in their CIDRs, and the ruleset only through the sets and maps it looks the
+// peer field up in.
 // Cutting the address line at every boundary of all of these gives blocks on which both
 // sides are constant; blocks with the same outcome of every test are interchangeable, so
 // it is enough for Z3 to consider one address per distinct outcome. The tests on the
@@ -400,12 +392,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
   node_u.add_inventory(inv);
   node_u.finish();
 
-  struct Part {
-    std::unique_ptr<Universe> u;  // kept alive with the formulas that name its domains
-    SymPacket pkt;
-    z3::expr spec;
-  };
-  std::vector<Part> parts;
+  std::optional<z3::expr> differing_spec;  // the specification of the part that differs
   std::optional<z3::model> model;
   unsigned n = 0;
   auto ask = [&](const std::string& label, const backends::Firewall& seen, const z3::expr& query) {
@@ -421,18 +408,18 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
   enum class Kind { Egress, Ingress, Local };
   auto part = [&](const ir::Pod& pod, const ir::IpAddr& a, Kind kind) {
     bool from = kind != Kind::Ingress;
-    auto u = std::make_unique<Universe>();
+    const Universe* u = &node_u;
     const ir::PolicySet* ps = &node_ps;
+    Universe pod_u;
     ir::PolicySet pod_ps;
-    if (kind == Kind::Local) {
-      *u = node_u;
-    } else {
+    if (kind != Kind::Local) {
       pod_ps = selecting(all, inv, node, &pod);
       ps = &pod_ps;
-      u->family = family;
-      u->add(pod_ps);
-      u->add_inventory(inv);
-      u->finish();
+      pod_u.family = family;
+      pod_u.add(pod_ps);
+      pod_u.add_inventory(inv);
+      pod_u.finish();
+      u = &pod_u;
     }
     std::vector<ir::Endpoint> choices;
     Known k{family, from ? src_f : dst_f, from ? dst_f : src_f, backends::addr_value(a)};
@@ -466,7 +453,6 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
                                             : enc.side(*ps, ir::Direction::Egress, pkt) &&
                                                   enc.side(*ps, ir::Direction::Ingress, pkt);
     z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto && fp.port == pkt.port;
-    parts.push_back({std::move(u), pkt, spec});
     const char* what = kind == Kind::Egress ? " from " : kind == Kind::Ingress ? " to " : " to the node's pods from ";
     // The fixed endpoint is `a`, the peer one of `peer_values`.
     Holds holds = [&](Field f, const backends::Range& r) {
@@ -477,7 +463,9 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       }
       return true;
     };
-    return ask(std::string(what) + a.str(), slice(fw, holds), enc.facts_conj() && link && spec != fw_ok);
+    if (!ask(std::string(what) + a.str(), slice(fw, holds), enc.facts_conj() && link && spec != fw_ok)) return false;
+    differing_spec = spec;
+    return true;
   };
 
   // The parts of the packet space: from each of the node's pods to anything but them, to
@@ -514,18 +502,18 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       return static_cast<u128>(hi - lo) != r.hi - r.lo + 1;
     };
     differs = ask("between addresses that are not the node's pods", slice(fw, holds), z3::mk_and(c) && !fw_ok);
-    if (differs) parts.clear();
   }
   if (!differs) return std::nullopt;
 
   const z3::model& m = *model;
   Counterexample cx;
-  cx.src = addr_from_model(m, fp.src, family);
-  cx.dst = addr_from_model(m, fp.dst, family);
-  cx.proto = static_cast<int>(m.eval(fp.proto, true).get_numeral_uint());
-  cx.port = static_cast<uint16_t>(m.eval(fp.port, true).get_numeral_uint());
+  backends::Packet pkt = fw_packet_value(m, fp);
+  cx.src = pkt.src;
+  cx.dst = pkt.dst;
+  cx.proto = pkt.proto;
+  cx.port = pkt.port;
   cx.ruleset_accepts = m.eval(fw_ok, true).is_true();
-  cx.policies_allow = parts.empty() ? true : m.eval(parts.back().spec, true).is_true();
+  cx.policies_allow = !differing_spec || m.eval(*differing_spec, true).is_true();  // transit: allowed
   cx.text = describe(all, inv, cx);
   return cx;
 }

@@ -36,10 +36,16 @@ void add_common(CLI::App* sub, CommonOptions& opt, bool cluster_required, bool p
   sub->add_option("--namespace,-n", opt.default_namespace,
                   "Namespace for namespaced objects that name none")
       ->capture_default_str();
+  sub->add_option("--cni", opt.cni,
+                  "Whose semantics to evaluate with: calico or cilium (their policies with "
+                  "NetworkPolicy, as that CNI layers them), generic (NetworkPolicy, ANP, BANP), "
+                  "or auto: the one the inputs' policy kinds call for")
+      ->check(CLI::IsMember({"auto", "generic", "calico", "cilium"}))
+      ->capture_default_str();
   sub->add_option("--ipblock-pods", opt.ipblock_pods,
                   "Whether NetworkPolicy ipBlock matches pod addresses (implementation-defined "
-                  "upstream: most CNIs match, Cilium does not)")
-      ->check(CLI::IsMember({"match", "ignore"}))
+                  "upstream): match, ignore, or auto: as the CNI does (Cilium ignores, the others match)")
+      ->check(CLI::IsMember({"auto", "match", "ignore"}))
       ->capture_default_str();
   sub->add_option("--host-network-pods", opt.host_network_pods,
                   "hostNetwork pods: seen as their node, outside pod selectors (node, as most "
@@ -71,7 +77,11 @@ bool load(const CommonOptions& opt, Session& s) {
   s.color = stderr_color(opt.no_color);
   LoadOptions lo;
   lo.default_namespace = opt.default_namespace;
-  lo.k8s.ipblock_matches_pods = opt.ipblock_pods == "match";
+  lo.cni = opt.cni == "generic" ? Cni::Generic
+           : opt.cni == "calico" ? Cni::Calico
+           : opt.cni == "cilium" ? Cni::Cilium
+                                 : Cni::Auto;
+  if (opt.ipblock_pods != "auto") lo.ipblock_matches_pods = opt.ipblock_pods == "match";
   lo.k8s.host_network_as_pods = opt.host_network_pods == "pod";
 
   phase("start");

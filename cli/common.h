@@ -21,7 +21,8 @@ struct CommonOptions {
   std::vector<std::string> cluster;
   std::vector<std::string> policies;
   std::string default_namespace = "default";
-  std::string ipblock_pods = "match";
+  std::string cni = "auto";
+  std::string ipblock_pods = "auto";
   std::string host_network_pods = "node";
   bool no_color = false;
   bool quiet = false;

@@ -1,5 +1,9 @@
 #include "compiler/frontend.h"
 
+#include "compiler/frontends/anp/anp.h"
+#include "compiler/frontends/calico/calico.h"
+#include "compiler/frontends/cilium/cilium.h"
+
 #include <cctype>
 #include <set>
 
@@ -12,12 +16,18 @@ bool is_inventory_kind(const load::Object& o) {
          (o.kind == "Namespace" || o.kind == "Pod" || o.kind == "Service" || o.kind == "Node");
 }
 
-// Policy kinds of dialects netverify does not read yet: refusing them keeps answers honest.
+// Policy kinds of dialects netverify does not read: refusing them keeps answers honest.
+// Other kinds of those API groups (IPPool, CiliumNode, ...) do not filter traffic.
 const char* unsupported_dialect(const load::Object& o) {
   std::string g = o.group();
-  if (g == "projectcalico.org" || g == "crd.projectcalico.org") return "Calico";
-  if (g == "cilium.io") return "Cilium";
-  if (g == "policy.networking.k8s.io") return "AdminNetworkPolicy";
+  if ((g == "projectcalico.org" || g == "crd.projectcalico.org") &&
+      (o.kind == "HostEndpoint" || o.kind == "Profile"))
+    return "Calico";
+  if (g == "cilium.io" && o.kind.find("Policy") != std::string::npos &&
+      o.kind != "CiliumEgressGatewayPolicy" && o.kind != "CiliumLocalRedirectPolicy")
+    return "Cilium";
+  if (g == "policy.networking.k8s.io" && o.kind.find("NetworkPolicy") != std::string::npos)
+    return "AdminNetworkPolicy";
   if (g == "crd.antrea.io") return "Antrea";
   return nullptr;
 }
@@ -79,24 +89,144 @@ bool first_of_its_name(const load::Object& o, const std::string& ns,
 
 }  // namespace
 
-void load_policies(const std::vector<load::Object>& objects, const LoadOptions& opt,
+const char* name(Cni c) {
+  switch (c) {
+    case Cni::Auto: return "auto";
+    case Cni::Generic: return "generic";
+    case Cni::Calico: return "calico";
+    case Cni::Cilium: return "cilium";
+  }
+  return "?";
+}
+
+namespace {
+
+enum class Dialect : uint8_t { None, K8s, Anp, Calico, Cilium };
+
+bool is_calico_kind(const std::string& kind) {
+  // Staged*Policy kinds are previews that Calico never enforces: skipped like other kinds.
+  return kind == "NetworkPolicy" || kind == "GlobalNetworkPolicy" || kind == "Tier" ||
+         kind == "NetworkSet" || kind == "GlobalNetworkSet";
+}
+
+Dialect dialect_of(const load::Object& o) {
+  std::string g = o.group();
+  if (o.kind == "NetworkPolicy" && (g == "networking.k8s.io" || g == "extensions")) return Dialect::K8s;
+  if (g == "policy.networking.k8s.io" &&
+      (o.kind == "AdminNetworkPolicy" || o.kind == "BaselineAdminNetworkPolicy"))
+    return Dialect::Anp;
+  if ((g == "projectcalico.org" || g == "crd.projectcalico.org") && is_calico_kind(o.kind))
+    return Dialect::Calico;
+  if (g == "cilium.io" && (o.kind == "CiliumNetworkPolicy" || o.kind == "CiliumClusterwideNetworkPolicy"))
+    return Dialect::Cilium;
+  return Dialect::None;
+}
+
+// The CNI whose semantics apply: the one asked for, or the one the objects call for.
+// Reports NV1018 when the objects and the CNI cannot go together.
+std::optional<Cni> choose_cni(const std::vector<load::Object>& objects, Cni asked, ir::Diagnostics& diags) {
+  const load::Object *calico = nullptr, *cilium = nullptr, *anp = nullptr;
+  for (const auto& o : objects) {
+    Dialect d = dialect_of(o);
+    if (d == Dialect::Calico && !calico) calico = &o;
+    if (d == Dialect::Cilium && !cilium) cilium = &o;
+    if (d == Dialect::Anp && !anp) anp = &o;
+  }
+  if (calico && cilium) {
+    auto& d = diags.report(ir::Code::NV1018, cilium->span,
+                           "Cilium " + cilium->kind + " and Calico " + calico->kind +
+                               " in one run: no CNI enforces both; check each cluster's policies "
+                               "separately");
+    d.notes.push_back({calico->span, "the Calico object"});
+    return std::nullopt;
+  }
+  Cni cni = asked;
+  if (cni == Cni::Auto) cni = calico ? Cni::Calico : cilium ? Cni::Cilium : Cni::Generic;
+  const load::Object* wrong = cni != Cni::Calico && calico ? calico
+                              : cni != Cni::Cilium && cilium ? cilium
+                              : cni == Cni::Cilium && anp     ? anp
+                                                              : nullptr;
+  if (wrong) {
+    std::string what = wrong == anp ? "Cilium does not implement " + anp->kind
+                                    : std::string(wrong == calico ? "Calico " : "Cilium ") + wrong->kind +
+                                          " is not enforced by the " + name(cni) + " CNI";
+    diags.report(ir::Code::NV1018, wrong->span,
+                 what + " (--cni " + name(cni) + "); refusing to answer as if it were");
+    return std::nullopt;
+  }
+  return cni;
+}
+
+// Cluster-scoped policy objects: metadata.name is a DNS subdomain.
+bool valid_cluster_name(load::Ctx& ctx, const load::Object& o) {
+  if (const load::YNode* md = o.node->get("metadata"); md && md->is_map())
+    if (const load::YNode* v = md->get("name"))
+      if (auto why = load::not_a_string(*v)) {
+        ctx.error(ir::Code::NV1016, *v, "metadata.name: " + *why);
+        return false;
+      }
+  if (valid_name(o.name, false)) return true;
+  ctx.diags.report(ir::Code::NV1016, o.span,
+                   o.kind + " \"" + o.name + "\": metadata.name must be a lowercase DNS subdomain");
+  return false;
+}
+
+bool cluster_scoped(const load::Object& o) {
+  return o.kind == "GlobalNetworkPolicy" || o.kind == "Tier" ||
+         o.kind == "GlobalNetworkSet" || o.kind == "CiliumClusterwideNetworkPolicy" ||
+         o.kind == "AdminNetworkPolicy" || o.kind == "BaselineAdminNetworkPolicy";
+}
+
+}  // namespace
+
+void load_policies(const std::vector<load::Object>& objects, const LoadOptions& opt_in,
                    ir::PolicySet& ps, ir::Diagnostics& diags, LoadStats& stats) {
+  LoadOptions opt = opt_in;
+  auto cni = choose_cni(objects, opt.cni, diags);
+  stats.cni = cni.value_or(Cni::Generic);
+  if (opt.ipblock_matches_pods)
+    opt.k8s.ipblock_matches_pods = *opt.ipblock_matches_pods;
+  else if (stats.cni == Cni::Cilium)
+    opt.k8s.ipblock_matches_pods = false;
+
   std::map<std::string, ir::SourceSpan> seen;
+  std::vector<calico::Item> calico_items;
   for (const auto& o : objects) {
     load::Ctx ctx{diags, o.span.file, o.span.doc};
     ctx.strict_strings = true;
-    if (o.kind == "NetworkPolicy" && o.group() == "networking.k8s.io") {
+    Dialect d = dialect_of(o);
+    if (d == Dialect::K8s) {
       if (o.api_version != "networking.k8s.io/v1") {
         diags.report(ir::Code::NV1014, o.span,
-                     "NetworkPolicy " + o.api_version + " is not supported (expected networking.k8s.io/v1)");
+                     o.group() == "extensions"
+                         ? "NetworkPolicy extensions/v1beta1 is not supported (convert it to networking.k8s.io/v1)"
+                         : "NetworkPolicy " + o.api_version +
+                               " is not supported (expected networking.k8s.io/v1)");
         continue;
       }
       std::string ns = effective_namespace(o, opt, stats);
       if (!valid_names(ctx, o, ns) || !first_of_its_name(o, ns, seen, diags)) continue;
       k8s::lower_network_policy(ctx, o, ns, opt.k8s, ps);
-    } else if (o.kind == "NetworkPolicy" && o.group() == "extensions") {
-      diags.report(ir::Code::NV1014, o.span,
-                   "NetworkPolicy extensions/v1beta1 is not supported (convert it to networking.k8s.io/v1)");
+      continue;
+    }
+    if (d != Dialect::None) {
+      const char* expected = d == Dialect::Anp      ? "policy.networking.k8s.io/v1alpha1"
+                             : d == Dialect::Calico ? "projectcalico.org/v3"
+                                                    : "cilium.io/v2";
+      if (o.api_version != expected) {
+        diags.report(ir::Code::NV1014, o.span,
+                     o.kind + " " + o.api_version + " is not supported (expected " + expected + ")");
+        continue;
+      }
+      if (!cni) continue;  // NV1018 already reported
+      bool global = cluster_scoped(o);
+      std::string ns = global ? "" : effective_namespace(o, opt, stats);
+      if (!(global ? valid_cluster_name(ctx, o) : valid_names(ctx, o, ns)) ||
+          !first_of_its_name(o, ns, seen, diags))
+        continue;
+      if (d == Dialect::Anp) anp::lower_policy(ctx, o, ps);
+      if (d == Dialect::Cilium) cilium::lower_policy(ctx, o, ns, ps);
+      if (d == Dialect::Calico) calico_items.push_back({&o, ns});
     } else if (const char* dialect = unsupported_dialect(o)) {
       diags.report(ir::Code::NV1012, o.span,
                    std::string(dialect) + " " + o.kind +
@@ -113,6 +243,7 @@ void load_policies(const std::vector<load::Object>& objects, const LoadOptions& 
       ++stats.skipped[o.api_version + " " + o.kind];
     }
   }
+  if (!calico_items.empty()) calico::lower(calico_items, ps, diags);
   ps.add_tier(ir::Tier{ir::kDefaultTier, ir::kDefaultTierOrder, ir::Action::Deny});
   ps.finalize();
 }
@@ -123,7 +254,7 @@ void load_inventory(const std::vector<load::Object>& objects, const LoadOptions&
   for (const auto& o : objects) {
     load::Ctx ctx{diags, o.span.file, o.span.doc};
     if (!is_inventory_kind(o)) {
-      if (o.kind == "NetworkPolicy" || unsupported_dialect(o))
+      if (dialect_of(o) != Dialect::None || unsupported_dialect(o))
         ++stats.policies_in_inventory;
       else
         ++stats.skipped[o.api_version + " " + o.kind];

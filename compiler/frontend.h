@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,12 +14,27 @@
 
 namespace nv {
 
+// Which dataplane's semantics the policies are evaluated with. Each CNI layers the
+// dialects it reads in its own way (README "Dialects and CNIs").
+enum class Cni : uint8_t {
+  Auto,     // Calico when Calico objects are present, Cilium when Cilium ones are, else Generic
+  Generic,  // Kubernetes NetworkPolicy with AdminNetworkPolicy and BaselineAdminNetworkPolicy
+  Calico,   // Calico v3 policies, with Kubernetes NetworkPolicy, ANP and BANP as Calico layers them
+  Cilium,   // Cilium policies with Kubernetes NetworkPolicy (ipBlock never matches pods)
+};
+const char* name(Cni c);  // "auto", "generic", "calico", "cilium"
+
 struct LoadOptions {
   std::string default_namespace = "default";
+  Cni cni = Cni::Auto;
+  // NetworkPolicy ipBlock and pod addresses, overriding k8s.ipblock_matches_pods; unset
+  // means the CNI's behaviour (Cilium does not match pod addresses, the others keep k8s's).
+  std::optional<bool> ipblock_matches_pods;
   k8s::Options k8s;
 };
 
 struct LoadStats {
+  Cni cni = Cni::Generic;  // the CNI the policies were evaluated as (after Auto)
   std::map<std::string, int> skipped;  // "apps/v1 Deployment" -> count
   int namespace_defaulted = 0;
   int policies_in_inventory = 0;

@@ -129,6 +129,18 @@ struct Tier {
 inline constexpr const char* kDefaultTier = "default";
 inline constexpr double kDefaultTierOrder = 1'000'000;
 inline constexpr double kK8sPolicyOrder = 1000;
+// AdminNetworkPolicy and BaselineAdminNetworkPolicy tiers, named and ordered as Calico
+// layers them (felix: `kube-admin` order 1000, `kube-baseline` order 10,000,000, both
+// default Pass); the generic (non-Calico) layering is the same: ANP, NetworkPolicy, BANP.
+inline constexpr const char* kAdminTier = "kube-admin";
+inline constexpr double kAdminTierOrder = 1000;
+inline constexpr const char* kBaselineTier = "kube-baseline";
+inline constexpr double kBaselineTierOrder = 10'000'000;
+// Cilium: deny rules of every policy win over every allow, so they sit in a tier of their
+// own before `default` (default action Pass); Cilium's allow rules and Kubernetes
+// NetworkPolicies share the `default` tier, where order does not matter (allows only).
+inline constexpr const char* kCiliumDenyTier = "cilium-deny";
+inline constexpr double kCiliumDenyTierOrder = 0;
 
 class PolicySet {
  public:

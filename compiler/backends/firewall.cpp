@@ -312,9 +312,9 @@ bool check_references(const Firewall& fw, ir::Diagnostics& diags) {
     if (v.kind != VerdictKind::Jump && v.kind != VerdictKind::Goto) return;
     auto it = index.find(v.chain);
     if (it == index.end()) {
-      report(ir::Code::NV5002, r.span, "no chain '" + v.chain + "'");
+      report(ir::Code::NV9002, r.span, "no chain '" + v.chain + "'");
     } else if (chains[it->second]->base) {
-      report(ir::Code::NV5002, r.span, "a jump or goto to the base chain '" + v.chain + "'");
+      report(ir::Code::NV9002, r.span, "a jump or goto to the base chain '" + v.chain + "'");
     } else {
       edges[from].push_back({it->second, &r});
     }
@@ -324,15 +324,15 @@ bool check_references(const Firewall& fw, ir::Diagnostics& diags) {
     auto it = fw.sets.find(name);
     const char* what = map ? "map" : "set";
     if (it == fw.sets.end()) {
-      report(ir::Code::NV5002, r.span, std::string("no ") + what + " '" + name + "'");
+      report(ir::Code::NV9002, r.span, std::string("no ") + what + " '" + name + "'");
       return nullptr;
     }
     if (it->second.is_map != map) {
-      report(ir::Code::NV5001, r.span, "'" + name + "' is not a " + what);
+      report(ir::Code::NV9001, r.span, "'" + name + "' is not a " + what);
       return nullptr;
     }
     if (!compatible(key, it->second.key)) {
-      report(ir::Code::NV5001, r.span, "the key does not match the type of '" + name + "'");
+      report(ir::Code::NV9001, r.span, "the key does not match the type of '" + name + "'");
       return nullptr;
     }
     return &it->second;
@@ -364,7 +364,7 @@ bool check_references(const Firewall& fw, ir::Diagnostics& diags) {
       if (i < edges[c].size()) {
         auto [t, r] = edges[c][i++];
         if (state[t] == 1) {
-          report(ir::Code::NV5002, r->span,
+          report(ir::Code::NV9002, r->span,
                  "chains loop: '" + chains[t]->name + "' is reached again from '" +
                      chains[c]->name + "'");
         } else if (state[t] == 0) {
@@ -374,7 +374,7 @@ bool check_references(const Firewall& fw, ir::Diagnostics& diags) {
       } else {
         for (auto [t, r] : edges[c]) depth[c] = std::max(depth[c], depth[t] + 1);
         if (depth[c] > 65)
-          report(ir::Code::NV5002, chains[c]->span,
+          report(ir::Code::NV9002, chains[c]->span,
                  "chains nest deeper than 64 from '" + chains[c]->name + "'");
         state[c] = 2;
         stack.pop_back();

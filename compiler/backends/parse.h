@@ -1,8 +1,8 @@
 // Parsers for the rulesets the backends emit (nft -f input; iptables-restore plus ipset
 // restore input), into the firewall model, for translation validation. They read exactly
 // the subset the backends emit (see corpus/rulesets/README.md): anything else is reported
-// as NV5001 with its 1-based line:column, a reference to a missing chain or set, or a loop
-// of jumps, as NV5002. Bounded time and memory on any input (fuzzed: tests/fuzz).
+// as NV9001 with its 1-based line:column, a reference to a missing chain or set, or a loop
+// of jumps, as NV9002. Bounded time and memory on any input (fuzzed: tests/fuzz).
 #pragma once
 
 #include <optional>
@@ -40,7 +40,7 @@ std::optional<uint32_t> parse_uint(std::string_view s, uint32_t max);
 std::optional<Range> parse_addr(std::string_view s, ir::Family family, bool allow_prefix);
 // Every chain referenced (jump/goto, in rules and in the maps rules use) exists and is not a
 // base chain, every set referenced exists with a matching key, and no jumps loop. Reports
-// NV5002 at the referencing rule; returns false if anything was reported.
+// NV9002 at the referencing rule; returns false if anything was reported.
 bool check_references(const Firewall& fw, ir::Diagnostics& diags);
 }  // namespace detail
 

@@ -74,7 +74,7 @@ struct Fail {
   const std::string* file;
   int line, col;
   std::string message;
-  ir::Code code = ir::Code::NV5001;
+  ir::Code code = ir::Code::NV9001;
 };
 
 // ---- ipset restore ----
@@ -99,7 +99,7 @@ struct IpsetRunner {
     auto it = sets.find(std::string(w.text));
     if (it == sets.end())
       throw Fail{&file, line, w.col, "set '" + std::string(w.text) + "' does not exist",
-                 ir::Code::NV5002};
+                 ir::Code::NV9002};
     return it->second;
   }
 
@@ -297,7 +297,7 @@ struct IptablesParser {
     std::string chain(w[1].text);
     auto cit = fw.chains.find(chain);
     if (cit == fw.chains.end()) {
-      throw Fail{&file, ln, w[1].col, "chain '" + chain + "' is not declared", ir::Code::NV5002};
+      throw Fail{&file, ln, w[1].col, "chain '" + chain + "' is not declared", ir::Code::NV9002};
     }
     Rule r;
     r.span = {file, 0, ln, w[0].col};
@@ -411,7 +411,7 @@ struct IptablesParser {
         if (!is_chain_name(v.text)) fail(ln, v, "'" + std::string(v.text) + "' is not a chain name");
         std::string target(v.text);
         if (!fw.chains.count(target))
-          throw Fail{&file, ln, v.col, "chain '" + target + "' is not declared", ir::Code::NV5002};
+          throw Fail{&file, ln, v.col, "chain '" + target + "' is not declared", ir::Code::NV9002};
         r.verdict = {t == "-j" ? VerdictKind::Jump : VerdictKind::Goto, target};
       } else {
         fail(ln, o, "unexpected '" + std::string(t) + "'");
@@ -445,7 +445,7 @@ std::optional<Firewall> parse_iptables(std::string_view rules, const std::string
     return std::nullopt;
   }
   if (p.fw.entry.empty()) {
-    diags.report(ir::Code::NV5002, ir::SourceSpan{rules_file, 0, 1, 1},
+    diags.report(ir::Code::NV9002, ir::SourceSpan{rules_file, 0, 1, 1},
                  "the ruleset does not declare the chain NETVERIFY");
     return std::nullopt;
   }

@@ -46,7 +46,7 @@ struct NftParser {
   std::map<std::string, bool> interval;  // set name -> flags interval
 
   [[noreturn]] void fail(int line, int col, const std::string& msg) {
-    throw detail::SyntaxError{ir::Code::NV5001, line, col, msg};
+    throw detail::SyntaxError{ir::Code::NV9001, line, col, msg};
   }
   [[noreturn]] void fail(const Token& t, const std::string& msg) { fail(t.line, t.col, msg); }
 
@@ -588,7 +588,7 @@ std::optional<Firewall> parse_nft(std::string_view text, const std::string& file
   }
   if (!p.table_exists || p.fw.entry.empty()) {
     const Token& end = p.toks.back();
-    diags.report(ir::Code::NV5002, ir::SourceSpan{file, 0, end.line, end.col},
+    diags.report(ir::Code::NV9002, ir::SourceSpan{file, 0, end.line, end.col},
                  "the ruleset defines no base chain hooked on forward");
     return std::nullopt;
   }

@@ -93,35 +93,35 @@ void expect_error(const std::optional<Firewall>& fw, const ir::Diagnostics& diag
 
 TEST(ParseNft, Errors) {
   std::vector<ErrorCase> cases = {
-      {"table ip t\n", 1, 7, ir::Code::NV5001},
-      {"delete table inet t\n", 1, 1, ir::Code::NV5001},
-      {head + "\t\tip saddr 10.0.0.1 accpt\n\t}\n}\n", 4, 21, ir::Code::NV5001},
-      {head + "\t\tip saddr 10.0.0.0/33 accept\n\t}\n}\n", 4, 12, ir::Code::NV5001},
-      {head + "\t\tip6 saddr 10.0.0.1 accept\n\t}\n}\n", 4, 13, ir::Code::NV5001},
-      {head + "\t\tth dport 90-80 accept\n\t}\n}\n", 4, 12, ir::Code::NV5001},
-      {head + "\t\tmeta l4proto 256 accept\n\t}\n}\n", 4, 16, ir::Code::NV5001},
-      {head + "\t\tmeta mark 1 accept\n\t}\n}\n", 4, 8, ir::Code::NV5001},
-      {head + "\t\tip saddr \"x\" accept\n\t}\n}\n", 4, 12, ir::Code::NV5001},
-      {head + "\t\tjump nowhere\n\t}\n}\n", 4, 3, ir::Code::NV5002},
-      {head + "\t\tip saddr @nosuch accept\n\t}\n}\n", 4, 3, ir::Code::NV5002},
+      {"table ip t\n", 1, 7, ir::Code::NV9001},
+      {"delete table inet t\n", 1, 1, ir::Code::NV9001},
+      {head + "\t\tip saddr 10.0.0.1 accpt\n\t}\n}\n", 4, 21, ir::Code::NV9001},
+      {head + "\t\tip saddr 10.0.0.0/33 accept\n\t}\n}\n", 4, 12, ir::Code::NV9001},
+      {head + "\t\tip6 saddr 10.0.0.1 accept\n\t}\n}\n", 4, 13, ir::Code::NV9001},
+      {head + "\t\tth dport 90-80 accept\n\t}\n}\n", 4, 12, ir::Code::NV9001},
+      {head + "\t\tmeta l4proto 256 accept\n\t}\n}\n", 4, 16, ir::Code::NV9001},
+      {head + "\t\tmeta mark 1 accept\n\t}\n}\n", 4, 8, ir::Code::NV9001},
+      {head + "\t\tip saddr \"x\" accept\n\t}\n}\n", 4, 12, ir::Code::NV9001},
+      {head + "\t\tjump nowhere\n\t}\n}\n", 4, 3, ir::Code::NV9002},
+      {head + "\t\tip saddr @nosuch accept\n\t}\n}\n", 4, 3, ir::Code::NV9002},
       {head + "\t\tjump a\n\t}\n\tchain a {\n\t\tgoto b\n\t}\n\tchain b {\n\t\tjump a\n\t}\n}\n",
-       10, 3, ir::Code::NV5002},
+       10, 3, ir::Code::NV9002},
       {head + "\t}\n\tset s {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.0/8 }\n\t}\n}\n", 7, 16,
-       ir::Code::NV5001},
+       ir::Code::NV9001},
       {head + "\t}\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.0.0.0/8,\n"
               "\t\t\t10.1.0.0/16 }\n\t}\n}\n",
-       9, 4, ir::Code::NV5001},
+       9, 4, ir::Code::NV9001},
       {head + "\t}\n\tset s {\n\t\ttype ipv4_addr\n\t\telements = { }\n\t}\n}\n", 7, 16,
-       ir::Code::NV5001},
+       ir::Code::NV9001},
       {head + "\t\tip saddr @s accept\n\t}\n\tset s {\n\t\ttype ipv6_addr\n\t}\n}\n", 4, 3,
-       ir::Code::NV5001},
+       ir::Code::NV9001},
       {head + "\t\tip saddr vmap @m\n\t}\n\tset m {\n\t\ttype ipv4_addr\n\t}\n}\n", 4, 3,
-       ir::Code::NV5001},
-      {head + "\t}\n\tchain forward {\n\t}\n}\n", 5, 8, ir::Code::NV5001},
-      {"table inet t {\n\tchain c {\n\t\taccept\n\t}\n}\n", 6, 1, ir::Code::NV5002},
-      {head + "\t\tct state established,bogus accept\n\t}\n}\n", 4, 24, ir::Code::NV5001},
-      {head + "\t\tip saddr 10.0.0.1 . th dport 1 accept\n", 4, 21, ir::Code::NV5001},
-      {head + "\t}\n", 5, 1, ir::Code::NV5001},  // end of file inside the table
+       ir::Code::NV9001},
+      {head + "\t}\n\tchain forward {\n\t}\n}\n", 5, 8, ir::Code::NV9001},
+      {"table inet t {\n\tchain c {\n\t\taccept\n\t}\n}\n", 6, 1, ir::Code::NV9002},
+      {head + "\t\tct state established,bogus accept\n\t}\n}\n", 4, 24, ir::Code::NV9001},
+      {head + "\t\tip saddr 10.0.0.1 . th dport 1 accept\n", 4, 21, ir::Code::NV9001},
+      {head + "\t}\n", 5, 1, ir::Code::NV9001},  // end of file inside the table
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE("case " + std::to_string(i) + ":\n" + cases[i].text);
@@ -135,38 +135,38 @@ TEST(ParseIptables, Errors) {
   std::string h = "*filter\n:NETVERIFY - [0:0]\n:NV-A - [0:0]\n";
   std::string sets = "create s4 hash:net family inet hashsize 64 maxelem 65536\n";
   std::vector<ErrorCase> cases = {
-      {"*nat\nCOMMIT\n", 1, 1, ir::Code::NV5001},
-      {h + "-A NETVERIFY -j ACCEPT\n", 4, 17, ir::Code::NV5001},  // no COMMIT
-      {h + "-A NETVERIFY -s 10.0.0.0/8 -j ACCEP\nCOMMIT\n", 4, 31, ir::Code::NV5002},
-      {h + "-A NETVERIFY -s 10.0.0.0/8 -j NV-B\nCOMMIT\n", 4, 31, ir::Code::NV5002},
-      {h + "-A NV-B -j DROP\nCOMMIT\n", 4, 4, ir::Code::NV5002},
-      {h + "-A NETVERIFY -m multiport --dports 80 -j DROP\nCOMMIT\n", 4, 17, ir::Code::NV5001},
-      {h + "-A NETVERIFY -p udp -m tcp --dport 80 -j DROP\nCOMMIT\n", 4, 24, ir::Code::NV5001},
-      {h + "-A NETVERIFY -p tcp -m tcp --dport 90:80 -j DROP\nCOMMIT\n", 4, 36, ir::Code::NV5001},
-      {h + "-A NETVERIFY -p all -j DROP\nCOMMIT\n", 4, 17, ir::Code::NV5001},
-      {h + "-A NETVERIFY ! -s 10.0.0.1 -j DROP\nCOMMIT\n", 4, 16, ir::Code::NV5001},
-      {h + "-A NETVERIFY -m set --match-set nosuch src -j DROP\nCOMMIT\n", 4, 1, ir::Code::NV5002},
-      {h + "-A NETVERIFY -m comment --comment x -j DROP\nCOMMIT\n", 4, 17, ir::Code::NV5001},
+      {"*nat\nCOMMIT\n", 1, 1, ir::Code::NV9001},
+      {h + "-A NETVERIFY -j ACCEPT\n", 4, 17, ir::Code::NV9001},  // no COMMIT
+      {h + "-A NETVERIFY -s 10.0.0.0/8 -j ACCEP\nCOMMIT\n", 4, 31, ir::Code::NV9002},
+      {h + "-A NETVERIFY -s 10.0.0.0/8 -j NV-B\nCOMMIT\n", 4, 31, ir::Code::NV9002},
+      {h + "-A NV-B -j DROP\nCOMMIT\n", 4, 4, ir::Code::NV9002},
+      {h + "-A NETVERIFY -m multiport --dports 80 -j DROP\nCOMMIT\n", 4, 17, ir::Code::NV9001},
+      {h + "-A NETVERIFY -p udp -m tcp --dport 80 -j DROP\nCOMMIT\n", 4, 24, ir::Code::NV9001},
+      {h + "-A NETVERIFY -p tcp -m tcp --dport 90:80 -j DROP\nCOMMIT\n", 4, 36, ir::Code::NV9001},
+      {h + "-A NETVERIFY -p all -j DROP\nCOMMIT\n", 4, 17, ir::Code::NV9001},
+      {h + "-A NETVERIFY ! -s 10.0.0.1 -j DROP\nCOMMIT\n", 4, 16, ir::Code::NV9001},
+      {h + "-A NETVERIFY -m set --match-set nosuch src -j DROP\nCOMMIT\n", 4, 1, ir::Code::NV9002},
+      {h + "-A NETVERIFY -m comment --comment x -j DROP\nCOMMIT\n", 4, 17, ir::Code::NV9001},
       {h + "-A NETVERIFY -m conntrack --ctstate NEW,UNTRACKED -j DROP\nCOMMIT\n", 4, 37,
-       ir::Code::NV5001},
+       ir::Code::NV9001},
       {h + "-A NETVERIFY -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15:16 -j DROP\n"
            "COMMIT\n",
-       4, 43, ir::Code::NV5001},
-      {h + "-A NETVERIFY -j NV-A\n-A NV-A -j NETVERIFY\nCOMMIT\n", 5, 1, ir::Code::NV5002},
-      {h + "-A NV-A -g NV-A\nCOMMIT\n", 4, 1, ir::Code::NV5002},
-      {"*filter\n:NV-A - [0:0]\nCOMMIT\n", 1, 1, ir::Code::NV5002},  // no NETVERIFY
-      {h + ":FORWARD ACCEPT [0:0]\nCOMMIT\n", 4, 1, ir::Code::NV5001},
-      {h + "COMMIT\n-A NETVERIFY -j DROP\n", 5, 1, ir::Code::NV5001},
+       4, 43, ir::Code::NV9001},
+      {h + "-A NETVERIFY -j NV-A\n-A NV-A -j NETVERIFY\nCOMMIT\n", 5, 1, ir::Code::NV9002},
+      {h + "-A NV-A -g NV-A\nCOMMIT\n", 4, 1, ir::Code::NV9002},
+      {"*filter\n:NV-A - [0:0]\nCOMMIT\n", 1, 1, ir::Code::NV9002},  // no NETVERIFY
+      {h + ":FORWARD ACCEPT [0:0]\nCOMMIT\n", 4, 1, ir::Code::NV9001},
+      {h + "COMMIT\n-A NETVERIFY -j DROP\n", 5, 1, ir::Code::NV9001},
       // ipset errors are reported in the ipset file
-      {h + "COMMIT\n", 2, 5, ir::Code::NV5002, sets + "add s5 10.0.0.1\n"},
-      {h + "COMMIT\n", 2, 8, ir::Code::NV5001, sets + "add s4 2001:db8::1\n"},
-      {h + "COMMIT\n", 3, 8, ir::Code::NV5001, sets + "add s4 10.0.0.1\nadd s4 10.0.0.1\n"},
-      {h + "COMMIT\n", 2, 8, ir::Code::NV5001, sets + "create s4 hash:net family inet\n"},
-      {h + "COMMIT\n", 2, 8, ir::Code::NV5001, sets + "add s4 0.0.0.0/0\n"},
-      {h + "COMMIT\n", 3, 9, ir::Code::NV5001,
+      {h + "COMMIT\n", 2, 5, ir::Code::NV9002, sets + "add s5 10.0.0.1\n"},
+      {h + "COMMIT\n", 2, 8, ir::Code::NV9001, sets + "add s4 2001:db8::1\n"},
+      {h + "COMMIT\n", 3, 8, ir::Code::NV9001, sets + "add s4 10.0.0.1\nadd s4 10.0.0.1\n"},
+      {h + "COMMIT\n", 2, 8, ir::Code::NV9001, sets + "create s4 hash:net family inet\n"},
+      {h + "COMMIT\n", 2, 8, ir::Code::NV9001, sets + "add s4 0.0.0.0/0\n"},
+      {h + "COMMIT\n", 3, 9, ir::Code::NV9001,
        sets + "create s6 hash:net family inet6\nswap s4 s6\n"},
-      {h + "COMMIT\n", 2, 1, ir::Code::NV5001, sets + "list s4\n"},
-      {h + "-A NETVERIFY -m set --match-set s4 src -j DROP\nCOMMIT\n", 4, 1, ir::Code::NV5002,
+      {h + "COMMIT\n", 2, 1, ir::Code::NV9001, sets + "list s4\n"},
+      {h + "-A NETVERIFY -m set --match-set s4 src -j DROP\nCOMMIT\n", 4, 1, ir::Code::NV9002,
        sets + "destroy s4\n"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -185,7 +185,7 @@ TEST(ParseIptables, SetFamilyMustMatchTheTable) {
                            diags);
   EXPECT_FALSE(fw.has_value());
   ASSERT_EQ(diags.all().size(), 1u);
-  EXPECT_EQ(diags.all()[0].code, ir::Code::NV5001);
+  EXPECT_EQ(diags.all()[0].code, ir::Code::NV9001);
 }
 
 TEST(ParseIptables, IpsetSwapKeepsContentsAndDestroyRemoves) {

@@ -303,14 +303,30 @@ INSTANTIATE_TEST_SUITE_P(
         Rejected{"PortAsList", "  podSelector: {}\n  ingress:\n  - ports:\n    - port: [80]\n", ir::Code::NV1021}),
     [](const auto& info) { return std::string(info.param.name); });
 
-TEST(K8sNetworkPolicy, UnsupportedDialectsAreRefusedNotIgnored) {
-  auto l = load_text("apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: a, namespace: x}\n"
-                     "---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: b}\n"
-                     "---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: c}\n",
+TEST(K8sNetworkPolicy, DialectsThatNoCniEnforcesTogetherAreRefused) {
+  const std::string calico = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: a, namespace: x}\n";
+  const std::string cilium = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: b, namespace: x}\n";
+  const std::string anp = "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: c}\n";
+  auto count = [](const nv::test::Loaded& l, ir::Code c) {
+    int n = 0;
+    for (const auto& d : l.diags.all()) n += d.code == c;
+    return n;
+  };
+  EXPECT_EQ(count(*load_text(calico + "---\n" + cilium, kCluster), ir::Code::NV1018), 1);
+  EXPECT_EQ(count(*load_text(cilium + "---\n" + anp, kCluster), ir::Code::NV1018), 1);
+  LoadOptions generic;
+  generic.cni = nv::Cni::Generic;
+  EXPECT_EQ(count(*load_text(calico, kCluster, generic), ir::Code::NV1018), 1);
+  LoadOptions as_cilium;
+  as_cilium.cni = nv::Cni::Cilium;
+  EXPECT_EQ(count(*load_text(calico, kCluster, as_cilium), ir::Code::NV1018), 1);
+  // Policy kinds netverify does not read are refused; other kinds of those groups skipped.
+  auto l = load_text("apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\n---\n"
+                     "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\n---\n"
+                     "apiVersion: crd.antrea.io/v1beta1\nkind: ClusterNetworkPolicy\nmetadata: {name: a}\n",
                      kCluster);
-  int refused = 0;
-  for (const auto& d : l->diags.all()) refused += d.code == ir::Code::NV1012;
-  EXPECT_EQ(refused, 3);
+  EXPECT_EQ(count(*l, ir::Code::NV1012), 2);
+  EXPECT_EQ(l->stats.skipped.count("projectcalico.org/v3 IPPool"), 1u);
 }
 
 TEST(K8sNetworkPolicy, DuplicatePolicyIsAnError) {

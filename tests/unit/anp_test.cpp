@@ -1,0 +1,2 @@
+// Tests for the anp frontend: written with it.
+#include <gtest/gtest.h>

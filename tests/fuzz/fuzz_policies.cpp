@@ -1,4 +1,5 @@
-// Policy inputs end to end: load, lower to IR, and, when they lower cleanly, check that the
+// Policy inputs end to end (every dialect; fuzz_calico, fuzz_cilium and fuzz_anp fix the CNI
+// and start from that dialect's seeds): load, lower to IR, and, when they lower cleanly, check that the
 // class-based matrix agrees with the reference evaluator on a small fixed inventory.
 #include <cstddef>
 #include <cstdint>
@@ -37,8 +38,15 @@ items:
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nv::Workspace ws;
+  nv::LoadOptions opt;
+#ifdef NV_FUZZ_DIALECT
+  // Per-dialect targets: the seeds are that dialect's objects; the CNI is fixed so that an
+  // object of another dialect is refused rather than explored.
+  std::string dialect = NV_FUZZ_DIALECT;
+  opt.cni = dialect == "calico" ? nv::Cni::Calico : dialect == "cilium" ? nv::Cni::Cilium : nv::Cni::Generic;
+#endif
   ws.read_texts(std::string(reinterpret_cast<const char*>(data), size), kInventory);
-  ws.lower({});
+  ws.lower(opt);
   std::string rendered;
   ws.diags.render(rendered, &ws.sources, false);
   const auto& ps = ws.policies;

@@ -59,6 +59,7 @@ void add_query(CLI::App& app, int& exit_code);
 void add_matrix(CLI::App& app, int& exit_code);
 void add_dump(CLI::App& app, int& exit_code);
 void add_reach(CLI::App& app, int& exit_code);
+void add_check(CLI::App& app, int& exit_code);
 void add_compare(CLI::App& app, int& exit_code);  // equiv, contains, diff
 void add_holes(CLI::App& app, int& exit_code);
 void add_compile(CLI::App& app, int& exit_code);

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "netverify 0.1.0");
   app.require_subcommand(1);
   int exit_code = nv::cli::kExitOk;
+  nv::cli::add_check(app, exit_code);
   nv::cli::add_query(app, exit_code);
   nv::cli::add_matrix(app, exit_code);
   nv::cli::add_dump(app, exit_code);

@@ -408,7 +408,8 @@ z3::expr Encoder::pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inv
       c.push_back(lv.val == lit(u_.ns_keys.at(k), it->second));
     }
   }
-  for (const auto& [n, pv] : e.ports) {
+  for (const auto& [port_name, pv] : e.ports) {
+    const std::string& n = port_name;  // clang 14 lambdas cannot capture structured bindings
     auto it = std::find_if(pod.ports.begin(), pod.ports.end(), [&](const ir::ContainerPort& cp) { return cp.name == n; });
     if (it == pod.ports.end()) {
       c.push_back(!pv.has);

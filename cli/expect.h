@@ -1,0 +1,2 @@
+// The expectations file of `netverify check --expect FILE`.
+#pragma once

@@ -1,0 +1,2 @@
+// Tests for cli/check_report: written with it.
+#include <gtest/gtest.h>

@@ -1,0 +1,2 @@
+// Tests for cli/expect: written with it.
+#include <gtest/gtest.h>

@@ -8,33 +8,8 @@
 #include "compiler/frontend.h"
 #include "ir/evaluate.h"
 #include "ir/matrix.h"
+#include "tests/fuzz/world.h"
 
-static const char* kInventory = R"(apiVersion: v1
-kind: List
-items:
-- {apiVersion: v1, kind: Namespace, metadata: {name: x, labels: {ns: x}}}
-- {apiVersion: v1, kind: Namespace, metadata: {name: y, labels: {ns: y, team: a}}}
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: a, namespace: x, labels: {pod: a, app: web}}
-  spec: {nodeName: n1, containers: [{name: c, ports: [{name: http, containerPort: 80}, {name: dns, containerPort: 53, protocol: UDP}]}]}
-  status: {podIP: 10.0.0.1}
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: b, namespace: x, labels: {pod: b}}
-  spec: {nodeName: n1, containers: [{name: c, ports: [{name: http, containerPort: 81}]}]}
-  status: {podIP: 10.0.0.2}
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: a, namespace: y, labels: {pod: a, app: db}}
-  spec: {nodeName: n2, containers: [{name: c}]}
-  status: {podIP: 10.0.1.1}
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: h, namespace: y}
-  spec: {nodeName: n1, hostNetwork: true, containers: [{name: c}]}
-  status: {podIP: 192.168.0.1}
-)";
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nv::Workspace ws;
@@ -45,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string dialect = NV_FUZZ_DIALECT;
   opt.cni = dialect == "calico" ? nv::Cni::Calico : dialect == "cilium" ? nv::Cni::Cilium : nv::Cni::Generic;
 #endif
-  ws.read_texts(std::string(reinterpret_cast<const char*>(data), size), kInventory);
+  ws.read_texts(std::string(reinterpret_cast<const char*>(data), size), nv::fuzz::kInventory);
   ws.lower(opt);
   std::string rendered;
   ws.diags.render(rendered, &ws.sources, false);

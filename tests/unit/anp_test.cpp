@@ -269,7 +269,8 @@ TEST(Anp, SamePriorityWithOverlappingSubjectsWarns) {
   for (const auto& d : l->diags.all())
     if (d.code == ir::Code::NV7020) {
       EXPECT_EQ(d.severity, ir::Severity::Warning);
-      EXPECT_EQ(d.span.line, 17);  // the second object
+      EXPECT_EQ(d.span.line, 22);  // the second object's priority
+      EXPECT_EQ(d.span.col, 13);
       ASSERT_EQ(d.notes.size(), 1u);
       EXPECT_EQ(d.notes[0].span.line, 2);
     }

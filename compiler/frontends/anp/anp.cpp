@@ -63,21 +63,21 @@ struct Lowering {
 
   void error(ir::Code code, const YNode& at, std::string msg) { ctx.error(code, at, std::move(msg)); }
 
-  // Keys of an API shape netverify does not read; reports each one present. `where`
+  // Keys of an API shape netverify does not read; reports the first one present. `where`
   // names the shape, `instead` says what to write.
   bool other_shape(const YNode& n, const std::string& path,
                    std::initializer_list<std::string_view> keys, const std::string& where,
                    const std::string& instead) {
     if (!n.is_map()) return false;
-    bool found = false;
-    for (auto key : keys)
-      if (const YNode* k = n.key_node(key)) {
-        error(ir::Code::NV7013, *k,
-              "`" + path + "." + std::string(key) + "` belongs to " + where +
-                  ", which netverify does not read; " + instead);
-        found = true;
-      }
-    return found;
+    for (const YNode& k : n.keys)
+      for (auto key : keys)
+        if (k.is_scalar() && k.value == key) {
+          error(ir::Code::NV7013, k,
+                "`" + path + "." + std::string(key) + "` belongs to " + where +
+                    ", which netverify does not read; " + instead);
+          return true;
+        }
+    return false;
   }
 
   // A list with MinItems/MaxItems; reports and returns false when out of bounds.
@@ -531,7 +531,8 @@ std::optional<int64_t> priority(load::Ctx& ctx, MapReader& spec, const YNode& sp
 // Two ANPs with one priority whose subjects may overlap, in a direction both have rules
 // for: upstream says any of them may win ("the implementation can apply any of the
 // matching policies"); netverify evaluates them by name.
-void warn_same_priority(load::Ctx& ctx, const ir::Policy& p, const ir::PolicySet& ps) {
+void warn_same_priority(load::Ctx& ctx, const ir::Policy& p, const ir::SourceSpan& at,
+                        const ir::PolicySet& ps) {
   for (const ir::Policy& q : ps.policies()) {
     if (q.dialect != "anp" || q.kind != p.kind || q.tier != p.tier || q.order != p.order) continue;
     bool shared_direction = false;
@@ -541,7 +542,7 @@ void warn_same_priority(load::Ctx& ctx, const ir::Policy& p, const ir::PolicySet
     const std::string& first = std::min(p.name, q.name);
     const std::string& second = std::max(p.name, q.name);
     auto& d = ctx.diags.report(
-        ir::Code::NV7020, p.span,
+        ir::Code::NV7020, at,
         "AdminNetworkPolicy " + p.name + " has priority " + std::to_string(static_cast<int>(p.order)) +
             " like " + q.name + ", and both can select the same pods: upstream leaves their order "
             "undefined (netverify evaluates " + first + " before " + second +
@@ -612,7 +613,7 @@ void lower_policy(load::Ctx& ctx, const load::Object& obj, ir::PolicySet& ps) {
   lower_dir(egress, "egress", ir::Direction::Egress);
 
   if (ctx.diags.error_count() != errors) return;  // never a partial policy
-  if (!baseline) warn_same_priority(ctx, p, ps);
+  if (!baseline) warn_same_priority(ctx, p, ctx.at(*spec_node->get("priority")), ps);
   ps.add_tier(baseline ? ir::Tier{ir::kBaselineTier, ir::kBaselineTierOrder, ir::Action::Pass}
                        : ir::Tier{ir::kAdminTier, ir::kAdminTierOrder, ir::Action::Pass});
   ps.add(std::move(p));

@@ -1,10 +1,307 @@
+// CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (cilium.io/v2) to IR.
+//
+// Each rule of `spec` and `specs` (both may be present: CiliumNetworkPolicy.Parse uses
+// both) becomes up to two IR policies with the object's kind and name:
+//   - its deny part (ingressDeny/egressDeny) in tier `cilium-deny` (default Pass), which
+//     isolates a direction iff the rule has deny rules there: Cilium's denies win over every
+//     allow of any policy (Documentation/security/policy/deny.rst);
+//   - its allow part (ingress/egress) in tier `default`, next to Kubernetes NetworkPolicies,
+//     where allows are a union. It isolates a direction iff the rule has allow or deny rules
+//     there and enableDefaultDeny leaves that direction's default deny on
+//     (rule_validation.go Sanitize; repository.go computePolicyEnforcementAndRules: an
+//     endpoint is in default deny if any selecting rule with rules in that direction asks
+//     for it, else everything its denies leave is allowed). So a deny-only rule puts its
+//     pods in default deny too, as upstream does.
+// Validation follows rule_validation.go (Rule.Validate and friends); upstream fields
+// netverify does not model are refused with their own codes, never ignored.
 #include "compiler/frontends/cilium/cilium.h"
+
+#include "compiler/frontends/cilium/lower.h"
+#include "ir/inventory.h"
 
 namespace nv::cilium {
 
-void lower_policy(load::Ctx& ctx, const load::Object& obj, const std::string&, ir::PolicySet&) {
-  ctx.diags.report(ir::Code::NV1012, obj.span,
-                   "Cilium " + obj.kind + " is not supported by this version of netverify");
+using load::MapReader;
+using load::YNode;
+
+namespace {
+
+// Order within the two tiers does not matter (each holds one action); this keeps dumps tidy.
+constexpr double kCiliumPolicyOrder = ir::kK8sPolicyOrder;
+
+struct RuleLowering {
+  load::Ctx& ctx;
+  Scope scope;
+
+  // One ingress/egress/ingressDeny/egressDeny item. Returns nullopt after an error.
+  std::optional<ir::Rule> rule(const YNode& n, const std::string& path, ir::Direction dir, bool deny) {
+    size_t errors = ctx.diags.error_count();
+    bool in = dir == ir::Direction::Ingress;
+    std::string pre = in ? "from" : "to";
+    // MapReader keeps the keys it is given as string views: literals only.
+    MapReader r(ctx, n, path);
+    const YNode* endpoints = r.list(in ? "fromEndpoints" : "toEndpoints");
+    const YNode* entities = r.list(in ? "fromEntities" : "toEntities");
+    const YNode* cidrs = r.list(in ? "fromCIDR" : "toCIDR");
+    const YNode* cidr_sets = r.list(in ? "fromCIDRSet" : "toCIDRSet");
+    const YNode* to_ports = r.list("toPorts");
+
+    // Fields netverify refuses, each with its code (the verifier will model L7 later).
+    auto refuse = [&](const char* key, ir::Code code, const std::string& what) {
+      if (!r.get(key)) return;
+      ctx.error(code, *n.key_node(key), "`" + path + "." + key + "`: " + what);
+    };
+    auto deny_field = [&](const char* key, const std::string& what) {
+      refuse(key, ir::Code::NV6040, "deny rules cannot carry " + what + " (upstream has no such field)");
+    };
+    refuse(in ? "fromRequires" : "toRequires", ir::Code::NV6034, pre + "Requires is not supported yet");
+    refuse(in ? "fromNodes" : "toNodes", ir::Code::NV6037, "node selectors are not supported yet");
+    refuse(in ? "fromGroups" : "toGroups", ir::Code::NV6038, "cloud provider groups are not supported yet");
+    refuse("icmps", ir::Code::NV6035, "ICMP rules are not supported yet");
+    if (!in) refuse("toServices", ir::Code::NV6033, "toServices is not supported yet");
+    if (deny) {
+      deny_field("authentication", "authentication");
+      if (!in) deny_field("toFQDNs", "toFQDNs");
+    } else {
+      refuse("authentication", ir::Code::NV6036, "mutual authentication is not supported yet");
+      if (!in)
+        refuse("toFQDNs", ir::Code::NV6031,
+               "DNS-based policy (toFQDNs) is not supported yet: the addresses it allows are those "
+               "DNS answers at run time; netverify refuses the policy rather than ignore them");
+    }
+    r.reject_unknown();
+    if (!r.ok()) return std::nullopt;
+
+    // rule_validation.go IngressCommonRule/EgressCommonRule.Validate: one kind of L3 peer
+    // per rule.
+    std::vector<std::string> kinds;
+    for (auto [node, key] : {std::pair{endpoints, "Endpoints"}, {entities, "Entities"},
+                             {cidrs, "CIDR"}, {cidr_sets, "CIDRSet"}})
+      if (node && !node->items.empty()) kinds.push_back(pre + key);
+    if (kinds.size() > 1 && ctx.diags.error_count() == errors) {
+      ctx.error(ir::Code::NV6013, n,
+                "combining " + kinds[0] + " and " + kinds[1] +
+                    " in one rule is not supported by Cilium (it rejects the policy); write one "
+                    "rule for each");
+      return std::nullopt;
+    }
+
+    ir::Rule rule;
+    rule.action = deny ? ir::Action::Deny : ir::Action::Allow;
+    rule.path = path;
+    rule.span = ctx.at(n);
+    // Cilium: an explicitly empty L3 list selects nothing (utils.go mergeEndpointSelectors).
+    bool explicit_empty = false;
+    bool any_l3 = false;
+    auto each = [&](const YNode* list, const std::string& key, auto&& f) {
+      if (!list) return;
+      any_l3 = true;
+      if (list->items.empty()) explicit_empty = true;
+      for (size_t i = 0; i < list->items.size(); ++i)
+        f(list->items[i], path + "." + pre + key + "[" + std::to_string(i) + "]");
+    };
+    each(endpoints, "Endpoints", [&](const YNode& e, const std::string& p) {
+      if (auto peers = endpoint_peers(ctx, e, p, scope, deny))
+        rule.peers.insert(rule.peers.end(), peers->begin(), peers->end());
+    });
+    each(entities, "Entities", [&](const YNode& e, const std::string&) {
+      if (!e.is_scalar() || load::not_a_string(e)) {
+        ctx.error(ir::Code::NV1021, e, "`" + path + "." + pre + "Entities` must be a list of strings");
+        return;
+      }
+      if (auto peers = entity_peers(ctx, e, e.value, deny))
+        rule.peers.insert(rule.peers.end(), peers->begin(), peers->end());
+    });
+    each(cidrs, "CIDR", [&](const YNode& e, const std::string&) {
+      if (auto p = cidr_peer(ctx, e)) rule.peers.push_back(*p);
+    });
+    each(cidr_sets, "CIDRSet", [&](const YNode& e, const std::string& p) {
+      if (auto peer = cidr_set_peer(ctx, e, p)) rule.peers.push_back(*peer);
+    });
+    bool has_l4 = to_ports && !to_ports->items.empty();
+    if (has_l4)
+      if (auto ports = port_rules(ctx, *to_ports, path + ".toPorts", dir, deny)) {
+        rule.ports = std::move(*ports);
+        // toPorts entries without ports allow nothing (rule.go mergeIngress iterates ports).
+        if (rule.ports.empty()) explicit_empty = true;
+      }
+    if (ctx.diags.error_count() != errors) return std::nullopt;
+    // `{}` (no L3, no L4) selects nothing, unlike Kubernetes (distillery_test.go); an L4-only
+    // rule has a wildcard L3 (an empty IR peer list).
+    if (explicit_empty || (!any_l3 && !has_l4)) {
+      rule.peers = {nothing()};
+      rule.ports.clear();
+    }
+    return rule;
+  }
+};
+
+struct PolicyParts {
+  ir::Policy allow, deny;
+  bool has_allow = false, has_deny = false;
+};
+
+// The subject of a rule: Cilium endpoints (pods, not hostNetwork pods, which are their
+// node) that its endpointSelector selects; a CiliumNetworkPolicy's only in its namespace
+// (utils.go ParseToCiliumRule), a clusterwide one's in every namespace.
+std::optional<ir::Peer> subject(load::Ctx& ctx, const YNode& node, const std::string& path,
+                                const Scope& scope) {
+  auto es = read_endpoint_selector(ctx, node, path);
+  if (!es) return std::nullopt;
+  ir::Peer s;
+  s.kinds = ir::mask(ir::EndpointKind::Pod);
+  // Pods carry no reserved labels (those of initializing pods aside).
+  for (const auto& r : es->reserved)
+    if (!r.holds_when_absent) s.kinds = 0;
+  std::vector<ir::Selector> ns = es->ns;
+  if (!scope.clusterwide()) {
+    s.ns_name = scope.ns;
+    if (es->names_namespace)
+      ctx.diags.report(ir::Code::NV6007, ctx.at(node),
+                       es->k8s_ns_match
+                           ? "the namespace this endpointSelector names is replaced by the policy's "
+                             "namespace \"" + scope.ns + "\" (Cilium applies a CiliumNetworkPolicy "
+                             "in its own namespace only)"
+                           : "a CiliumNetworkPolicy applies in its own namespace \"" + scope.ns +
+                                 "\" only; the namespace requirement here is ANDed with it");
+  } else if (es->k8s_ns_match) {
+    ns.push_back(ir::Selector::eq(ir::kNamespaceNameLabel, *es->k8s_ns_match));
+  }
+  if (!s.ns_name && ns.size() == 1 && ns[0].op == ir::Selector::Op::Eq &&
+      ns[0].key == ir::kNamespaceNameLabel)
+    s.ns_name = ns[0].values[0];
+  else if (!ns.empty())
+    s.ns_selector = ir::Selector::conj(std::move(ns));
+  s.pod_selector = ir::Selector::conj(es->pod);
+  return s;
+}
+
+// One rule (`spec` or an item of `specs`).
+std::optional<PolicyParts> lower_rule(load::Ctx& ctx, const load::Object& obj, const YNode& n,
+                                      const std::string& path, const Scope& scope) {
+  size_t errors = ctx.diags.error_count();
+  MapReader r(ctx, n, path);
+  const YNode* es = r.get("endpointSelector");
+  const YNode* node_sel = r.get("nodeSelector");
+  const YNode* lists[4] = {r.list("ingress"), r.list("egress"), r.list("ingressDeny"), r.list("egressDeny")};
+  const YNode* edd = r.map("enableDefaultDeny");
+  r.list("labels");        // metadata only
+  r.string("description");  // metadata only
+  if (const YNode* log = r.map("log")) {  // Hubble logging only
+    MapReader lr(ctx, *log, path + ".log");
+    lr.string("value");
+    lr.reject_unknown();
+  }
+  r.reject_unknown();
+  if (!r.ok()) return std::nullopt;
+
+  if (es && node_sel) {
+    ctx.error(ir::Code::NV6010, n, "`" + path + "` cannot have both endpointSelector and nodeSelector");
+    return std::nullopt;
+  }
+  if (node_sel) {
+    ctx.error(ir::Code::NV6037, *n.key_node("nodeSelector"),
+              scope.clusterwide()
+                  ? "`" + path + ".nodeSelector`: host policies are not supported yet"
+                  : "`" + path + ".nodeSelector` is only allowed in a CiliumClusterwideNetworkPolicy "
+                    "(and host policies are not supported yet)");
+    return std::nullopt;
+  }
+  if (!es) {
+    ctx.error(ir::Code::NV6010, n, "`" + path + "` must have an endpointSelector");
+    return std::nullopt;
+  }
+  size_t counts[4];
+  for (int i = 0; i < 4; ++i) counts[i] = lists[i] ? lists[i]->items.size() : 0;
+  if (!counts[0] && !counts[1] && !counts[2] && !counts[3]) {
+    ctx.error(ir::Code::NV6011, n,
+              "`" + path + "` must have at least one of ingress, ingressDeny, egress, egressDeny "
+              "(Cilium rejects the rule; `ingress: [{}]` is a default deny)");
+    return std::nullopt;
+  }
+  std::optional<bool> default_deny[2];
+  if (edd) {
+    MapReader er(ctx, *edd, path + ".enableDefaultDeny");
+    default_deny[0] = er.boolean("ingress");
+    default_deny[1] = er.boolean("egress");
+    er.reject_unknown();
+  }
+
+  auto subj = subject(ctx, *es, path + ".endpointSelector", scope);
+  PolicyParts parts;
+  for (ir::Policy* p : {&parts.allow, &parts.deny}) {
+    p->dialect = "cilium";
+    p->kind = obj.kind;
+    p->ns = scope.ns;
+    p->name = obj.name;
+    p->order = kCiliumPolicyOrder;
+    p->span = path == "spec" ? obj.span : ctx.at(n);
+    if (subj) p->subject = *subj;
+  }
+  parts.allow.tier = ir::kDefaultTier;
+  parts.deny.tier = ir::kCiliumDenyTier;
+
+  RuleLowering low{ctx, scope};
+  static const char* const kKeys[4] = {"ingress", "egress", "ingressDeny", "egressDeny"};
+  for (int i = 0; i < 4; ++i) {
+    if (!lists[i]) continue;
+    ir::Direction dir = i % 2 == 0 ? ir::Direction::Ingress : ir::Direction::Egress;
+    bool deny = i >= 2;
+    ir::Policy& p = deny ? parts.deny : parts.allow;
+    for (size_t j = 0; j < lists[i]->items.size(); ++j)
+      if (auto rule = low.rule(lists[i]->items[j], path + "." + kKeys[i] + "[" + std::to_string(j) + "]", dir, deny))
+        p.dir(dir).rules.push_back(std::move(*rule));
+  }
+  if (ctx.diags.error_count() != errors) return std::nullopt;
+
+  for (ir::Direction dir : ir::kDirections) {
+    int d = static_cast<int>(dir);
+    bool has_rules = counts[d] + counts[d + 2] > 0;
+    parts.allow.dir(dir).isolates = has_rules && default_deny[d].value_or(true);
+    parts.deny.dir(dir).isolates = counts[d + 2] > 0;
+    parts.has_allow = parts.has_allow || parts.allow.dir(dir).isolates || counts[d] > 0;
+    parts.has_deny = parts.has_deny || counts[d + 2] > 0;
+  }
+  return parts;
+}
+
+}  // namespace
+
+void lower_policy(load::Ctx& ctx, const load::Object& obj, const std::string& ns, ir::PolicySet& ps) {
+  size_t errors = ctx.diags.error_count();
+  MapReader top(ctx, *obj.node, "");
+  top.get("apiVersion");
+  top.get("kind");
+  top.get("metadata");
+  top.get("status");
+  const YNode* spec = top.get("spec");
+  const YNode* specs = top.list("specs");
+  top.reject_unknown();
+  if (!top.ok()) return;
+  if (!spec && !specs) {
+    ctx.diags.report(ir::Code::NV6012, obj.span,
+                     obj.kind + " " + obj.name + " has neither spec nor specs (Cilium rejects it as empty)");
+    return;
+  }
+  Scope scope{ns};
+  std::vector<PolicyParts> all;
+  if (spec)
+    if (auto p = lower_rule(ctx, obj, *spec, "spec", scope)) all.push_back(std::move(*p));
+  if (specs)
+    for (size_t i = 0; i < specs->items.size(); ++i)
+      if (auto p = lower_rule(ctx, obj, specs->items[i], "specs[" + std::to_string(i) + "]", scope))
+        all.push_back(std::move(*p));
+  if (ctx.diags.error_count() != errors) return;  // never a partial policy
+  for (auto& parts : all) {
+    if (parts.has_deny) {
+      ps.add_tier(ir::Tier{ir::kCiliumDenyTier, ir::kCiliumDenyTierOrder, ir::Action::Pass});
+      ps.add(std::move(parts.deny));
+    }
+    if (parts.has_allow) {
+      ps.add_tier(ir::Tier{ir::kDefaultTier, ir::kDefaultTierOrder, ir::Action::Deny});
+      ps.add(std::move(parts.allow));
+    }
+  }
 }
 
 }  // namespace nv::cilium

@@ -3,6 +3,7 @@
 // (shared/SEMANTICS.md section 2).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 
 #include "compiler/frontends/calico/lowering.h"
@@ -847,4 +848,38 @@ TEST(CalicoErrors, UnknownFieldsAreErrors) {
   EXPECT_EQ(first_error(*l), "NV1020 8:3") << l->messages();
   l = load_text(np("prod", "p", "  doNotTrack: true\n"), kCluster);  // GlobalNetworkPolicy only
   EXPECT_EQ(first_error(*l), "NV1020 8:3") << l->messages();
+}
+
+// The fuzz seeds and the examples lower cleanly (the refused-constructs seed excepted).
+TEST(Calico, SeedsAndExamplesLower) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const char* dir : {"/corpus/fuzz/fuzz_calico", "/corpus/calico"})
+    for (const auto& e : fs::directory_iterator(std::string(NV_SOURCE_DIR) + dir))
+      if (e.path().extension() == ".yaml") files.push_back(e.path());
+  ASSERT_GE(files.size(), 8u);
+  for (const auto& f : files) {
+    auto l = test::load_paths({f.string()}, {std::string(NV_SOURCE_DIR) + "/corpus/guide/cluster.yaml"});
+    bool refused = f.filename().string().find("refused") != std::string::npos;
+    EXPECT_EQ(l->diags.has_errors(), refused) << f << "\n" << l->messages();
+    if (!refused) {
+      EXPECT_FALSE(l->policies.policies().empty()) << f;
+    }
+  }
+}
+
+TEST(Calico, TieredSecurityExampleOnTheGuideCluster) {
+  auto l = test::load_paths({std::string(NV_SOURCE_DIR) + "/corpus/calico/tiered-security.yaml"},
+                            {std::string(NV_SOURCE_DIR) + "/corpus/guide/cluster.yaml"});
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  const std::string postgres = "production/postgres-0", backend = "production/backend-5f6d8b7c9-4hq2n";
+  const std::string frontend = "production/frontend-7d4b9c6f5-x2k8p", prom = "monitoring/prometheus-0";
+  EXPECT_TRUE(l->allowed(backend, postgres, 5432));    // default tier, named port
+  EXPECT_FALSE(l->allowed(backend, postgres, 5433));   // default tier ends: drop
+  EXPECT_FALSE(l->allowed(frontend, postgres, 5432));
+  EXPECT_TRUE(l->allowed(prom, postgres, 9187));       // security tier allows scrapes
+  EXPECT_TRUE(l->allowed(frontend, backend, 8080));    // passed, no default-tier policy
+  EXPECT_FALSE(allowed(*l, "198.51.100.20", backend, 8080));  // threat feed
+  EXPECT_FALSE(allowed(*l, backend, "203.0.113.66", 443));
+  EXPECT_TRUE(allowed(*l, backend, "203.0.113.67", 443));
 }

@@ -212,14 +212,17 @@ struct Lowering {
   }
 
   // A selector field of a rule: nullopt when absent or empty ("" means unset upstream).
-  // validateEntityRule: global() only in a namespaceSelector, and only alone there.
+  // validateEntityRule: global() only in a namespaceSelector, and only alone there; it
+  // does not look at notSelector, where global() means all() (GlobalNode.Evaluate).
+  enum class Field : uint8_t { Selector, NotSelector, Namespace };
   std::optional<ir::Selector> selector(MapReader& r, const char* key, const std::string& path,
-                                       const YNode*& node, bool namespace_field) {
+                                       const YNode*& node, Field field) {
+    bool namespace_field = field == Field::Namespace;
     auto text = r.string(key);
     node = r.get(key);
     if (!text || text->empty()) return std::nullopt;
     std::string p = path + "." + key;
-    if (contains_global(*text) && !(namespace_field && only_global(*text))) {
+    if (field != Field::NotSelector && contains_global(*text) && !(namespace_field && only_global(*text))) {
       global_error(ctx, *node, *text,
                    namespace_field ? "`" + p + "`: global() cannot be combined with other selectors"
                                    : "`" + p + "`: global() can only be used in a rule's namespaceSelector");
@@ -241,9 +244,9 @@ struct Lowering {
     e.not_ports_n = r.list("notPorts");
     e.sa_n = r.map("serviceAccounts");
     e.services_n = r.map("services");
-    e.selector = selector(r, "selector", path, e.selector_n, false);
-    e.not_selector = selector(r, "notSelector", path, e.not_selector_n, false);
-    e.ns_selector = selector(r, "namespaceSelector", path, e.ns_selector_n, true);
+    e.selector = selector(r, "selector", path, e.selector_n, Field::Selector);
+    e.not_selector = selector(r, "notSelector", path, e.not_selector_n, Field::NotSelector);
+    e.ns_selector = selector(r, "namespaceSelector", path, e.ns_selector_n, Field::Namespace);
     r.reject_unknown();
     nets(e.nets_n, path + ".nets", e.nets);
     nets(e.not_nets_n, path + ".notNets", e.not_nets);
@@ -497,15 +500,18 @@ std::optional<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, 
 
   // Names (validator.go) and tiers (names.ValidateTieredPolicyName: a policy of tier T is
   // named `T.<name>`; the default tier's may also drop the prefix).
+  ir::SourceSpan name_at = obj.span;
+  if (const YNode* md = obj.node->get("metadata"); md && md->is_map())
+    if (const YNode* n = md->get("name")) name_at = ctx.at(*n);
   if (!valid_policy_name(obj.name, global))
-    ctx.diags.report(ir::Code::NV5010, obj.span,
+    ctx.diags.report(ir::Code::NV5010, name_at,
                      obj.kind + " name \"" + obj.name +
                          "\" must be a lowercase DNS label, optionally prefixed by one `<tier>.`");
   else if (!generated_name(obj.name)) {
     size_t dot = obj.name.find('.');
     bool ok = dot == std::string::npos ? p.tier == ir::kDefaultTier : obj.name.starts_with(p.tier + ".");
     if (!ok)
-      ctx.diags.report(ir::Code::NV5010, obj.span,
+      ctx.diags.report(ir::Code::NV5010, name_at,
                        obj.kind + " \"" + obj.name + "\" is in tier \"" + p.tier + "\": its name must be \"" +
                            p.tier + "." + obj.name.substr(dot == std::string::npos ? 0 : dot + 1) + "\"" +
                            (p.tier == ir::kDefaultTier ? " or have no dot" : ""));

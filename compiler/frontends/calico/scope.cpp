@@ -94,6 +94,10 @@ Result<Atom> classify(const Selector& a) {
     s.key = std::move(k);
     return Atom{Domain::Ns, std::move(s), false};
   };
+  // Every pod has a namespace: has() of its name is true (the all() of a namespaceSelector).
+  bool names_namespace = key == kLabelNamespace || key == std::string(kNamespacePrefix) + kLabelName ||
+                         key == std::string(kNamespacePrefix) + ir::kNamespaceNameLabel;
+  if (names_namespace && a.op == Op::Has) return Atom{Domain::Const, {}, true};
   if (key == kLabelNamespace) return ns_atom(ir::kNamespaceNameLabel);
   if (key == kLabelOrchestrator)
     return Atom{Domain::Const, {}, a.matches(ir::Labels{{kLabelOrchestrator, "k8s"}})};

@@ -32,7 +32,25 @@ std::shared_ptr<const Expectations> load_expectations(const std::string& path, S
 std::shared_ptr<const Expectations> load_expectations_text(const std::string& name, std::string text,
                                                            Session& s);
 
+// What load_expectations needs beyond the file (additive to the two functions above, which
+// use the defaults).
+struct ExpectOptions {
+  // How the policy sets that `equivalent` and `contains` name are read: pass the options the
+  // check's own policies were loaded with (--namespace, --cni, --ipblock-pods...).
+  LoadOptions load;
+  // false: parse only (fuzzing); `equivalent`/`contains` then must not be run.
+  bool read_policy_files = true;
+};
+// Call these after the session's policies and inventory are loaded: pod and service names
+// are resolved against s.inventory, and the result points into it (keep the session alive).
+std::shared_ptr<const Expectations> load_expectations(const std::string& path, Session& s,
+                                                      const ExpectOptions& o);
+std::shared_ptr<const Expectations> load_expectations_text(const std::string& name, std::string text,
+                                                           Session& s, const ExpectOptions& o);
+
 // Checks every expectation against the session's policies and inventory, in file order.
+// `opt.pin` should be set when the check was given --cluster; expectations that name pods
+// or services are pinned to s.inventory even when it is not.
 // Throws what the verifier throws (verifier::SolverUnknown is caught per expectation and
 // reported as Status::Unknown).
 std::vector<ExpectationResult> run_expectations(const Expectations& e, Session& s,

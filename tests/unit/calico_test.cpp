@@ -237,6 +237,15 @@ TEST(CalicoNormalize, ComplementOfNetsKeepsBothFamiliesApart) {
   EXPECT_EQ((*c)[0].str(), "0.0.0.0/0 except 10.0.0.0/8");
 }
 
+TEST(CalicoNormalize, UnionKeepsTheOutermostPrefixes) {
+  auto u = calico::addr_union({cidr("10.1.0.0/16"), cidr("10.0.0.0/8"), cidr("11.0.0.0/8"), cidr("10.0.0.0/8"),
+                               cidr("10.0.0.0/7"), cidr("2001:db8::/32"), cidr("2001:db8:1::/48")});
+  ASSERT_TRUE(u.has_value());
+  std::string s;
+  for (const auto& b : *u) s += b.str() + " ";
+  EXPECT_EQ(s, "10.0.0.0/7 2001:db8::/32 ");
+}
+
 TEST(CalicoNormalize, IntersectionOfBlocksKeepsExceptsInside) {
   auto a = calico::addr_complement({cidr("10.0.0.0/8")});
   auto b = calico::addr_union({cidr("10.0.0.0/7"), cidr("192.168.0.0/16")});

@@ -14,6 +14,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "compiler/frontends/calico/lowering.h"
 #include "compiler/frontends/calico/policy.h"
@@ -155,28 +156,32 @@ std::optional<NetworkSet> read_network_set(load::Ctx& ctx, const load::Object& o
 // (kind, namespace, name) (ir/model.cpp PolicySet::finalize). Where the two disagree for
 // policies of one tier, the answer may differ from felix's: say so.
 void check_order_ties(const ir::PolicySet& ps, size_t first_mine, ir::Diagnostics& diags) {
-  auto felix_key = [](const ir::Policy& p) {
-    if (p.dialect == "k8s") return "knp.default." + p.name + "/" + p.ns + "/KubernetesNetworkPolicy";
-    return p.name + "/" + p.ns + "/" + p.kind;
+  struct Entry {
+    const ir::Policy* p;
+    std::string felix_key;
+    bool mine;
   };
-  std::map<std::pair<std::string, double>, std::vector<const ir::Policy*>> groups;
-  for (const auto& p : ps.policies()) groups[{p.tier, p.order}].push_back(&p);
+  std::map<std::pair<std::string, double>, std::vector<Entry>> groups;
+  for (size_t i = 0; i < ps.policies().size(); ++i) {
+    const ir::Policy& p = ps.policies()[i];
+    std::string key = p.dialect == "k8s" ? "knp.default." + p.name + "/" + p.ns + "/KubernetesNetworkPolicy"
+                                         : p.name + "/" + p.ns + "/" + p.kind;
+    groups[{p.tier, p.order}].push_back({&p, std::move(key), i >= first_mine});
+  }
   std::set<const ir::Policy*> warned;
-  const ir::Policy* mine_start = ps.policies().data() + first_mine;
   for (const auto& [key, group] : groups)
     for (size_t i = 0; i < group.size(); ++i)
       for (size_t j = i + 1; j < group.size(); ++j) {
-        const ir::Policy *a = group[i], *b = group[j];
-        bool a_mine = a >= mine_start, b_mine = b >= mine_start;
-        if (!a_mine && !b_mine) continue;
-        bool ir_first = std::tie(a->kind, a->ns, a->name) < std::tie(b->kind, b->ns, b->name);
-        bool felix_first = felix_key(*a) < felix_key(*b);
+        const Entry &a = group[i], &b = group[j];
+        if (!a.mine && !b.mine) continue;
+        bool ir_first = std::tie(a.p->kind, a.p->ns, a.p->name) < std::tie(b.p->kind, b.p->ns, b.p->name);
+        bool felix_first = a.felix_key < b.felix_key;
         if (ir_first == felix_first) continue;
-        const ir::Policy* at = b_mine ? b : a;
-        const ir::Policy* other = at == a ? b : a;
+        const ir::Policy* at = b.mine ? b.p : a.p;
+        const ir::Policy* other = at == a.p ? b.p : a.p;
         if (!warned.insert(at).second) continue;
-        const ir::Policy* felix_one = felix_first ? a : b;
-        const ir::Policy* ir_one = felix_first ? b : a;
+        const ir::Policy* felix_one = felix_first ? a.p : b.p;
+        const ir::Policy* ir_one = felix_first ? b.p : a.p;
         auto& d = diags.report(ir::Code::NV5041, at->span,
                                at->id() + " and " + other->id() + " have the same order (" +
                                    order_text(key.second) + ") in tier " + key.first + ": felix applies " +

@@ -15,14 +15,14 @@ namespace {
 
 bool overlap(const Cidr& a, const Cidr& b) { return a.contains(b) || b.contains(a); }
 
-// The prefixes not contained in another one, sorted.
+// The prefixes not contained in another one, sorted. Sorted by (family, address, length),
+// a prefix comes after every prefix containing it, and prefixes are nested or disjoint:
+// only the last one kept can contain the next.
 std::vector<Cidr> minimal(std::vector<Cidr> v) {
   std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
   std::vector<Cidr> out;
   for (const auto& c : v)
-    if (std::none_of(v.begin(), v.end(), [&](const Cidr& o) { return o != c && o.contains(c); }))
-      out.push_back(c);
+    if (out.empty() || !out.back().contains(c)) out.push_back(c);
   return out;
 }
 

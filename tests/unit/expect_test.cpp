@@ -235,6 +235,55 @@ spec:
   EXPECT_NE(r[3].witness.find("app=db"), std::string::npos) << r[3].witness;
 }
 
+TEST(Expect, IsolatedUnderAdminNetworkPolicyPassTier) {
+  // An AdminNetworkPolicy whose rules do not decide a packet passes it on (its tier's
+  // default): without a NetworkPolicy isolating the pod, the packet is allowed at the end.
+  std::string cluster = test::inventory_yaml({"ns prod env=prod", "ns ops env=ops", "pod prod/web 10.0.0.1 app=web",
+                                              "pod ops/prom 10.2.0.1 app=prom"});
+  std::string anp = R"(apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: ops-in}
+spec:
+  priority: 10
+  subject: {namespaces: {matchLabels: {env: prod}}}
+  ingress:
+  - action: Allow
+    from: [{namespaces: {matchLabels: {env: ops}}}]
+)";
+  std::string deny = R"(---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-in, namespace: prod}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+)";
+  for (bool with_np : {false, true}) {
+    cli::Session s;
+    s.read_texts(anp + (with_np ? deny : ""), cluster);
+    s.lower({});
+    ASSERT_FALSE(s.diags.has_errors());
+    auto e = cli::load_expectations_text("x.yaml", kHeader + "- isolated: {namespace: prod, directions: [ingress]}\n", s);
+    ASSERT_NE(e, nullptr);
+    verifier::QueryOptions opt;
+    opt.pin = &s.inventory;
+    auto r = cli::run_expectations(*e, s, opt);
+    ASSERT_EQ(r.size(), 1u);
+    if (with_np) {
+      EXPECT_EQ(r[0].status, Status::Pass) << dump(r[0]);
+      continue;
+    }
+    ASSERT_EQ(r[0].status, Status::Fail) << dump(r[0]);
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r[0].witness, m, std::regex(R"(packet +TCP ([0-9.]+) -> ([0-9.]+):(\d+))")));
+    ir::Packet p{ir::Endpoint::of_ip(s.inventory, *ir::IpAddr::parse(m[1].str())),
+                 ir::Endpoint::of_ip(s.inventory, *ir::IpAddr::parse(m[2].str())), ir::kTCP,
+                 static_cast<uint16_t>(std::stoi(m[3].str()))};
+    EXPECT_EQ(p.dst.pod, s.inventory.find_pod("prod", "web"));
+    ir::Verdict v = ir::evaluate(s.policies, s.inventory, p);
+    EXPECT_TRUE(v.allowed);
+    EXPECT_EQ(v.ingress.kind, ir::SideDecision::Kind::PassedAll);  // visited, passed, allowed at the end
+  }
+}
+
 // --- onlyReach -------------------------------------------------------------------------
 
 TEST(Expect, OnlyReachPasses) {

@@ -838,8 +838,14 @@ TEST(CalicoErrors, SelectorSyntaxErrorsPointIntoTheSelector) {
 }
 
 TEST(CalicoErrors, TiersAndNames) {
-  // A policy outside the default tier is named <tier>.<name>.
+  // A policy outside the default tier without the <tier>. prefix: older Calico rejects it,
+  // current Calico accepts it (names.ValidateTieredPolicyName is now a no-op).
   auto l = load_text(tier("security", "  order: 1\n") + gnp("block", "  tier: security\n"), kCluster);
+  EXPECT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_TRUE(l->has(ir::Code::NV5016)) << l->messages();
+  EXPECT_EQ(l->policies.policies().at(0).tier, "security");
+  // Names with two dots are invalid.
+  l = load_text(tier("security", "  order: 1\n") + gnp("security.a.b", "  tier: security\n"), kCluster);
   EXPECT_TRUE(l->has(ir::Code::NV5010)) << l->messages();
   // A tier needs its Tier object.
   l = load_text(gnp("ops.block", "  tier: ops\n"), kCluster);

@@ -498,23 +498,26 @@ std::optional<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, 
   p.span = obj.span;
   p.tier = tier_text && !tier_text->empty() ? *tier_text : ir::kDefaultTier;
 
-  // Names (validator.go) and tiers (names.ValidateTieredPolicyName: a policy of tier T is
-  // named `T.<name>`; the default tier's may also drop the prefix).
+  // Names (validator.go networkPolicyNameRegex / globalNetworkPolicyNameRegex). Tiers:
+  // names.ValidateTieredPolicyName long required a policy of tier T to be named
+  // `T.<name>` (the default tier's may drop the prefix); current Calico keeps it only for
+  // backward compatibility and accepts any valid name. The tier is spec.tier either way.
   ir::SourceSpan name_at = obj.span;
   if (const YNode* md = obj.node->get("metadata"); md && md->is_map())
     if (const YNode* n = md->get("name")) name_at = ctx.at(*n);
-  if (!valid_policy_name(obj.name, global))
+  if (!valid_policy_name(obj.name, global)) {
     ctx.diags.report(ir::Code::NV5010, name_at,
                      obj.kind + " name \"" + obj.name +
                          "\" must be a lowercase DNS label, optionally prefixed by one `<tier>.`");
-  else if (!generated_name(obj.name)) {
+  } else if (!generated_name(obj.name)) {
     size_t dot = obj.name.find('.');
     bool ok = dot == std::string::npos ? p.tier == ir::kDefaultTier : obj.name.starts_with(p.tier + ".");
     if (!ok)
-      ctx.diags.report(ir::Code::NV5010, name_at,
-                       obj.kind + " \"" + obj.name + "\" is in tier \"" + p.tier + "\": its name must be \"" +
+      ctx.diags.report(ir::Code::NV5016, name_at,
+                       obj.kind + " \"" + obj.name + "\" is in tier \"" + p.tier +
+                           "\": Calico releases that require the tier prefix reject it unless it is named \"" +
                            p.tier + "." + obj.name.substr(dot == std::string::npos ? 0 : dot + 1) + "\"" +
-                           (p.tier == ir::kDefaultTier ? " or have no dot" : ""));
+                           (p.tier == ir::kDefaultTier ? " or has no dot" : ""));
   }
   if (!tiers.contains(p.tier))
     ctx.error(ir::Code::NV5011, tier_n ? *tier_n : *obj.node,

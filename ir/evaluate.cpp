@@ -83,7 +83,7 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
   bool visited_any = false;
   for (size_t t = 0; t < ps.tiers().size(); ++t) {
     const Tier& tier = ps.tiers()[t];
-    std::vector<const Policy*> selecting;
+    std::vector<const Policy*> selecting, isolating;
     bool isolated = false;
     for (size_t i : ps.by_tier()[t]) {
       const Policy& p = ps.policies()[i];
@@ -91,10 +91,11 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
       selecting.push_back(&p);
       if (p.dir(dir).isolates) {
         isolated = true;
-        d.isolating.push_back(&p);
+        isolating.push_back(&p);
       }
     }
     if (!isolated) continue;
+    d.isolating = std::move(isolating);
     visited_any = true;
 
     bool passed = false;
@@ -107,6 +108,7 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
         }
         if (r.action == Action::Pass) {
           passed = true;
+          d.passed.push_back({p, &r, &tier});
           break;
         }
         d.kind = SideDecision::Kind::Rule;
@@ -124,6 +126,7 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
       d.tier = &tier;
       return d;
     }
+    if (!passed) d.passed.push_back({nullptr, nullptr, &tier});
   }
   d.kind = visited_any ? SideDecision::Kind::PassedAll : SideDecision::Kind::NotIsolated;
   d.allowed = true;

@@ -44,8 +44,14 @@ struct SideDecision {
   const Policy* policy = nullptr;  // Kind::Rule
   const Rule* rule = nullptr;      // Kind::Rule
   const Tier* tier = nullptr;      // Kind::Rule and Kind::TierDefault
-  std::vector<const Policy*> isolating;  // policies that isolate, in visited tiers
+  std::vector<const Policy*> isolating;  // policies that isolate, in the last tier visited
   std::vector<const Rule*> logged;       // Log rules that matched on the way
+  struct Passed {
+    const Policy* policy;
+    const Rule* rule;  // nullptr when the tier passed by its default action
+    const Tier* tier;
+  };
+  std::vector<Passed> passed;  // how each earlier visited tier handed the packet on
 };
 
 struct Verdict {

@@ -259,11 +259,14 @@ TEST(K8sNetworkPolicy, MissingNamespaceGetsTheDefault) {
 }
 
 // What the API server rejects is an error here too.
+namespace {
 struct Rejected {
   const char* name;
   const char* spec;
   ir::Code code;
 };
+
+}  // namespace
 
 class K8sRejects : public ::testing::TestWithParam<Rejected> {};
 

@@ -505,6 +505,17 @@ TEST(Cilium, RefusedConstructsHaveTheirCodes) {
        ir::Code::NV6005},
       {"  ingress:\n  - fromEndpoints: [{matchLabels: {pod-template-hash: abc}}]\n", ir::Code::NV6006},
       {"  ingress: []\n", ir::Code::NV6011},
+      {"  ingress:\n  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.cluster: c1}}]\n", ir::Code::NV6005},
+      {"  ingress:\n  - fromEndpoints: [{matchLabels: {\"reserved:host\": \"\", app: x}}]\n", ir::Code::NV6005},
+      {"  ingress:\n  - fromEndpoints: [{matchLabels: {world: \"\"}}]\n", ir::Code::NV6005},
+      {"  ingress:\n  - fromEntities: [ingress]\n", ir::Code::NV6021},
+      {"  ingress:\n  - fromNodes: [{}]\n", ir::Code::NV6037},
+      {"  ingress:\n  - fromGroups: [{aws: {region: r}}]\n", ir::Code::NV6038},
+      {"  egress:\n  - toPorts:\n    - ports: [{port: \"443\"}]\n      listener: {envoyConfig: {name: e}, name: l}\n",
+       ir::Code::NV6032},
+      {"  ingress:\n  - fromEndpoints:\n    - matchExpressions: [{key: io.kubernetes.pod.namespace, operator: DoesNotExist},"
+       " {key: app, operator: NotIn, values: [x]}]\n",
+       ir::Code::NV6005},
   };
   for (const auto& c : cases) {
     auto l = load_text(cnp("prod", std::string("spec:\n  endpointSelector: {}\n") + c.rule), kCluster);
@@ -570,4 +581,21 @@ TEST(Cilium, MatrixAgreesWithTheEvaluatorOnTheSeedsAndTheCorpus) {
           }
       }
   }
+}
+
+// Port numbers are read as strconv.ParseUint(port, 0, 16): a leading 0 is octal; port 0 is
+// every port of the protocol.
+TEST(Cilium, PortNumbersAsUpstreamParsesThem) {
+  auto l = load_ok(cnp("prod", R"(spec:
+  endpointSelector: {matchLabels: {app: db}}
+  ingress:
+  - toPorts:
+    - ports:
+      - {port: "010", protocol: TCP}
+      - {port: "0", protocol: UDP}
+)"));
+  EXPECT_TRUE(allowed(*l, "prod/web", "prod/db", 8));
+  EXPECT_FALSE(allowed(*l, "prod/web", "prod/db", 10));
+  EXPECT_TRUE(allowed(*l, "prod/web", "prod/db", 40000, ir::kUDP));
+  EXPECT_FALSE(allowed(*l, "prod/web", "prod/db", 40000, ir::kTCP));
 }

@@ -225,20 +225,25 @@ class Parser {
       return nullptr;
     }
     std::map<std::string, const YNode*> names;
+    bool failed = false;  // every refusal reports an error (the fuzz target checks it)
     for (size_t i = 0; i < list->items.size(); ++i) {
       const YNode& n = list->items[i];
       auto item = parse_item(n, "expectations[" + std::to_string(i) + "]");
-      if (!item) continue;
+      if (!item) {
+        failed = true;
+        continue;
+      }
       const YNode* at = n.get("name") ? n.get("name") : &n;
       auto [it, fresh] = names.emplace(item->name, at);
       if (!fresh) {
         ctx_.error(ir::Code::NV4057, *at, "two expectations are named \"" + item->name + "\"; give each its own `name`")
             .notes.push_back({ctx_.at(*it->second), "the first is here"});
+        failed = true;
         continue;
       }
       out->items.push_back(std::move(*item));
     }
-    if (s_.diags.error_count() != errors) return nullptr;
+    if (failed || s_.diags.error_count() != errors) return nullptr;
     return out;
   }
 
@@ -572,11 +577,12 @@ class Parser {
     bool ok = ports(r, path, port_list, proto, port_node);
     r.reject_unknown();
     if (!r.ok() || !ok) return std::nullopt;
-    if (!to || !n.get("allowedFrom")) {
+    const YNode* raw = n.get("allowedFrom");
+    if (raw && !raw->is_null() && !allowed) return std::nullopt;  // not a list: reported
+    if (!to || !allowed) {
       ctx_.error(ir::Code::NV1022, n, "`" + path + "` needs `to` and `allowedFrom` (a list; [] for nobody)");
       return std::nullopt;
     }
-    if (!allowed) return std::nullopt;  // wrong type, reported
     OnlyReach o;
     auto dst = endpoint(*to, path + ".to", "destination");
     if (!dst) return std::nullopt;

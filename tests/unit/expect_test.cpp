@@ -417,6 +417,8 @@ TEST(Expect, ErrorsHaveCodesAndPositions) {
       {"- mustAllow: {from: a/, to: kube-system/pod/kube-proxy-8f244}\n", ir::Code::NV4059, "4:29"},
       {"- onlyReach: {to: 10.0.0.0/8, allowedFrom: []}\n", ir::Code::NV4059, "4:19"},
       {"- onlyReach: {to: b/}\n", ir::Code::NV1022, "4:14"},
+      {"- onlyReach: {to: b/, allowedFrom: }\n", ir::Code::NV1022, "4:14"},
+      {"- onlyReach: {to: b/, allowedFrom: b/}\n", ir::Code::NV1021, "4:36"},
       {"- isolated: {namespace: prod, directions: [ingres]}\n", ir::Code::NV4055, "4:44"},
       {"- isolated: {namespace: prod, directions: [egress, egress]}\n", ir::Code::NV4055, "4:52"},
       {"- isolated: {namespace: \"pr od\"}\n", ir::Code::NV4052, "4:25"},

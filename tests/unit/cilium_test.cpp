@@ -457,16 +457,31 @@ TEST(Cilium, ExplicitlyEmptyPeersOrPortsSelectNothing) {
   EXPECT_FALSE(allowed(*l, "203.0.113.9", "prod/db", 1));
 }
 
-TEST(Cilium, SubjectNamespaceIsAlwaysThePolicys) {
-  auto l = load_ok(cnp("prod", R"(spec:
+TEST(Cilium, SubjectNamespaceCanOnlyBeThePolicys) {
+  auto own = load_ok(cnp("prod", R"(spec:
   endpointSelector:
-    matchLabels: {"k8s:io.kubernetes.pod.namespace": dev}
+    matchLabels: {"k8s:io.kubernetes.pod.namespace": prod, app: db}
   ingress:
   - {}
 )"));
-  EXPECT_TRUE(l->has(ir::Code::NV6007));
-  EXPECT_FALSE(allowed(*l, "dev/tool", "prod/db", 1));
-  EXPECT_TRUE(allowed(*l, "prod/db", "dev/web", 1));
+  EXPECT_FALSE(allowed(*own, "prod/web", "prod/db", 1));
+  EXPECT_TRUE(allowed(*own, "prod/db", "prod/web", 1));
+  for (std::string sel : {"matchLabels: {\"k8s:io.kubernetes.pod.namespace\": dev}",
+                          "matchLabels: {io.kubernetes.pod.namespace: dev}",
+                          "matchExpressions: [{key: io.kubernetes.pod.namespace, operator: In, values: [prod, dev]}]"}) {
+    auto l = load_text(cnp("prod", "spec:\n  endpointSelector: {" + sel + "}\n  ingress:\n  - {}\n"), kCluster);
+    EXPECT_TRUE(l->has(ir::Code::NV6007)) << sel << l->messages();
+    EXPECT_EQ(where(*l, ir::Code::NV6007), "7:21") << sel;
+    EXPECT_TRUE(l->policies.policies().empty());
+  }
+  // NotIn stays ANDed with the policy's namespace.
+  auto not_in = load_ok(cnp("prod", R"(spec:
+  endpointSelector:
+    matchExpressions: [{key: io.kubernetes.pod.namespace, operator: NotIn, values: [prod]}]
+  ingress:
+  - {}
+)"));
+  EXPECT_TRUE(allowed(*not_in, "prod/web", "prod/db", 1));
 }
 
 TEST(Cilium, RefusedConstructsHaveTheirCodes) {

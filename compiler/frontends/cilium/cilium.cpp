@@ -155,15 +155,24 @@ std::optional<ir::Peer> subject(load::Ctx& ctx, const YNode& node, const std::st
     if (!r.holds_when_absent) s.kinds = 0;
   std::vector<ir::Selector> ns = es->ns;
   if (!scope.clusterwide()) {
+    // A CiliumNetworkPolicy applies in its own namespace only (utils.go ParseToCiliumRule
+    // adds it); upstream rejects an endpointSelector that matches or lists another namespace
+    // (validateCNPEndpointSelectorNamespace of Cilium's networkpolicy package, per its tests;
+    // older releases replaced it with a warning). NotIn/Exists/DoesNotExist stay ANDed.
     s.ns_name = scope.ns;
-    if (es->names_namespace)
-      ctx.diags.report(ir::Code::NV6007, ctx.at(node),
-                       es->k8s_ns_match
-                           ? "the namespace this endpointSelector names is replaced by the policy's "
-                             "namespace \"" + scope.ns + "\" (Cilium applies a CiliumNetworkPolicy "
-                             "in its own namespace only)"
-                           : "a CiliumNetworkPolicy applies in its own namespace \"" + scope.ns +
-                                 "\" only; the namespace requirement here is ANDed with it");
+    auto other = [&](const std::vector<std::string>& v) { return !(v.size() == 1 && v[0] == scope.ns); };
+    bool elsewhere = es->k8s_ns_match && *es->k8s_ns_match != scope.ns;
+    for (const auto& sel : ns)
+      if (sel.key == ir::kNamespaceNameLabel &&
+          (sel.op == ir::Selector::Op::Eq || sel.op == ir::Selector::Op::In) && other(sel.values))
+        elsewhere = true;
+    if (elsewhere) {
+      ctx.error(ir::Code::NV6007, node,
+                "`" + path + "` selects pods of a namespace other than the policy's own \"" + scope.ns +
+                    "\"; Cilium rejects this (a CiliumNetworkPolicy applies in its namespace only: use "
+                    "a CiliumClusterwideNetworkPolicy)");
+      return std::nullopt;
+    }
   } else if (es->k8s_ns_match) {
     ns.push_back(ir::Selector::eq(ir::kNamespaceNameLabel, *es->k8s_ns_match));
   }

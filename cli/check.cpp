@@ -377,14 +377,39 @@ void run_baseline(Context& c, Session& base) {
 }
 
 // ---- --expect: the expectations file (cli/expect.h, its own parser) ----------------------
-// The parser (cli/expect.cpp) is not committed yet: until it is, --expect is refused.
 
-std::shared_ptr<const Expectations> load_expect(const std::string& path, Session& s) {
-  s.usage_error(ir::Code::NV4001, "--expect " + path + ": the expectations file is not supported by this build yet");
-  return nullptr;
+// The options the check's own policies were read with (as load() in common.cpp makes
+// them), for the policy sets that `equivalent` and `contains` name.
+LoadOptions load_options(const CommonOptions& opt) {
+  LoadOptions lo;
+  lo.default_namespace = opt.default_namespace;
+  lo.cni = opt.cni == "generic"  ? Cni::Generic
+           : opt.cni == "calico" ? Cni::Calico
+           : opt.cni == "cilium" ? Cni::Cilium
+                                 : Cni::Auto;
+  if (opt.ipblock_pods != "auto") lo.ipblock_matches_pods = opt.ipblock_pods == "match";
+  lo.k8s.host_network_as_pods = opt.host_network_pods == "pod";
+  return lo;
 }
 
-void run_expect(Context&, const Expectations&) {}
+// Parses FILE once the policies and inventory are loaded; prints its diagnostics.
+std::shared_ptr<const Expectations> load_expect(const std::string& path, const CommonOptions& common, Session& s) {
+  size_t before = s.diags.all().size();
+  ExpectOptions eo;
+  eo.load = load_options(common);
+  auto e = load_expectations(path, s, eo);
+  std::string out;
+  for (size_t i = before; i < s.diags.all().size(); ++i) out += ir::render(s.diags.all()[i], &s.sources, s.color);
+  std::cerr << out;
+  return e && !s.diags.has_errors() ? e : nullptr;
+}
+
+void run_expect(Context& c, const Expectations& e) {
+  c.progress.phase("expectations");
+  c.guarded("expectations", [&] {
+    c.r.expectations = run_expectations(e, c.s, query_options(c.o.verify, c.s.inventory, !c.o.common.cluster.empty()));
+  });
+}
 
 // ---- the command -------------------------------------------------------------------------
 
@@ -452,7 +477,7 @@ int run_check(const CheckOptions& o) {
   }
   std::shared_ptr<const Expectations> expectations;
   if (!o.expect.empty()) {
-    expectations = load_expect(o.expect, s);
+    expectations = load_expect(o.expect, o.common, s);
     if (!expectations) return kExitInput;
     r.expect_file = o.expect;
   }

@@ -295,6 +295,29 @@ std::string indent_lines(const std::string& text, const std::string& indent) {
   return out;
 }
 
+// The lines of `text` without the indentation they all share (expectation witnesses come
+// indented by their producer).
+std::string dedent(const std::string& text) {
+  size_t common = std::string::npos, pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    size_t first = text.find_first_not_of(' ', pos);
+    if (first < end) common = std::min(common, first - pos);
+    pos = end + 1;
+  }
+  if (common == 0 || common == std::string::npos) return text;
+  std::string out;
+  pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    out += (end - pos > common ? text.substr(pos + common, end - pos - common) : "") + "\n";
+    pos = end + 1;
+  }
+  return out;
+}
+
 const char* status_name(ExpectationResult::Status s) {
   switch (s) {
     case ExpectationResult::Status::Pass: return "pass";
@@ -384,7 +407,7 @@ std::string render_text(const CheckReport& r, const RenderOptions& o) {
       diag(unknown ? ir::Code::NV4010 : ir::Code::NV4032, ir::Severity::Error, e.span,
            "expectation " + expectation_title(e) + (unknown ? " could not be decided: " : " does not hold: ") +
                e.message);
-      if (!e.witness.empty()) out += indent_lines(e.witness, "    ");
+      if (!e.witness.empty()) out += indent_lines(dedent(e.witness), "    ");
     }
   }
 
@@ -551,7 +574,7 @@ std::string render_json(const CheckReport& r, const RenderOptions&) {
                        .set("status", status_name(e.status))
                        .set("message", e.message)
                        .set("location", location_json(e.span))
-                       .set("witness", e.witness.empty() ? J::null() : J(e.witness)));
+                       .set("witness", e.witness.empty() ? J::null() : J(dedent(e.witness))));
     expectations = J::obj().set("file", *r.expect_file).set("results", std::move(results));
   }
   J baseline = J::null();
@@ -709,7 +732,7 @@ std::string render_sarif(const CheckReport& r, const RenderOptions& o) {
     ir::Code code = e.status == S::Fail ? ir::Code::NV4032 : ir::Code::NV4010;
     std::string text = "expectation " + expectation_title(e) +
                        (e.status == S::Fail ? " does not hold: " : " could not be decided: ") + e.message;
-    if (!e.witness.empty()) text += "\n" + indent_lines(e.witness, "  ");
+    if (!e.witness.empty()) text += "\n" + indent_lines(dedent(e.witness), "  ");
     while (text.back() == '\n') text.pop_back();
     sb.add(code, "error", text, e.span, "", stable_hash({ir::code_info(code).id, e.name, e.kind}),
            J::obj().set("expectation", e.name).set("kind", e.kind));
@@ -855,7 +878,7 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
     for (const auto& e : r.expectations) {
       Case c{e.name, "netverify.expectations." + e.kind, display_path(e.span.file, o.cwd), "", "", "", "", "", ""};
       using S = ExpectationResult::Status;
-      std::string text = e.span.str() + ": " + e.message + "\n" + e.witness;
+      std::string text = e.span.str() + ": " + e.message + "\n" + indent_lines(dedent(e.witness), "  ");
       if (e.status == S::Fail) {
         c.failure_message = e.message;
         c.failure_type = "NV4032";
@@ -942,7 +965,7 @@ std::string render_github(const CheckReport& r, const RenderOptions& o) {
     if (e.status == S::Pass) continue;
     std::string msg = "expectation " + expectation_title(e) +
                       (e.status == S::Fail ? " does not hold: " : " could not be decided: ") + e.message;
-    if (!e.witness.empty()) msg += "\n" + indent_lines(e.witness, "  ");
+    if (!e.witness.empty()) msg += "\n" + indent_lines(dedent(e.witness), "  ");
     while (msg.back() == '\n') msg.pop_back();
     command("error", e.span, e.status == S::Fail ? ir::Code::NV4032 : ir::Code::NV4010, msg);
   }

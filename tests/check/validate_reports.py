@@ -147,6 +147,25 @@ check(base.find("testcase[@name='newly allowed']/failure") is not None, "newly a
 check(base.find("testcase[@name='newly denied']/failure") is None, "newly denied does not")
 check("TCP port 9091" in base.find("testcase[@name='newly allowed']/failure").text, "the region is in the failure text")
 
+ALL = ["--cluster", "corpus/guide/cluster.yaml", "--expect", "corpus/expect/guide-broken.yaml",
+       "--baseline", "corpus/guide/policies", "corpus/equiv/guide-metrics-port-typo"]
+status, text, _ = report("junit", ALL)
+root = ET.fromstring(text)
+suites = {s.get("name"): s for s in root.findall("testsuite")}
+check(list(suites) == ["holes", "expectations", "baseline"], f"three suites (got {list(suites)})")
+exp = suites["expectations"]
+check(len(exp.findall("testcase")) == 4 and exp.get("tests") == "4", "one testcase per expectation")
+failed = [c.get("name") for c in exp.findall("testcase") if c.find("failure") is not None]
+check(failed == ["the backend reaches its database", "the web tier reaches the backend API through its service"],
+      f"the two broken expectations fail (got {failed})")
+check(int(root.get("tests")) == sum(int(s.get("tests")) for s in suites.values()), "testsuites counts its suites")
+check(int(root.get("failures")) == sum(len(s.findall("testcase/failure")) for s in suites.values()), "failure total")
+status, text, _ = report("sarif", ALL)
+sarif = json.loads(text)
+check(valid_sarif(sarif), "SARIF with expectations and a baseline validates")
+ids = [r["ruleId"] for r in sarif["runs"][0]["results"]]
+check(ids.count("NV4032") == 2, "failed expectations are results")
+
 # ---- JSON and GitHub --------------------------------------------------------------------
 p = run(["-o", "json"] + GUIDE)
 doc = json.loads(p.stdout)

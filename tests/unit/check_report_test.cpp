@@ -277,5 +277,41 @@ TEST(CheckReportText, FindingsWitnessAndSummary) {
             "1 property proved\n");
 }
 
+TEST(CheckReportExpectations, JunitTextAndSarif) {
+  CheckReport r;
+  r.expect_file = "expect.yaml";
+  using S = ExpectationResult::Status;
+  r.expectations = {
+      ExpectationResult{"web <-> db", "must-allow", {"expect.yaml", 0, 7, 3}, S::Fail, "denied: \"TCP/5432\" & more",
+                        "  packet       TCP 10.0.0.1 -> 10.0.0.2:5432 (IPv4)\n  DENIED\n    ingress to db: denied\n"},
+      ExpectationResult{"internet never reaches db", "must-deny", {"expect.yaml", 0, 12, 3}, S::Pass, "proved", ""},
+      ExpectationResult{"isolated", "isolated", {"expect.yaml", 0, 15, 3}, S::Unknown, "timeout", ""}};
+  finish(r);
+  EXPECT_EQ(r.exit_code, 3);
+  std::string x = render_junit(r, {});
+  EXPECT_NE(x.find("<testsuite name=\"expectations\" tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos);
+  EXPECT_NE(x.find("<testcase name=\"web &lt;-&gt; db\" classname=\"netverify.expectations.must-allow\""),
+            std::string::npos);
+  EXPECT_NE(x.find("<failure message=\"denied: &quot;TCP/5432&quot; &amp; more\" type=\"NV4032\">"),
+            std::string::npos);
+  // The witness loses its producer's indentation but keeps its own structure.
+  EXPECT_NE(x.find("\n  packet       TCP 10.0.0.1 -&gt; 10.0.0.2:5432 (IPv4)\n  DENIED\n    ingress to db: denied\n"),
+            std::string::npos);
+  EXPECT_NE(x.find("<error message=\"timeout\" type=\"NV4010\">"), std::string::npos);
+  std::string t = render_text(r, {});
+  EXPECT_NE(t.find("expect.yaml:7:3: error[NV4032]: expectation web <-> db (must-allow) does not hold: denied: "
+                   "\"TCP/5432\" & more\n    packet       TCP 10.0.0.1 -> 10.0.0.2:5432 (IPv4)\n    DENIED\n"
+                   "      ingress to db: denied\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("expectation holds: internet never reaches db (must-deny): proved\n"), std::string::npos);
+  EXPECT_NE(t.find("expect.yaml:15:3: error[NV4010]: expectation isolated (isolated) could not be decided: timeout"),
+            std::string::npos);
+  EXPECT_NE(t.find("UNKNOWN: 0 findings"), std::string::npos);
+  std::string s = render_sarif(r, {nullptr, false, "/repo"});
+  EXPECT_NE(s.find("\"ruleId\": \"NV4032\""), std::string::npos);
+  EXPECT_NE(s.find("\"ruleId\": \"NV4010\""), std::string::npos);
+  EXPECT_EQ(s.find("internet never reaches db"), std::string::npos);  // a pass is no result
+}
+
 }  // namespace
 }  // namespace nv::cli::report

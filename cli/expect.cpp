@@ -114,7 +114,8 @@ using load::YNode;
 
 constexpr const char* kApiVersion = "netverify.dev/v1alpha1";
 constexpr const char* kKind = "Expectations";
-constexpr const char* kKinds[] = {"mustAllow", "mustDeny", "isolated", "onlyReach", "equivalent", "contains"};
+constexpr const char* kKinds[] = {"mustAllow", "mustDeny",   "isolated",
+                                  "onlyReach", "equivalent", "contains"};
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out(1);
@@ -130,8 +131,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
 bool dns_name(const std::string& s) {
   if (s.empty() || s.size() > 253) return false;
   for (char c : s)
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
-          c == '.'))
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.'))
       return false;
   return true;
 }
@@ -182,7 +183,8 @@ class Parser {
     for (size_t i = 0; i < docs.size(); ++i) {
       if (docs[i].is_null()) continue;
       if (root) {
-        s_.diags.report(ir::Code::NV4058, {ctx_.file, static_cast<int>(i), docs[i].line, docs[i].col},
+        s_.diags.report(ir::Code::NV4058,
+                        {ctx_.file, static_cast<int>(i), docs[i].line, docs[i].col},
                         "an expectations file holds one YAML document; this is another");
         return nullptr;
       }
@@ -205,13 +207,14 @@ class Parser {
     if (s_.diags.error_count() != errors) return nullptr;
     if (!api || !kind) {
       ctx_.error(ir::Code::NV1022, *root,
-                 std::string("the expectations file has no `") + (api ? "kind" : "apiVersion") + "` (apiVersion: " +
-                     kApiVersion + ", kind: " + kKind + ")");
+                 std::string("the expectations file has no `") + (api ? "kind" : "apiVersion") +
+                     "` (apiVersion: " + kApiVersion + ", kind: " + kKind + ")");
       return nullptr;
     }
     if (*api != kApiVersion) {
       ctx_.error(ir::Code::NV4050, *root->get("apiVersion"),
-                 "apiVersion \"" + *api + "\" is not an expectations file version netverify knows (expected " +
+                 "apiVersion \"" + *api +
+                     "\" is not an expectations file version netverify knows (expected " +
                      kApiVersion + ")");
       return nullptr;
     }
@@ -221,7 +224,8 @@ class Parser {
       return nullptr;
     }
     if (!list || list->items.empty()) {
-      ctx_.error(ir::Code::NV1022, list ? *list : *root, "`expectations` is missing or empty: nothing to check");
+      ctx_.error(ir::Code::NV1022, list ? *list : *root,
+                 "`expectations` is missing or empty: nothing to check");
       return nullptr;
     }
     std::map<std::string, const YNode*> names;
@@ -236,7 +240,8 @@ class Parser {
       const YNode* at = n.get("name") ? n.get("name") : &n;
       auto [it, fresh] = names.emplace(item->name, at);
       if (!fresh) {
-        ctx_.error(ir::Code::NV4057, *at, "two expectations are named \"" + item->name + "\"; give each its own `name`")
+        ctx_.error(ir::Code::NV4057, *at,
+                   "two expectations are named \"" + item->name + "\"; give each its own `name`")
             .notes.push_back({ctx_.at(*it->second), "the first is here"});
         failed = true;
         continue;
@@ -264,11 +269,12 @@ class Parser {
     if (!r.ok()) return std::nullopt;
     if (present.size() != 1) {
       ctx_.error(ir::Code::NV4051, n,
-                 present.empty()
-                     ? "`" + path + "` says nothing to check: give one of mustAllow, mustDeny, isolated, onlyReach, "
-                                    "equivalent, contains"
-                     : "`" + path + "` sets both " + present[0].first + " and " + present[1].first +
-                           "; write one expectation per list item");
+                 present.empty() ? "`" + path +
+                                       "` says nothing to check: give one of mustAllow, mustDeny, "
+                                       "isolated, onlyReach, "
+                                       "equivalent, contains"
+                                 : "`" + path + "` sets both " + present[0].first + " and " +
+                                       present[1].first + "; write one expectation per list item");
       return std::nullopt;
     }
     Item item;
@@ -297,13 +303,15 @@ class Parser {
       item.kind = "only-reach";
       std::vector<std::string> a;
       for (const auto& e : o->allowed) a.push_back(e.text);
-      generated = "only-reach " + o->to.text + ":" + o->name_traffic + " from [" + join(a, ", ") + "]";
+      generated =
+          "only-reach " + o->to.text + ":" + o->name_traffic + " from [" + join(a, ", ") + "]";
       item.body = std::move(*o);
     } else {
       auto c = compare(*body, bpath, key == "equivalent");
       if (!c) return std::nullopt;
       item.kind = key;
-      generated = c->equiv ? "equivalent " + c->a.text + " and " + c->b.text : c->a.text + " contains " + c->b.text;
+      generated = c->equiv ? "equivalent " + c->a.text + " and " + c->b.text
+                           : c->a.text + " contains " + c->b.text;
       item.body = std::move(*c);
     }
     item.named = named_;
@@ -313,10 +321,12 @@ class Parser {
 
   // An endpoint: NS/pod/NAME, NS/svc/NAME (the inventory's), or what `reach --from` takes.
   // `role` is "source", "destination" or "scope".
-  std::optional<std::pair<End, const ir::Service*>> endpoint(const YNode& n, const std::string& path,
+  std::optional<std::pair<End, const ir::Service*>> endpoint(const YNode& n,
+                                                             const std::string& path,
                                                              const char* role) {
     if (!n.is_scalar()) {
-      ctx_.error(ir::Code::NV1021, n, "`" + path + "` must be a string, found a " + load::kind_name(n.kind));
+      ctx_.error(ir::Code::NV1021, n,
+                 "`" + path + "` must be a string, found a " + load::kind_name(n.kind));
       return std::nullopt;
     }
     if (auto why = load::not_a_string(n)) {
@@ -326,12 +336,13 @@ class Parser {
     End e;
     e.text = n.value;
     auto parts = split(n.value, '/');
-    static const std::vector<std::string> pod_words = {"pod", "pods"}, svc_words = {"svc", "service", "services"};
+    static const std::vector<std::string> pod_words = {"pod", "pods"},
+                                          svc_words = {"svc", "service", "services"};
     auto is = [](const std::vector<std::string>& ws, const std::string& w) {
       return std::find(ws.begin(), ws.end(), w) != ws.end();
     };
-    if (parts.size() == 3 && (is(pod_words, parts[1]) || is(svc_words, parts[1])) && dns_name(parts[0]) &&
-        dns_name(parts[2])) {
+    if (parts.size() == 3 && (is(pod_words, parts[1]) || is(svc_words, parts[1])) &&
+        dns_name(parts[0]) && dns_name(parts[2])) {
       const ir::Inventory& inv = s_.inventory;
       bool pod = is(pod_words, parts[1]);
       std::string hint = inv.pods.empty() && inv.services.empty()
@@ -340,15 +351,19 @@ class Parser {
       if (pod) {
         const ir::Pod* p = inv.find_pod(parts[0], parts[2]);
         if (!p) {
-          ctx_.error(ir::Code::NV4053, n, "`" + path + "`: no pod " + parts[0] + "/" + parts[2] + " in the inventory" + hint);
+          ctx_.error(
+              ir::Code::NV4053, n,
+              "`" + path + "`: no pod " + parts[0] + "/" + parts[2] + " in the inventory" + hint);
           return std::nullopt;
         }
         if (p->host_network || p->ips.empty()) {
-          ctx_.error(ir::Code::NV4059, n,
-                     "`" + path + "`: pod " + p->id() +
-                         (p->host_network ? " uses the host network, so policy sees it as its node; name the node's "
-                                            "address instead"
-                                          : " has no address"));
+          ctx_.error(
+              ir::Code::NV4059, n,
+              "`" + path + "`: pod " + p->id() +
+                  (p->host_network
+                       ? " uses the host network, so policy sees it as its node; name the node's "
+                         "address instead"
+                       : " has no address"));
           return std::nullopt;
         }
         e.peer = pod_peer({p});
@@ -357,13 +372,16 @@ class Parser {
       }
       const ir::Service* svc = inv.find_service(parts[0], parts[2]);
       if (!svc) {
-        ctx_.error(ir::Code::NV4053, n, "`" + path + "`: no service " + parts[0] + "/" + parts[2] + " in the inventory" + hint);
+        ctx_.error(
+            ir::Code::NV4053, n,
+            "`" + path + "`: no service " + parts[0] + "/" + parts[2] + " in the inventory" + hint);
         return std::nullopt;
       }
       if (std::string(role) != "destination") {
         ctx_.error(ir::Code::NV4059, n,
-                   "`" + path + "`: a service can only be a destination (with a port); name its pods with "
-                   "NS/SELECTOR here");
+                   "`" + path +
+                       "`: a service can only be a destination (with a port); name its pods with "
+                       "NS/SELECTOR here");
         return std::nullopt;
       }
       e.named = named_ = true;
@@ -372,7 +390,8 @@ class Parser {
     std::string err;
     auto p = parse_endpoint_spec(n.value, err);
     if (!p) {
-      ctx_.error(ir::Code::NV4052, n, "`" + path + "`: \"" + n.value + "\": " + err + " (or NS/pod/NAME, NS/svc/NAME)");
+      ctx_.error(ir::Code::NV4052, n,
+                 "`" + path + "`: \"" + n.value + "\": " + err + " (or NS/pod/NAME, NS/svc/NAME)");
       return std::nullopt;
     }
     e.peer = std::move(*p);
@@ -380,8 +399,8 @@ class Parser {
   }
 
   // `port`: one number or a list; `protocol`: TCP (default), UDP, SCTP, a number or ANY.
-  bool ports(MapReader& r, const std::string& path, std::vector<uint16_t>& out, std::optional<int>& proto,
-             const YNode*& port_node) {
+  bool ports(MapReader& r, const std::string& path, std::vector<uint16_t>& out,
+             std::optional<int>& proto, const YNode*& port_node) {
     bool ok = true;
     port_node = r.get("port");
     if (port_node) {
@@ -391,14 +410,17 @@ class Parser {
       else
         items.push_back(port_node);
       if (port_node->is_seq() && items.empty()) {
-        ctx_.error(ir::Code::NV1022, *port_node, "`" + path + ".port` is an empty list; omit it for every port");
+        ctx_.error(ir::Code::NV1022, *port_node,
+                   "`" + path + ".port` is an empty list; omit it for every port");
         ok = false;
       }
       for (const YNode* i : items) {
         auto v = load::as_integer(*i);
         if (!v) {
-          std::string found = i->is_scalar() ? "\"" + i->value + "\"" : std::string("a ") + load::kind_name(i->kind);
-          ctx_.error(ir::Code::NV1021, *i, "`" + path + ".port` must be a port number or a list of them, found " + found);
+          std::string found = i->is_scalar() ? "\"" + i->value + "\""
+                                             : std::string("a ") + load::kind_name(i->kind);
+          ctx_.error(ir::Code::NV1021, *i,
+                     "`" + path + ".port` must be a port number or a list of them, found " + found);
           ok = false;
         } else if (*v < 1 || *v > 65535) {
           ctx_.error(ir::Code::NV4054, *i, "port " + std::to_string(*v) + " is outside 1..65535");
@@ -425,8 +447,8 @@ class Parser {
 
   // The destinations of a flow: one per port, and a service's ports through its endpoints.
   std::optional<std::vector<Target>> targets(const YNode& at, const End& to, const ir::Service* svc,
-                                             const std::vector<uint16_t>& ports, std::optional<int> proto,
-                                             const YNode* port_node) {
+                                             const std::vector<uint16_t>& ports,
+                                             std::optional<int> proto, const YNode* port_node) {
     std::vector<Target> out;
     if (!svc) {
       if (ports.empty()) out.push_back({to.peer, proto, std::nullopt, {}, {}});
@@ -440,27 +462,32 @@ class Parser {
       if (proto_ok && port_ok) sps.push_back(&sp);
     }
     for (uint16_t p : ports)
-      if (std::none_of(sps.begin(), sps.end(), [&](const ir::ServicePort* sp) { return sp->port == p; })) {
+      if (std::none_of(sps.begin(), sps.end(),
+                       [&](const ir::ServicePort* sp) { return sp->port == p; })) {
         std::string has;
         for (const auto& sp : svc->ports)
-          has += (has.empty() ? "" : ", ") + ir::proto_name(sp.proto) + "/" + std::to_string(sp.port);
+          has +=
+              (has.empty() ? "" : ", ") + ir::proto_name(sp.proto) + "/" + std::to_string(sp.port);
         ctx_.error(ir::Code::NV4053, port_node ? *port_node : at,
-                   "service " + svc->id() + " has no port " + (proto ? ir::proto_name(*proto) : "ANY") + "/" +
-                       std::to_string(p) + (has.empty() ? " (it has no ports)" : " (it has " + has + ")"));
+                   "service " + svc->id() + " has no port " +
+                       (proto ? ir::proto_name(*proto) : "ANY") + "/" + std::to_string(p) +
+                       (has.empty() ? " (it has no ports)" : " (it has " + has + ")"));
         return std::nullopt;
       }
     if (sps.empty()) {
       ctx_.error(ir::Code::NV4053, at,
-                 "service " + svc->id() + " has no " + (proto ? ir::proto_name(*proto) + " " : "") + "port");
+                 "service " + svc->id() + " has no " + (proto ? ir::proto_name(*proto) + " " : "") +
+                     "port");
       return std::nullopt;
     }
     for (const ir::ServicePort* sp : sps) {
       std::map<uint16_t, std::vector<const ir::Pod*>> by_target;
       for (const ir::Pod* p : s_.inventory.endpoints(*svc)) {
         if (p->host_network) {
-          ctx_.error(ir::Code::NV4059, at,
-                     "service " + svc->id() + " has endpoint pod " + p->id() +
-                         " on the host network, which policy sees as its node; check cannot pin it");
+          ctx_.error(
+              ir::Code::NV4059, at,
+              "service " + svc->id() + " has endpoint pod " + p->id() +
+                  " on the host network, which policy sees as its node; check cannot pin it");
           return std::nullopt;
         }
         uint16_t target = sp->target_port;
@@ -472,12 +499,16 @@ class Parser {
         if (!p->ips.empty()) by_target[target].push_back(p);
       }
       if (by_target.empty())
-        out.push_back({{}, sp->proto, sp->port,
-                       "service " + svc->id() + " has no endpoint pod for port " + ir::proto_name(sp->proto) + "/" +
-                           std::to_string(sp->port),
+        out.push_back({{},
+                       sp->proto,
+                       sp->port,
+                       "service " + svc->id() + " has no endpoint pod for port " +
+                           ir::proto_name(sp->proto) + "/" + std::to_string(sp->port),
                        {}});
-      std::string via = "service port " + ir::proto_name(sp->proto) + "/" + std::to_string(sp->port);
-      for (const auto& [target, pods] : by_target) out.push_back({pod_peer(pods), sp->proto, target, {}, via});
+      std::string via =
+          "service port " + ir::proto_name(sp->proto) + "/" + std::to_string(sp->port);
+      for (const auto& [target, pods] : by_target)
+        out.push_back({pod_peer(pods), sp->proto, target, {}, via});
     }
     return out;
   }
@@ -519,7 +550,8 @@ class Parser {
     r.reject_unknown();
     if (!r.ok()) return std::nullopt;
     if (!ns) {
-      ctx_.error(ir::Code::NV1022, n, "`" + path + "` needs `namespace` (a name, or * for every namespace)");
+      ctx_.error(ir::Code::NV1022, n,
+                 "`" + path + "` needs `namespace` (a name, or * for every namespace)");
       return std::nullopt;
     }
     Isolated iso;
@@ -527,13 +559,15 @@ class Parser {
     auto p = parse_endpoint_spec(*ns + "/", err);
     if (!p || ns->empty() || ns->find('/') != std::string::npos) {
       ctx_.error(ir::Code::NV4052, *n.get("namespace"),
-                 "`" + path + ".namespace`: \"" + *ns + "\" is not a namespace name (or * for every namespace)");
+                 "`" + path + ".namespace`: \"" + *ns +
+                     "\" is not a namespace name (or * for every namespace)");
       return std::nullopt;
     }
     if (sel) {
       auto ps = parse_label_selector(*sel, err);
       if (!ps) {
-        ctx_.error(ir::Code::NV4052, *n.get("selector"), "`" + path + ".selector`: \"" + *sel + "\": " + err);
+        ctx_.error(ir::Code::NV4052, *n.get("selector"),
+                   "`" + path + ".selector`: \"" + *sel + "\": " + err);
         return std::nullopt;
       }
       if (!ps->is_all()) p->pod_selector = std::move(*ps);
@@ -550,13 +584,16 @@ class Parser {
       }
       for (const auto& d : dirs->items) {
         std::optional<ir::Direction> dir;
-        if (d.is_scalar() && (d.value == "ingress" || d.value == "Ingress")) dir = ir::Direction::Ingress;
-        if (d.is_scalar() && (d.value == "egress" || d.value == "Egress")) dir = ir::Direction::Egress;
+        if (d.is_scalar() && (d.value == "ingress" || d.value == "Ingress"))
+          dir = ir::Direction::Ingress;
+        if (d.is_scalar() && (d.value == "egress" || d.value == "Egress"))
+          dir = ir::Direction::Egress;
         if (!dir || std::find(iso.dirs.begin(), iso.dirs.end(), *dir) != iso.dirs.end()) {
           ctx_.error(ir::Code::NV4055, d,
                      dir ? "direction " + d.value + " is listed twice"
                          : "a direction is ingress or egress, found " +
-                               (d.is_scalar() ? "\"" + d.value + "\"" : std::string("a ") + load::kind_name(d.kind)));
+                               (d.is_scalar() ? "\"" + d.value + "\""
+                                              : std::string("a ") + load::kind_name(d.kind)));
           ok = false;
           continue;
         }
@@ -580,7 +617,8 @@ class Parser {
     const YNode* raw = n.get("allowedFrom");
     if (raw && !raw->is_null() && !allowed) return std::nullopt;  // not a list: reported
     if (!to || !allowed) {
-      ctx_.error(ir::Code::NV1022, n, "`" + path + "` needs `to` and `allowedFrom` (a list; [] for nobody)");
+      ctx_.error(ir::Code::NV1022, n,
+                 "`" + path + "` needs `to` and `allowedFrom` (a list; [] for nobody)");
       return std::nullopt;
     }
     OnlyReach o;
@@ -588,13 +626,16 @@ class Parser {
     if (!dst) return std::nullopt;
     o.to = dst->first;
     if (!dst->second && (dst->first.peer.kinds & ~ir::mask(ir::EndpointKind::Pod))) {
-      ctx_.error(ir::Code::NV4059, *to,
-                 "`" + path + ".to` must be pods (NS/SELECTOR, NS/pod/NAME or NS/svc/NAME): who reaches an address "
-                 "outside the pod network is not decided by its own ingress policy; use mustDeny");
+      ctx_.error(
+          ir::Code::NV4059, *to,
+          "`" + path +
+              ".to` must be pods (NS/SELECTOR, NS/pod/NAME or NS/svc/NAME): who reaches an address "
+              "outside the pod network is not decided by its own ingress policy; use mustDeny");
       return std::nullopt;
     }
     for (size_t i = 0; i < allowed->items.size(); ++i) {
-      auto e = endpoint(allowed->items[i], path + ".allowedFrom[" + std::to_string(i) + "]", "source");
+      auto e =
+          endpoint(allowed->items[i], path + ".allowedFrom[" + std::to_string(i) + "]", "source");
       if (!e) {
         ok = false;
         continue;
@@ -634,7 +675,10 @@ class Parser {
         return std::nullopt;
       }
       if (i->value == "-" || i->value.empty()) {
-        ctx_.error(ir::Code::NV4056, *i, "`" + path + "`: " + (i->value.empty() ? "an empty path" : "standard input (-) cannot be named here"));
+        ctx_.error(
+            ir::Code::NV4056, *i,
+            "`" + path + "`: " +
+                (i->value.empty() ? "an empty path" : "standard input (-) cannot be named here"));
         return std::nullopt;
       }
       fs::path p(i->value);
@@ -642,9 +686,11 @@ class Parser {
       texts.push_back(i->value);
       std::error_code ec;
       if (o_.read_policy_files && !fs::exists(paths.back(), ec)) {
-        ctx_.error(ir::Code::NV1001, *i,
-                   "`" + path + "`: cannot read " + paths.back() + ": no such file or directory" +
-                       (p.is_absolute() ? "" : " (paths are relative to the expectations file's directory)"));
+        ctx_.error(
+            ir::Code::NV1001, *i,
+            "`" + path + "`: cannot read " + paths.back() + ": no such file or directory" +
+                (p.is_absolute() ? ""
+                                 : " (paths are relative to the expectations file's directory)"));
         return std::nullopt;
       }
     }
@@ -698,8 +744,8 @@ class Parser {
   }
 };
 
-std::shared_ptr<const Expectations> parse_text(const std::string& name, std::string text, Session& s,
-                                               const ExpectOptions& o) {
+std::shared_ptr<const Expectations> parse_text(const std::string& name, std::string text,
+                                               Session& s, const ExpectOptions& o) {
   size_t errors = s.diags.error_count();
   const std::string& stored = s.sources.add(name, std::move(text));
   std::vector<YNode> docs = load::parse_yaml(stored, name, s.diags);
@@ -735,8 +781,8 @@ std::string witness_text(const ir::PolicySet& ps, const Witness& w, const std::s
 }
 
 std::string proved(const QueryOptions& opt) {
-  return " (proved over " + std::string(opt.pin ? "the inventory's pods" : "every possible pod") + ", " +
-         families_text(opt.families) + ")";
+  return " (proved over " + std::string(opt.pin ? "the inventory's pods" : "every possible pod") +
+         ", " + families_text(opt.families) + ")";
 }
 
 // "TCP/8080", or "service port TCP/80, TCP/8080 on its endpoints".
@@ -767,17 +813,19 @@ void run_flow(const Flow& f, Session& s, const QueryOptions& opt, ExpectationRes
     const auto& bad = f.allow ? r.denied : r.allowed;
     if (bad) {
       out.status = Status::Fail;
-      out.message = std::string(f.allow ? "a packet " + what + " is denied" : "a packet " + what + " is allowed") +
+      out.message = std::string(f.allow ? "a packet " + what + " is denied"
+                                        : "a packet " + what + " is allowed") +
                     " (" + target_text(t) + ")";
       out.witness = witness_text(s.policies, *bad);
       return;
     }
   }
-  out.message = std::string("every packet ") + what + ", " + f.traffic + ", is " + (f.allow ? "allowed" : "denied") +
-                proved(opt);
+  out.message = std::string("every packet ") + what + ", " + f.traffic + ", is " +
+                (f.allow ? "allowed" : "denied") + proved(opt);
 }
 
-void run_isolated(const Isolated& iso, Session& s, const QueryOptions& opt, ExpectationResult& out) {
+void run_isolated(const Isolated& iso, Session& s, const QueryOptions& opt,
+                  ExpectationResult& out) {
   if (opt.pin) {
     bool any = false;
     for (const auto& p : opt.pin->pods)
@@ -786,7 +834,8 @@ void run_isolated(const Isolated& iso, Session& s, const QueryOptions& opt, Expe
         any = true;
     if (!any) {
       out.status = Status::Fail;
-      out.message = "no pod of the inventory is in " + iso.what + ": a namespace or selector that matches nothing "
+      out.message = "no pod of the inventory is in " + iso.what +
+                    ": a namespace or selector that matches nothing "
                     "fails closed";
       return;
     }
@@ -797,7 +846,8 @@ void run_isolated(const Isolated& iso, Session& s, const QueryOptions& opt, Expe
     // them falls through every tier to the final allow, that is, when the pod is not
     // isolated (ir/model.h: after the last tier, traffic is allowed).
     ir::PolicySet probe = s.policies;
-    ir::Tier tier{"~netverify-isolation-probe", std::numeric_limits<double>::infinity(), ir::Action::Deny};
+    ir::Tier tier{"~netverify-isolation-probe", std::numeric_limits<double>::infinity(),
+                  ir::Action::Deny};
     probe.add_tier(tier);
     ir::Policy p;
     p.dialect = "netverify";
@@ -821,10 +871,12 @@ void run_isolated(const Isolated& iso, Session& s, const QueryOptions& opt, Expe
   }
   std::vector<std::string> dirs;
   for (auto d : iso.dirs) dirs.push_back(ir::name(d));
-  out.message = "every pod in " + iso.what + " is isolated for " + join(dirs, " and ") + proved(opt);
+  out.message =
+      "every pod in " + iso.what + " is isolated for " + join(dirs, " and ") + proved(opt);
 }
 
-void run_only_reach(const OnlyReach& o, Session& s, const QueryOptions& opt, ExpectationResult& out) {
+void run_only_reach(const OnlyReach& o, Session& s, const QueryOptions& opt,
+                    ExpectationResult& out) {
   std::vector<std::string> allowed;
   for (const auto& e : o.allowed) allowed.push_back(e.text);
   std::string who = allowed.empty() ? "nobody" : join(allowed, ", ");
@@ -838,7 +890,8 @@ void run_only_reach(const OnlyReach& o, Session& s, const QueryOptions& opt, Exp
     // allowed sources at the destination's ingress and passes everything else on: what it
     // still allows to the destination comes from someone not on the list.
     ir::PolicySet probe = s.policies;
-    ir::Tier tier{"!netverify-only-reach-probe", -std::numeric_limits<double>::infinity(), ir::Action::Pass};
+    ir::Tier tier{"!netverify-only-reach-probe", -std::numeric_limits<double>::infinity(),
+                  ir::Action::Pass};
     probe.add_tier(tier);
     ir::Policy p;
     p.dialect = "netverify";
@@ -861,17 +914,20 @@ void run_only_reach(const OnlyReach& o, Session& s, const QueryOptions& opt, Exp
     using A = verifier::ReachResult::Answer;
     if (r.answer == A::NoSuchTraffic) {
       out.status = Status::Fail;
-      out.message = "no endpoint matches " + o.to.text + ": a selector that matches nothing fails closed";
+      out.message =
+          "no endpoint matches " + o.to.text + ": a selector that matches nothing fails closed";
       return;
     }
     if (r.allowed) {
       // The probe only denies: the checked policies must allow this packet too.
       ir::Verdict v = ir::evaluate(s.policies, *r.allowed->inv, r.allowed->pkt);
       if (!v.allowed)
-        throw verifier::InternalError("only-reach: the probe allows a packet the checked policies deny: " +
-                                      r.allowed->packet_line());
+        throw verifier::InternalError(
+            "only-reach: the probe allows a packet the checked policies deny: " +
+            r.allowed->packet_line());
       out.status = Status::Fail;
-      out.message = "a source other than " + who + " reaches " + o.to.text + " (" + target_text(t) + ")";
+      out.message =
+          "a source other than " + who + " reaches " + o.to.text + " (" + target_text(t) + ")";
       out.witness = witness_text(s.policies, *r.allowed);
       return;
     }
@@ -880,7 +936,8 @@ void run_only_reach(const OnlyReach& o, Session& s, const QueryOptions& opt, Exp
 }
 
 void run_compare(const Compare& c, Session& s, const QueryOptions& opt, ExpectationResult& out) {
-  if (!c.loaded) throw std::logic_error("expectations parsed without their policy files cannot run");
+  if (!c.loaded)
+    throw std::logic_error("expectations parsed without their policy files cannot run");
   const ir::PolicySet& a = c.a.set ? *c.a.set : s.policies;
   const ir::PolicySet& b = c.b.set ? *c.b.set : s.policies;
   verifier::Scope scope;
@@ -889,8 +946,10 @@ void run_compare(const Compare& c, Session& s, const QueryOptions& opt, Expectat
   auto rel = c.equiv ? verifier::Relation::Equiv : verifier::Relation::Contains;
   auto r = verifier::compare(a, b, rel, scope, opt);
   if (r.holds) {
-    out.message = c.equiv ? c.a.text + " and " + c.b.text + " admit exactly the same packets" + proved(opt)
-                          : "every packet that " + c.b.text + " admits is admitted by " + c.a.text + proved(opt);
+    out.message =
+        c.equiv
+            ? c.a.text + " and " + c.b.text + " admit exactly the same packets" + proved(opt)
+            : "every packet that " + c.b.text + " admits is admitted by " + c.a.text + proved(opt);
     return;
   }
   const Witness& w = *r.witness;
@@ -908,8 +967,8 @@ std::shared_ptr<const Expectations> load_expectations(const std::string& path, S
   return load_expectations(path, s, ExpectOptions{});
 }
 
-std::shared_ptr<const Expectations> load_expectations_text(const std::string& name, std::string text,
-                                                           Session& s) {
+std::shared_ptr<const Expectations> load_expectations_text(const std::string& name,
+                                                           std::string text, Session& s) {
   return load_expectations_text(name, std::move(text), s, ExpectOptions{});
 }
 
@@ -935,8 +994,9 @@ std::shared_ptr<const Expectations> load_expectations(const std::string& path, S
   return parse_text(path, buf.str(), s, o);
 }
 
-std::shared_ptr<const Expectations> load_expectations_text(const std::string& name, std::string text,
-                                                           Session& s, const ExpectOptions& o) {
+std::shared_ptr<const Expectations> load_expectations_text(const std::string& name,
+                                                           std::string text, Session& s,
+                                                           const ExpectOptions& o) {
   return parse_text(name, std::move(text), s, o);
 }
 

@@ -39,11 +39,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s->lower({});
     return s;
   }();
-  nv::cli::Session s;  // fresh diagnostics and sources for each input
+  nv::cli::Session s;                // fresh diagnostics and sources for each input
   s.inventory = session->inventory;  // indices are positions: a copy stays valid
   nv::cli::ExpectOptions o;
   o.read_policy_files = false;  // never read paths the input names
-  auto e = nv::cli::load_expectations_text("fuzz.yaml", std::string(reinterpret_cast<const char*>(data), size), s, o);
+  auto e = nv::cli::load_expectations_text(
+      "fuzz.yaml", std::string(reinterpret_cast<const char*>(data), size), s, o);
   if (!e && !s.diags.has_errors()) __builtin_trap();
   return 0;
 }

@@ -1,10 +1,11 @@
 // Tests for cli/expect: the expectations file of `netverify check --expect`, on the seed
 // guide (corpus/guide). Every failure's witness is re-judged by the reference evaluator.
+#include "cli/expect.h"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 
-#include "cli/expect.h"
 #include "tests/support/support.h"
 
 namespace nv {
@@ -14,14 +15,16 @@ using cli::ExpectationResult;
 using Status = ExpectationResult::Status;
 
 const std::string kDir = NV_SOURCE_DIR;
-const std::string kHeader = "apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations:\n";
+const std::string kHeader =
+    "apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations:\n";
 
 // The guide's policies, with its inventory (pinned, as `check --cluster`) or without.
 struct Guide {
   cli::Session s;
   verifier::QueryOptions opt;
 
-  explicit Guide(bool cluster = true, const std::string& policies = kDir + "/corpus/guide/policies") {
+  explicit Guide(bool cluster = true,
+                 const std::string& policies = kDir + "/corpus/guide/policies") {
     std::vector<std::string> inv;
     if (cluster) inv.push_back(kDir + "/corpus/guide/cluster.yaml");
     s.read({policies}, inv);
@@ -36,7 +39,8 @@ struct Guide {
   }
 
   // Parses `items` (under the header) as if it were the file `name`; runs when it parses.
-  std::vector<ExpectationResult> run(const std::string& items, const std::string& name = "expect.yaml") {
+  std::vector<ExpectationResult> run(const std::string& items,
+                                     const std::string& name = "expect.yaml") {
     auto e = cli::load_expectations_text(name, kHeader + items, s);
     if (!e) ADD_FAILURE() << messages();
     if (!e) return {};
@@ -60,7 +64,9 @@ struct Guide {
 };
 
 std::string dump(const ExpectationResult& r) {
-  const char* st = r.status == Status::Pass ? "PASS" : r.status == Status::Fail ? "FAIL" : "UNKNOWN";
+  const char* st = r.status == Status::Pass   ? "PASS"
+                   : r.status == Status::Fail ? "FAIL"
+                                              : "UNKNOWN";
   return std::string(st) + " " + r.name + ": " + r.message + "\n" + r.witness;
 }
 
@@ -78,23 +84,31 @@ ir::Packet packet_of(const Guide& g, const std::string& witness) {
   return p;
 }
 
-bool allowed(const Guide& g, const ir::Packet& p) { return ir::evaluate(g.s.policies, g.s.inventory, p).allowed; }
+bool allowed(const Guide& g, const ir::Packet& p) {
+  return ir::evaluate(g.s.policies, g.s.inventory, p).allowed;
+}
 
 // --- mustAllow / mustDeny -------------------------------------------------------------
 
 TEST(Expect, MustAllowThroughAServiceAndItsNamedTargetPort) {
   Guide g;
   // backend-service 9090 -> targetPort grpc, the backends' container port 9090.
-  auto r = g.one("- mustAllow: {from: monitoring/app=prometheus, to: production/svc/backend-service, port: 9090}\n");
+  auto r = g.one(
+      "- mustAllow: {from: monitoring/app=prometheus, to: production/svc/backend-service, port: "
+      "9090}\n");
   EXPECT_EQ(r.status, Status::Pass) << dump(r);
   EXPECT_EQ(r.kind, "must-allow");
-  EXPECT_EQ(r.name, "must-allow monitoring/app=prometheus -> production/svc/backend-service:9090/TCP");
+  EXPECT_EQ(r.name,
+            "must-allow monitoring/app=prometheus -> production/svc/backend-service:9090/TCP");
   EXPECT_EQ(r.span.line, 4);
   EXPECT_EQ(r.span.col, 3);
   EXPECT_TRUE(r.witness.empty());
   // The evaluator agrees on each endpoint.
-  ir::Packet p{ir::Endpoint::of_pod(*g.s.inventory.find_pod("monitoring", "prometheus-0"), ir::Family::V4), {},
-               ir::kTCP, 9090};
+  ir::Packet p{
+      ir::Endpoint::of_pod(*g.s.inventory.find_pod("monitoring", "prometheus-0"), ir::Family::V4),
+      {},
+      ir::kTCP,
+      9090};
   for (const auto* name : {"backend-5f6d8b7c9-4hq2n", "backend-5f6d8b7c9-m7v4t"}) {
     p.dst = ir::Endpoint::of_pod(*g.s.inventory.find_pod("production", name), ir::Family::V4);
     EXPECT_TRUE(allowed(g, p)) << name;
@@ -104,7 +118,9 @@ TEST(Expect, MustAllowThroughAServiceAndItsNamedTargetPort) {
 TEST(Expect, MustAllowFailsWithAWitnessTheEvaluatorDenies) {
   Guide g;
   // default-deny-all isolates postgres and no policy admits anyone to it.
-  auto r = g.one("- name: db\n  mustAllow: {from: production/app=backend, to: production/pod/postgres-0, port: 5432}\n");
+  auto r = g.one(
+      "- name: db\n  mustAllow: {from: production/app=backend, to: production/pod/postgres-0, "
+      "port: 5432}\n");
   ASSERT_EQ(r.status, Status::Fail) << dump(r);
   EXPECT_EQ(r.name, "db");
   EXPECT_NE(r.message.find("is denied"), std::string::npos) << r.message;
@@ -122,8 +138,9 @@ TEST(Expect, MustAllowFailsWithAWitnessTheEvaluatorDenies) {
 TEST(Expect, MustAllowEveryListedPort) {
   Guide g;
   // The web tier admits 10.0.0.0/8 on 80 and 443, but not on 8443.
-  EXPECT_EQ(g.one("- mustAllow: {from: 10.10.0.0/16, to: production/tier=web, port: [80, 443]}\n").status,
-            Status::Pass);
+  EXPECT_EQ(
+      g.one("- mustAllow: {from: 10.10.0.0/16, to: production/tier=web, port: [80, 443]}\n").status,
+      Status::Pass);
   auto r = g.one("- mustAllow: {from: 10.10.0.0/16, to: production/tier=web, port: [80, 8443]}\n");
   ASSERT_EQ(r.status, Status::Fail) << dump(r);
   ir::Packet p = packet_of(g, r.witness);
@@ -137,7 +154,9 @@ TEST(Expect, MustDenyPassesAndFails) {
   auto ok = g.one("- mustDeny: {from: world, to: production/app=postgres, port: 5432}\n");
   EXPECT_EQ(ok.status, Status::Pass) << dump(ok);
   EXPECT_NE(ok.message.find("proved over the inventory's pods"), std::string::npos) << ok.message;
-  auto r = g.one("- mustDeny: {from: monitoring/app=prometheus, to: production/svc/backend-service, port: 9090}\n");
+  auto r = g.one(
+      "- mustDeny: {from: monitoring/app=prometheus, to: production/svc/backend-service, port: "
+      "9090}\n");
   ASSERT_EQ(r.status, Status::Fail) << dump(r);
   ir::Packet p = packet_of(g, r.witness);
   EXPECT_EQ(p.src.pod, g.s.inventory.find_pod("monitoring", "prometheus-0"));
@@ -147,7 +166,8 @@ TEST(Expect, MustDenyPassesAndFails) {
 
 TEST(Expect, MustDenyAnyProtocolFromTheFrontend) {
   Guide g;
-  EXPECT_EQ(g.one("- mustDeny: {from: production/app=frontend, to: world, protocol: ANY}\n").status, Status::Pass);
+  EXPECT_EQ(g.one("- mustDeny: {from: production/app=frontend, to: world, protocol: ANY}\n").status,
+            Status::Pass);
   // The backend may call HTTPS APIs outside the private ranges.
   auto r = g.one("- mustDeny: {from: production/app=backend, to: world, protocol: ANY}\n");
   ASSERT_EQ(r.status, Status::Fail) << dump(r);
@@ -160,7 +180,9 @@ TEST(Expect, SymbolicWithoutInventory) {
   Guide g(false);
   // Without --cluster every possible pod counts: a namespace labelled name=monitoring may be
   // any namespace, so "from monitoring" is not what admits Prometheus...
-  auto r = g.one("- mustAllow: {from: monitoring/app=prometheus, to: \"production/app=backend,tier=api\", port: 9090}\n");
+  auto r = g.one(
+      "- mustAllow: {from: monitoring/app=prometheus, to: \"production/app=backend,tier=api\", "
+      "port: 9090}\n");
   ASSERT_EQ(r.status, Status::Fail) << dump(r);
   EXPECT_NE(r.witness.find("a pod in namespace monitoring"), std::string::npos) << r.witness;
   // ...but the namespace labels are: every pod of a namespace labelled so is admitted.
@@ -185,7 +207,8 @@ TEST(Expect, IsolatedPasses) {
   EXPECT_EQ(r.name, "isolated namespace production (ingress, egress)");
   // Symbolically too: default-deny-all selects every pod that could ever be in production.
   Guide sym(false);
-  EXPECT_EQ(sym.one("- isolated: {namespace: production, directions: [Ingress, egress]}\n").status, Status::Pass);
+  EXPECT_EQ(sym.one("- isolated: {namespace: production, directions: [Ingress, egress]}\n").status,
+            Status::Pass);
 }
 
 TEST(Expect, IsolatedFailsWithAPodNoPolicyIsolates) {
@@ -218,12 +241,13 @@ spec:
 )",
                "");
   s.lower({});
-  auto e = cli::load_expectations_text("x.yaml", kHeader + R"y(- isolated: {namespace: prod, directions: [ingress]}
+  auto e = cli::load_expectations_text(
+      "x.yaml", kHeader + R"y(- isolated: {namespace: prod, directions: [ingress]}
 - isolated: {namespace: prod, selector: app=web}
 - isolated: {namespace: prod, directions: [egress]}
 - isolated: {namespace: prod, selector: "app in (web,db)", directions: [egress]}
 )y",
-                                        s);
+      s);
   ASSERT_NE(e, nullptr);
   auto r = cli::run_expectations(*e, s, {});
   ASSERT_EQ(r.size(), 4u);
@@ -238,8 +262,9 @@ spec:
 TEST(Expect, IsolatedUnderAdminNetworkPolicyPassTier) {
   // An AdminNetworkPolicy whose rules do not decide a packet passes it on (its tier's
   // default): without a NetworkPolicy isolating the pod, the packet is allowed at the end.
-  std::string cluster = test::inventory_yaml({"ns prod env=prod", "ns ops env=ops", "pod prod/web 10.0.0.1 app=web",
-                                              "pod ops/prom 10.2.0.1 app=prom"});
+  std::string cluster =
+      test::inventory_yaml({"ns prod env=prod", "ns ops env=ops", "pod prod/web 10.0.0.1 app=web",
+                            "pod ops/prom 10.2.0.1 app=prom"});
   std::string anp = R"(apiVersion: policy.networking.k8s.io/v1alpha1
 kind: AdminNetworkPolicy
 metadata: {name: ops-in}
@@ -261,7 +286,8 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
     s.read_texts(anp + (with_np ? deny : ""), cluster);
     s.lower({});
     ASSERT_FALSE(s.diags.has_errors());
-    auto e = cli::load_expectations_text("x.yaml", kHeader + "- isolated: {namespace: prod, directions: [ingress]}\n", s);
+    auto e = cli::load_expectations_text(
+        "x.yaml", kHeader + "- isolated: {namespace: prod, directions: [ingress]}\n", s);
     ASSERT_NE(e, nullptr);
     verifier::QueryOptions opt;
     opt.pin = &s.inventory;
@@ -273,14 +299,16 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
     }
     ASSERT_EQ(r[0].status, Status::Fail) << dump(r[0]);
     std::smatch m;
-    ASSERT_TRUE(std::regex_search(r[0].witness, m, std::regex(R"(packet +TCP ([0-9.]+) -> ([0-9.]+):(\d+))")));
+    ASSERT_TRUE(std::regex_search(r[0].witness, m,
+                                  std::regex(R"(packet +TCP ([0-9.]+) -> ([0-9.]+):(\d+))")));
     ir::Packet p{ir::Endpoint::of_ip(s.inventory, *ir::IpAddr::parse(m[1].str())),
                  ir::Endpoint::of_ip(s.inventory, *ir::IpAddr::parse(m[2].str())), ir::kTCP,
                  static_cast<uint16_t>(std::stoi(m[3].str()))};
     EXPECT_EQ(p.dst.pod, s.inventory.find_pod("prod", "web"));
     ir::Verdict v = ir::evaluate(s.policies, s.inventory, p);
     EXPECT_TRUE(v.allowed);
-    EXPECT_EQ(v.ingress.kind, ir::SideDecision::Kind::PassedAll);  // visited, passed, allowed at the end
+    EXPECT_EQ(v.ingress.kind,
+              ir::SideDecision::Kind::PassedAll);  // visited, passed, allowed at the end
   }
 }
 
@@ -296,12 +324,15 @@ TEST(Expect, OnlyReachPasses) {
   EXPECT_EQ(r.status, Status::Pass) << dump(r);
   EXPECT_EQ(r.kind, "only-reach");
   // Nobody reaches the database.
-  EXPECT_EQ(g.one("- onlyReach: {to: production/app=postgres, allowedFrom: []}\n").status, Status::Pass);
+  EXPECT_EQ(g.one("- onlyReach: {to: production/app=postgres, allowedFrom: []}\n").status,
+            Status::Pass);
 }
 
 TEST(Expect, OnlyReachFailsWithASourceOffTheList) {
   Guide g;
-  auto r = g.one("- onlyReach: {to: production/svc/backend-service, port: 80, allowedFrom: [production/app=frontend]}\n");
+  auto r = g.one(
+      "- onlyReach: {to: production/svc/backend-service, port: 80, allowedFrom: "
+      "[production/app=frontend]}\n");
   ASSERT_EQ(r.status, Status::Fail) << dump(r);
   ir::Packet p = packet_of(g, r.witness);
   EXPECT_EQ(p.port, 8080);  // service port 80 is target port 8080
@@ -334,7 +365,8 @@ TEST(Expect, EquivalentAndContainsOnTheCorpus) {
   ASSERT_EQ(r[3].status, Status::Fail) << dump(r[3]);
   ASSERT_EQ(r[4].status, Status::Fail) << dump(r[4]);
   // The checked policies admit health checks from anywhere; the tightened set does not.
-  auto tightened = test::load_paths({kDir + "/corpus/expect/guide-tightened"}, {kDir + "/corpus/guide/cluster.yaml"});
+  auto tightened = test::load_paths({kDir + "/corpus/expect/guide-tightened"},
+                                    {kDir + "/corpus/guide/cluster.yaml"});
   ir::Packet p = packet_of(g, r[3].witness);
   EXPECT_TRUE(allowed(g, p));
   EXPECT_FALSE(ir::evaluate(tightened->policies, g.s.inventory, p).allowed);
@@ -381,7 +413,9 @@ TEST(Expect, BrokenGuideFileFailsTwice) {
 TEST(Expect, ResourceLimitIsUnknownNeverAPass) {
   Guide g;
   g.opt.solver.rlimit = 1;  // deterministic: Z3 runs out at once
-  auto r = g.run("- mustDeny: {from: world, to: production/app=postgres, port: 5432}\n- isolated: {namespace: production}\n");
+  auto r = g.run(
+      "- mustDeny: {from: world, to: production/app=postgres, port: 5432}\n- isolated: {namespace: "
+      "production}\n");
   ASSERT_EQ(r.size(), 2u);
   for (const auto& x : r) {
     EXPECT_EQ(x.status, Status::Unknown) << dump(x);
@@ -408,11 +442,13 @@ TEST(Expect, ErrorsHaveCodesAndPositions) {
       {"- mustAllow: {from: a/, to: \"b/app=in valid\"}\n", ir::Code::NV4052, "4:29"},
       {"- mustAllow: {from: \"prod\", to: b/}\n", ir::Code::NV4052, "4:21"},
       {"- mustAllow: {from: a/}\n", ir::Code::NV1022, "4:14"},
-      {"- mustAllow: {from: a/, to: b/}\n  mustDeny: {from: a/, to: b/}\n", ir::Code::NV4051, "4:3"},
+      {"- mustAllow: {from: a/, to: b/}\n  mustDeny: {from: a/, to: b/}\n", ir::Code::NV4051,
+       "4:3"},
       {"- name: nothing\n", ir::Code::NV4051, "4:3"},
       {"- mustAllow: {from: a/, to: production/pod/nope}\n", ir::Code::NV4053, "4:29"},
       {"- mustAllow: {from: a/, to: production/svc/nope}\n", ir::Code::NV4053, "4:29"},
-      {"- mustAllow: {from: a/, to: production/svc/backend-service, port: 81}\n", ir::Code::NV4053, "4:67"},
+      {"- mustAllow: {from: a/, to: production/svc/backend-service, port: 81}\n", ir::Code::NV4053,
+       "4:67"},
       {"- mustAllow: {from: production/svc/backend-service, to: b/}\n", ir::Code::NV4059, "4:21"},
       {"- mustAllow: {from: a/, to: kube-system/pod/kube-proxy-8f244}\n", ir::Code::NV4059, "4:29"},
       {"- onlyReach: {to: 10.0.0.0/8, allowedFrom: []}\n", ir::Code::NV4059, "4:19"},
@@ -428,20 +464,28 @@ TEST(Expect, ErrorsHaveCodesAndPositions) {
       {"- equivalent: {b: [\"-\"]}\n", ir::Code::NV4056, "4:20"},
       {"- equivalent: {b: []}\n", ir::Code::NV4056, "4:19"},
       {"- contains: {inner: no-such-dir/}\n", ir::Code::NV1001, "4:21"},
-      {"- {name: a, isolated: {namespace: p}}\n- {name: a, isolated: {namespace: q}}\n", ir::Code::NV4057, "5:10"},
+      {"- {name: a, isolated: {namespace: p}}\n- {name: a, isolated: {namespace: q}}\n",
+       ir::Code::NV4057, "5:10"},
       {"- {name: yes, isolated: {namespace: p}}\n", ir::Code::NV1021, "4:10"},
-      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations: {}\n", ir::Code::NV1021, "3:15"},
+      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations: {}\n",
+       ir::Code::NV1021, "3:15"},
       {"- mustAllow: {from: a/, to: b/, from: c/}\n", ir::Code::NV1004, "4:33"},
-      {"!apiVersion: netverify.dev/v1\nkind: Expectations\nexpectations: []\n", ir::Code::NV4050, "1:13"},
-      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectation\nexpectations: []\n", ir::Code::NV4050, "2:7"},
+      {"!apiVersion: netverify.dev/v1\nkind: Expectations\nexpectations: []\n", ir::Code::NV4050,
+       "1:13"},
+      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectation\nexpectations: []\n",
+       ir::Code::NV4050, "2:7"},
       {"!kind: Expectations\nexpectations: []\n", ir::Code::NV1022, "1:1"},
-      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations: []\n", ir::Code::NV1022, "3:15"},
-      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations:\n- isolated: {namespace: a}\n---\n"
+      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations: []\n",
+       ir::Code::NV1022, "3:15"},
+      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations:\n- isolated: "
+       "{namespace: a}\n---\n"
        "kind: x\n",
        ir::Code::NV4058, "6:1"},
       {"!# nothing\n", ir::Code::NV4058, ""},
-      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations: [\n", ir::Code::NV1002, ""},
-      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nspec: {}\nexpectations: [{isolated: {namespace: "
+      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nexpectations: [\n",
+       ir::Code::NV1002, ""},
+      {"!apiVersion: netverify.dev/v1alpha1\nkind: Expectations\nspec: {}\nexpectations: "
+       "[{isolated: {namespace: "
        "a}}]\n",
        ir::Code::NV1020, "3:1"},
   };
@@ -452,20 +496,23 @@ TEST(Expect, ErrorsHaveCodesAndPositions) {
     std::string out = g.refused(text);
     bool found = false;
     for (const auto& d : g.s.diags.all())
-      if (d.code == c.code && (std::string(c.where).empty() ||
-                               std::to_string(d.span.line) + ":" + std::to_string(d.span.col) == c.where))
+      if (d.code == c.code &&
+          (std::string(c.where).empty() ||
+           std::to_string(d.span.line) + ":" + std::to_string(d.span.col) == c.where))
         found = true;
-    EXPECT_TRUE(found) << "case: " << c.text << "\nexpected " << ir::code_info(c.code).id << " at " << c.where
-                       << ", got:\n"
+    EXPECT_TRUE(found) << "case: " << c.text << "\nexpected " << ir::code_info(c.code).id << " at "
+                       << c.where << ", got:\n"
                        << out;
   }
 }
 
 TEST(Expect, ErrorRendersWithFileLineAndCaret) {
   Guide g;
-  std::string out = g.refused(kHeader + "- mustDeny: {from: world, to: production/app=db, porr: 5432}\n");
-  EXPECT_NE(out.find("expect.yaml:4:50: error[NV1020]: unknown field `expectations[0].mustDeny.porr`"),
-            std::string::npos)
+  std::string out =
+      g.refused(kHeader + "- mustDeny: {from: world, to: production/app=db, porr: 5432}\n");
+  EXPECT_NE(
+      out.find("expect.yaml:4:50: error[NV1020]: unknown field `expectations[0].mustDeny.porr`"),
+      std::string::npos)
       << out;
 }
 
@@ -480,7 +527,8 @@ TEST(Expect, ParseOnlyLeavesPolicyFilesUnread) {
   Guide g;
   cli::ExpectOptions o;
   o.read_policy_files = false;
-  auto e = cli::load_expectations_text("x.yaml", kHeader + "- contains: {inner: /no/such/dir}\n", g.s, o);
+  auto e = cli::load_expectations_text("x.yaml", kHeader + "- contains: {inner: /no/such/dir}\n",
+                                       g.s, o);
   EXPECT_NE(e, nullptr) << g.messages();
 }
 

@@ -370,11 +370,21 @@ std::string summary_line(const CheckReport& r) {
     s += "; expectations: " + std::to_string(c.expect_pass) + " passed, " + std::to_string(c.expect_fail) + " failed";
     if (c.expect_unknown) s += ", " + std::to_string(c.expect_unknown) + " unknown";
   }
-  if (r.baseline)
+  if (r.baseline) {
     s += "; baseline: " + plural(r.baseline->opened.size(), "region", "regions") +
          (r.baseline->opened_truncated ? "+" : "") + " newly allowed, " + std::to_string(r.baseline->closed.size()) +
          (r.baseline->closed_truncated ? "+" : "") + " newly denied";
-  if (!r.errors.empty()) s += "; " + plural(r.errors.size(), "check", "checks") + " not decided";
+    auto failing = [](const std::vector<Region>& rs) {
+      return std::any_of(rs.begin(), rs.end(), [](const Region& g) { return g.failing; });
+    };
+    if (failing(r.baseline->opened) || failing(r.baseline->closed))
+      s += std::string(", failing --fail-on-diff ") + name(r.fail_on_diff);
+  }
+  if (!r.errors.empty()) {
+    s += "; not decided:";
+    for (size_t i = 0; i < r.errors.size(); ++i)
+      s += std::string(i ? ", " : " ") + r.errors[i].group + " (" + ir::code_info(r.errors[i].code).id + ")";
+  }
   return s;
 }
 
@@ -784,20 +794,38 @@ struct Case {
   std::string failure_message, failure_type, failure_text;  // a <failure> when message is set
   std::string error_message, error_text;                    // an <error> when message is set
   std::string out;                                          // <system-out>
+  std::string skipped;                                      // a <skipped> when set
 };
 
+Case make_case(std::string name, std::string classname, std::string file = "") {
+  Case c;
+  c.name = std::move(name);
+  c.classname = std::move(classname);
+  c.file = std::move(file);
+  return c;
+}
+
+Case error_case(std::string name, std::string classname, const ToolError& e) {
+  Case c = make_case(std::move(name), std::move(classname));
+  c.error_message = ir::code_info(e.code).id + std::string(": ") + e.message;
+  c.error_text = e.message;
+  return c;
+}
+
 void junit_suite(std::string& xml, const std::string& name, const std::vector<Case>& cases) {
-  size_t failures = 0, errors = 0;
+  size_t failures = 0, errors = 0, skipped = 0;
   for (const auto& c : cases) {
     failures += !c.failure_message.empty();
     errors += !c.error_message.empty();
+    skipped += !c.skipped.empty();
   }
   xml += "  <testsuite name=\"" + xml_escape(name, true) + "\" tests=\"" + std::to_string(cases.size()) +
-         "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"0\">\n";
+         "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
+         std::to_string(skipped) + "\">\n";
   for (const auto& c : cases) {
     xml += "    <testcase name=\"" + xml_escape(c.name, true) + "\" classname=\"" + xml_escape(c.classname, true) + "\"";
     if (!c.file.empty()) xml += " file=\"" + xml_escape(c.file, true) + "\"";
-    if (c.failure_message.empty() && c.error_message.empty() && c.out.empty()) {
+    if (c.failure_message.empty() && c.error_message.empty() && c.out.empty() && c.skipped.empty()) {
       xml += "/>\n";
       continue;
     }
@@ -808,6 +836,7 @@ void junit_suite(std::string& xml, const std::string& name, const std::vector<Ca
     if (!c.error_message.empty())
       xml += "      <error message=\"" + xml_escape(c.error_message, true) + "\" type=\"NV4010\">" +
              xml_escape(c.error_text, false) + "</error>\n";
+    if (!c.skipped.empty()) xml += "      <skipped message=\"" + xml_escape(c.skipped, true) + "\"/>\n";
     if (!c.out.empty()) xml += "      <system-out>" + xml_escape(c.out, false) + "</system-out>\n";
     xml += "    </testcase>\n";
   }
@@ -833,7 +862,7 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
   std::map<std::string, size_t> by_policy;
   for (const auto& p : r.policies) {
     by_policy.emplace(p.id, holes.size());
-    holes.push_back(Case{p.id, "netverify.holes", display_path(p.span.file, o.cwd), "", "", "", "", "", ""});
+    holes.push_back(make_case(p.id, "netverify.holes", display_path(p.span.file, o.cwd)));
   }
   std::map<size_t, std::vector<const Finding*>> failing;
   for (const auto& f : r.findings) {
@@ -841,7 +870,7 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
     if (it == by_policy.end()) {
       by_policy.emplace(f.policy, holes.size());
       it = by_policy.find(f.policy);
-      holes.push_back(Case{f.policy, "netverify.holes", display_path(f.span.file, o.cwd), "", "", "", "", "", ""});
+      holes.push_back(make_case(f.policy, "netverify.holes", display_path(f.span.file, o.cwd)));
     }
     Case& c = holes[it->second];
     if (f.failing) {
@@ -865,9 +894,12 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
   }
   for (const auto& e : r.errors)
     if (e.group == "holes")
-      holes.push_back(Case{"hole checks", "netverify.holes", "", "", "", "", ir::code_info(e.code).id + std::string(": ") + e.message, e.message, ""});
+      for (auto& c : holes) c.skipped = std::string("not checked: the hole checks were not decided (") + ir::code_info(e.code).id + ")";
+  for (const auto& e : r.errors)
+    if (e.group == "holes")
+      holes.push_back(error_case("hole checks", "netverify.holes", e));
   if (!r.proved.empty()) {
-    Case proved{"proved properties", "netverify.holes", "", "", "", "", "", "", ""};
+    Case proved = make_case("proved properties", "netverify.holes");
     for (const auto& p : r.proved) proved.out += "proved: " + p + "\n";
     holes.push_back(std::move(proved));
   }
@@ -876,7 +908,7 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
   if (r.expect_file) {
     std::vector<Case> cases;
     for (const auto& e : r.expectations) {
-      Case c{e.name, "netverify.expectations." + e.kind, display_path(e.span.file, o.cwd), "", "", "", "", "", ""};
+      Case c = make_case(e.name, "netverify.expectations." + e.kind, display_path(e.span.file, o.cwd));
       using S = ExpectationResult::Status;
       std::string text = e.span.str() + ": " + e.message + "\n" + indent_lines(dedent(e.witness), "  ");
       if (e.status == S::Fail) {
@@ -893,8 +925,7 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
     }
     for (const auto& e : r.errors)
       if (e.group == "expectations")
-        cases.push_back(Case{"expectations", "netverify.expectations", "", "", "", "",
-                             ir::code_info(e.code).id + std::string(": ") + e.message, e.message, ""});
+        cases.push_back(error_case("expectations", "netverify.expectations", e));
     suites.emplace_back("expectations", std::move(cases));
   }
 
@@ -903,7 +934,7 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
     for (bool opened : {true, false}) {
       const auto& rs = opened ? r.baseline->opened : r.baseline->closed;
       bool more = opened ? r.baseline->opened_truncated : r.baseline->closed_truncated;
-      Case c{opened ? "newly allowed" : "newly denied", "netverify.baseline", "", "", "", "", "", "", ""};
+      Case c = make_case(opened ? "newly allowed" : "newly denied", "netverify.baseline");
       std::string text;
       for (size_t i = 0; i < rs.size(); ++i) {
         text += "  " + std::to_string(i + 1) + ". " + region_text(rs[i]) + "\n";
@@ -924,8 +955,7 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
     }
     for (const auto& e : r.errors)
       if (e.group == "baseline")
-        cases.push_back(Case{"baseline diff", "netverify.baseline", "", "", "", "",
-                             ir::code_info(e.code).id + std::string(": ") + e.message, e.message, ""});
+        cases.push_back(error_case("baseline diff", "netverify.baseline", e));
     suites.emplace_back("baseline", std::move(cases));
   }
 

@@ -129,7 +129,9 @@ class OutputFile {
       return false;
     }
     tmp_ = buf.data();
-    fchmod(fd, 0644);
+    mode_t mask = umask(0);  // mkstemp makes 0600; the report gets what a new file would
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     file_ = fdopen(fd, "w");
     return file_ != nullptr;
   }

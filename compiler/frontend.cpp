@@ -79,7 +79,8 @@ bool valid_names(load::Ctx& ctx, const load::Object& o, const std::string& ns) {
 // Reports a second object with the same kind, namespace and name.
 bool first_of_its_name(const load::Object& o, const std::string& ns,
                        std::map<std::string, ir::SourceSpan>& seen, ir::Diagnostics& diags) {
-  auto [it, fresh] = seen.emplace(o.kind + "/" + ns + "/" + o.name, o.span);
+  // Keyed by API group too: a Calico and a Kubernetes NetworkPolicy may share a name.
+  auto [it, fresh] = seen.emplace(o.group() + "/" + o.kind + "/" + ns + "/" + o.name, o.span);
   if (fresh) return true;
   auto& d = diags.report(ir::Code::NV1013, o.span,
                          o.kind + " " + (ns.empty() ? "" : ns + "/") + o.name + " is given twice");

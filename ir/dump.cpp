@@ -33,7 +33,7 @@ std::string dump(const PolicySet& ps) {
            name(tier.default_action) + "\n";
     for (size_t i : ps.by_tier()[t]) {
       const Policy& p = ps.policies()[i];
-      out += "  policy " + p.dialect + " " + p.id() + " order " + order_str(p.order) + "  # " +
+      out += "  policy " + p.dialect + " " + p.kind + " " + (p.ns.empty() ? p.name : p.ns + "/" + p.name) + " order " + order_str(p.order) + "  # " +
              p.span.str() + "\n";
       out += "    subject: " + p.subject.str() + "\n";
       for (Direction d : kDirections) {

@@ -126,7 +126,6 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
       d.tier = &tier;
       return d;
     }
-    if (!passed) d.passed.push_back({nullptr, nullptr, &tier});
   }
   d.kind = visited_any ? SideDecision::Kind::PassedAll : SideDecision::Kind::NotIsolated;
   d.allowed = true;

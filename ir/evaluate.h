@@ -48,10 +48,10 @@ struct SideDecision {
   std::vector<const Rule*> logged;       // Log rules that matched on the way
   struct Passed {
     const Policy* policy;
-    const Rule* rule;  // nullptr when the tier passed by its default action
+    const Rule* rule;
     const Tier* tier;
   };
-  std::vector<Passed> passed;  // how each earlier visited tier handed the packet on
+  std::vector<Passed> passed;  // Pass rules that handed the packet on to the next tier
 };
 
 struct Verdict {

@@ -43,9 +43,8 @@ static std::string side(const SideDecision& d, Direction dir, const Packet& pkt)
       break;
   }
   for (const auto& p : d.passed)
-    out += p.rule ? "\n    passed on by " + p.policy->id() + " " + p.rule->path + where(p.rule->span) +
-                        " (tier " + p.tier->name + ")"
-                  : "\n    passed on by the default action of tier " + p.tier->name;
+    out += "\n    passed on by " + p.policy->id() + " " + p.rule->path + where(p.rule->span) + " (tier " +
+           p.tier->name + ")";
   for (const Rule* r : d.logged) out += "\n    logged by " + r->path + where(r->span);
   return out;
 }

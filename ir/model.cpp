@@ -103,7 +103,11 @@ std::string Peer::str() const {
   return out;
 }
 
-std::string Policy::id() const { return kind + " " + (ns.empty() ? name : ns + "/" + name); }
+std::string Policy::id() const {
+  // Calico's NetworkPolicy shares its kind with Kubernetes': name the dialect.
+  std::string prefix = dialect == "calico" && kind == "NetworkPolicy" ? "Calico " : "";
+  return prefix + kind + " " + (ns.empty() ? name : ns + "/" + name);
+}
 
 const Tier& PolicySet::add_tier(Tier t) {
   for (const auto& existing : tiers_)

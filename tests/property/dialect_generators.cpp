@@ -1,0 +1,301 @@
+#include "tests/property/dialect_generators.h"
+
+#include <tuple>
+#include <vector>
+
+namespace nv::test {
+
+namespace {
+
+const std::vector<std::string> kNamespaces = {"ns0", "ns1", "ns2"};
+const std::vector<std::string> kKeys = {"app", "tier", "env"};
+const std::vector<std::string> kValues = {"a", "b", "c"};
+
+int between(int lo, int hi) { return *rc::gen::resize(100, rc::gen::inRange(lo, hi + 1)); }
+bool coin(int one_in = 2) { return between(1, one_in) == 1; }
+template <class T>
+const T& pick(const std::vector<T>& v) {
+  return v[static_cast<size_t>(between(0, static_cast<int>(v.size()) - 1))];
+}
+
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+// ---------------------------------------------------------------------------------------
+// Calico
+
+// A Calico selector expression over the label vocabulary.
+std::string calico_selector(int depth) {
+  const std::string& k = pick(kKeys);
+  const std::string& v = pick(kValues);
+  switch (between(0, depth > 0 ? 11 : 8)) {
+    case 0: return "all()";
+    case 1: return "has(" + k + ")";
+    case 2: return k + " == " + quoted(v);
+    case 3: return k + " != " + quoted(v);
+    case 4: return k + " in {" + quoted(v) + ", " + quoted(pick(kValues)) + "}";
+    case 5: return k + " not in {" + quoted(v) + "}";
+    case 6: return k + " starts with " + quoted(v.substr(0, 1));
+    case 7: return k + " contains " + quoted(v);
+    case 8: return k + " ends with " + quoted(v);
+    case 9: return "!(" + calico_selector(depth - 1) + ")";
+    case 10: return "(" + calico_selector(depth - 1) + ") && (" + calico_selector(depth - 1) + ")";
+    default: return "(" + calico_selector(depth - 1) + ") || (" + calico_selector(depth - 1) + ")";
+  }
+}
+
+// A network address (Calico refuses host bits) in 10.0.0.0/24.
+std::string net() {
+  int len = between(24, 31);
+  int size = 1 << (32 - len);
+  return "10.0.0." + std::to_string(between(0, 256 / size - 1) * size) + "/" + std::to_string(len);
+}
+
+std::string calico_entity(const std::string& indent) {
+  std::string out;
+  if (coin(3)) out += indent + "nets: [" + net() + "]\n";
+  if (coin(5)) out += indent + "notNets: [" + net() + "]\n";
+  if (coin(2)) out += indent + "selector: \"" + calico_selector(1) + "\"\n";
+  if (coin(5)) out += indent + "notSelector: \"" + calico_selector(1) + "\"\n";
+  if (coin(4)) out += indent + "namespaceSelector: \"" + (coin(3) ? std::string("all()") : calico_selector(0)) + "\"\n";
+  return out;
+}
+
+std::string calico_ports(bool named_ok) {
+  std::vector<std::string> items;
+  int n = between(1, 2);
+  for (int i = 0; i < n; ++i) {
+    switch (between(0, named_ok ? 2 : 1)) {
+      case 0: items.push_back(std::to_string(between(79, 82))); break;
+      case 1: {
+        int lo = between(79, 82);
+        items.push_back("\"" + std::to_string(lo) + ":" + std::to_string(lo + between(0, 2)) + "\"");
+        break;
+      }
+      default: items.push_back(coin() ? "http" : "dns"); break;
+    }
+  }
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+  return out + "]";
+}
+
+std::string calico_rule(const std::string& dir) {
+  std::string r = "  - action: " + pick(std::vector<std::string>{"Allow", "Allow", "Deny", "Pass", "Log"}) + "\n";
+  std::string proto;
+  switch (between(0, 5)) {
+    case 0: proto = "TCP"; break;
+    case 1: proto = "UDP"; break;
+    case 2: proto = "SCTP"; break;
+    case 3: proto = coin() ? "ICMP" : "1"; break;
+    default: break;  // no protocol
+  }
+  if (!proto.empty()) r += "    protocol: " + proto + "\n";
+  if (proto.empty() && coin(4)) r += "    notProtocol: " + pick(std::vector<std::string>{"TCP", "UDP"}) + "\n";
+  if (coin(4)) r += "    ipVersion: 4\n";
+  bool ports_ok = proto == "TCP" || proto == "UDP" || proto == "SCTP";
+  // The remote side: source of ingress rules, destination of egress rules.
+  std::string remote = calico_entity("      ");
+  std::string dst_ports;
+  bool not_ports = ports_ok && coin(5);
+  if (ports_ok && coin(2)) dst_ports += "      ports: " + calico_ports(!not_ports) + "\n";
+  // Named ports together with notPorts are refused (NV5036).
+  if (not_ports) dst_ports += "      notPorts: [" + std::to_string(between(79, 82)) + "]\n";
+  if (dir == "ingress") {
+    if (!remote.empty()) r += "    source:\n" + remote;
+    if (!dst_ports.empty()) r += "    destination:\n" + dst_ports;
+  } else if (!remote.empty() || !dst_ports.empty()) {
+    r += "    destination:\n" + remote + dst_ports;
+  }
+  return r;
+}
+
+std::string calico_policy(int i, const std::vector<std::string>& tiers) {
+  bool global = coin(3);
+  std::string tier = pick(tiers);
+  std::string name = (tier == "default" ? "" : tier + ".") + "pol" + std::to_string(i);
+  std::string out = "apiVersion: projectcalico.org/v3\nkind: " +
+                    std::string(global ? "GlobalNetworkPolicy" : "NetworkPolicy") + "\nmetadata:\n  name: " + name +
+                    "\n" + (global ? "" : "  namespace: " + pick(kNamespaces) + "\n") + "spec:\n";
+  if (tier != "default") out += "  tier: " + tier + "\n";
+  if (coin(3)) out += "  order: " + std::to_string(between(0, 3) * 100) + "\n";
+  out += "  selector: \"" + calico_selector(1) + "\"\n";
+  int nin = between(0, 2), neg = between(0, 2);
+  if (coin(3)) {
+    std::vector<std::string> types;
+    if (coin(4) || nin) types.push_back("Ingress");
+    if (coin(4) || neg) types.push_back("Egress");
+    if (types.empty()) types.push_back("Ingress");
+    out += "  types: [";
+    for (size_t t = 0; t < types.size(); ++t) out += (t ? ", " : "") + types[t];
+    out += "]\n";
+  }
+  if (nin) {
+    out += "  ingress:\n";
+    for (int r = 0; r < nin; ++r) out += calico_rule("ingress");
+  }
+  if (neg) {
+    out += "  egress:\n";
+    for (int r = 0; r < neg; ++r) out += calico_rule("egress");
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Kubernetes NetworkPolicy, small, for mixed sets.
+
+std::string k8s_policy(int i) {
+  std::string out = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: k" +
+                    std::to_string(i) + "\n  namespace: " + pick(kNamespaces) + "\nspec:\n  podSelector:\n" +
+                    (coin() ? "    matchLabels: {" + pick(kKeys) + ": " + pick(kValues) + "}\n" : "    {}\n");
+  out += "  policyTypes: [" + std::string(coin() ? "Ingress" : "Egress") + "]\n";
+  std::string dir = out.find("Ingress]") != std::string::npos ? "ingress" : "egress";
+  std::string peer = dir == "ingress" ? "from" : "to";
+  if (coin(3)) return out;  // deny all
+  out += "  " + dir + ":\n  - " + peer + ":\n    - podSelector: {matchLabels: {" + pick(kKeys) + ": " +
+         pick(kValues) + "}}\n";
+  if (coin()) out += "    ports:\n    - {protocol: TCP, port: " + std::to_string(between(79, 82)) + "}\n";
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Cilium
+
+std::string cilium_selector(const std::string& indent, bool with_namespace) {
+  std::string out;
+  int n = between(0, 2);
+  if (n == 0 && !with_namespace) return indent + "{}\n";
+  std::string labels, exprs;
+  size_t first = static_cast<size_t>(between(0, 2));
+  for (int i = 0; i < n; ++i) {  // distinct keys: `k8s:app` and `app` are one key
+    std::string key = (coin(3) ? "k8s:" : coin(4) ? "any:" : "") + kKeys[(first + static_cast<size_t>(i)) % kKeys.size()];
+    if (coin())
+      labels += indent + "  " + key + ": " + pick(kValues) + "\n";
+    else
+      switch (between(0, 3)) {
+        case 0: exprs += indent + "  - {key: " + key + ", operator: In, values: [" + pick(kValues) + "]}\n"; break;
+        case 1: exprs += indent + "  - {key: " + key + ", operator: NotIn, values: [" + pick(kValues) + "]}\n"; break;
+        case 2: exprs += indent + "  - {key: " + key + ", operator: Exists}\n"; break;
+        default: exprs += indent + "  - {key: " + key + ", operator: DoesNotExist}\n"; break;
+      }
+  }
+  if (with_namespace) {
+    if (coin())
+      labels += indent + "  k8s:io.kubernetes.pod.namespace: " + pick(kNamespaces) + "\n";
+    else
+      exprs += indent + "  - {key: io.kubernetes.pod.namespace, operator: Exists}\n";
+  }
+  if (!labels.empty()) out += indent + "matchLabels:\n" + labels;
+  if (!exprs.empty()) out += indent + "matchExpressions:\n" + exprs;
+  return out.empty() ? indent + "{}\n" : out;
+}
+
+std::string cilium_ports(bool named_ok) {
+  std::string out = "    toPorts:\n    - ports:\n";
+  int n = between(1, 2);
+  for (int i = 0; i < n; ++i) {
+    int lo = between(79, 82);
+    // Named ports only in ingress rules (egress ones are refused, NV6027).
+    out += "      - port: \"" + (named_ok && coin(5) ? std::string(coin() ? "http" : "dns") : std::to_string(lo)) + "\"\n";
+    if (out.find("\"http\"") == std::string::npos && out.find("\"dns\"") == std::string::npos && coin(4))
+      out += "        endPort: " + std::to_string(lo + between(0, 2)) + "\n";
+    switch (between(0, 4)) {
+      case 0: out += "        protocol: TCP\n"; break;
+      case 1: out += "        protocol: UDP\n"; break;
+      case 2: out += "        protocol: SCTP\n"; break;
+      case 3: out += "        protocol: ANY\n"; break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+std::string cilium_rule(bool ingress) {
+  std::string from = ingress ? "from" : "to";
+  std::string body;
+  int what = between(0, 4);
+  if (what == 0) {
+    // The selector's first line, indented 6, goes after the item's "- ".
+    body = "    " + from + "Endpoints:\n    - " + cilium_selector("      ", coin(3)).substr(6);
+  } else if (what == 1) {
+    body += "    " + from + "Entities: [" + pick(std::vector<std::string>{"world", "cluster", "all", "remote-node"}) + "]\n";
+  } else if (what == 2) {
+    body += "    " + from + "CIDR: [" + net() + "]\n";
+  } else if (what == 3) {
+    body += "    " + from + "CIDRSet:\n    - cidr: 10.0.0.0/28\n" + (coin() ? "      except: [10.0.0.4/30]\n" : "");
+  }
+  // what == 4: L4 only (or nothing at all)
+  if (coin() || what == 4) body += cilium_ports(ingress);
+  if (body.empty()) return "  - {}\n";
+  return "  -" + body.substr(3);  // the first line's 4-space indent becomes "  - "
+}
+
+std::string cilium_spec(bool clusterwide) {
+  std::string out = "  endpointSelector:\n" + cilium_selector("    ", clusterwide && coin(3));
+  if (coin(5)) {
+    out += "  enableDefaultDeny:\n";
+    bool both = coin(), ingress = coin();
+    if (both || ingress) out += std::string("    ingress: ") + (coin() ? "true" : "false") + "\n";
+    if (both || !ingress) out += std::string("    egress: ") + (coin() ? "true" : "false") + "\n";
+  }
+  // A spec needs at least one rule list (NV6011): the first is forced when all are empty.
+  int lists = 0;
+  for (auto [key, ingress, deny] : {std::tuple{"egress", false, false}, std::tuple{"ingressDeny", true, true},
+                                    std::tuple{"egressDeny", false, true}, std::tuple{"ingress", true, false}}) {
+    int n = between(0, deny ? 1 : 2);
+    if (deny && coin(2)) n = 0;
+    if (n == 0 && lists == 0 && std::string(key) == "ingress") n = 1;
+    lists += n > 0;
+    if (n == 0) continue;
+    out += std::string("  ") + key + ":\n";
+    for (int r = 0; r < n; ++r) out += cilium_rule(ingress);
+  }
+  return out;
+}
+
+std::string cilium_policy(int i) {
+  bool ccnp = coin(3);
+  std::string out = "apiVersion: cilium.io/v2\nkind: " +
+                    std::string(ccnp ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy") +
+                    "\nmetadata:\n  name: c" + std::to_string(i) + "\n" +
+                    (ccnp ? "" : "  namespace: " + pick(kNamespaces) + "\n") + "spec:\n";
+  return out + cilium_spec(ccnp);
+}
+
+}  // namespace
+
+rc::Gen<std::string> gen_calico_text() {
+  return rc::gen::exec([] {
+    std::string out;
+    std::vector<std::string> tiers = {"default"};
+    int ntiers = between(0, 2);
+    for (int t = 0; t < ntiers; ++t) {
+      tiers.push_back("t" + std::to_string(t));
+      out += "---\napiVersion: projectcalico.org/v3\nkind: Tier\nmetadata:\n  name: t" + std::to_string(t) +
+             "\nspec:\n  order: " + std::to_string(between(1, 3) * 100) + "\n";
+    }
+    if (coin(3)) {
+      // Global only: whether a namespaced set matches a rule's namespaceSelector depends on
+      // its namespace's labels, which the Calico frontend refuses to guess (NV5024).
+      bool global = true;
+      out += "---\napiVersion: projectcalico.org/v3\nkind: " + std::string(global ? "GlobalNetworkSet" : "NetworkSet") +
+             "\nmetadata:\n  name: set0\n" + (global ? "" : "  namespace: " + pick(kNamespaces) + "\n") +
+             "  labels: {" + pick(kKeys) + ": " + pick(kValues) + "}\nspec:\n  nets: [" + net() + "]\n";
+    }
+    int n = between(0, 4);
+    for (int i = 0; i < n; ++i) out += "---\n" + calico_policy(i, tiers);
+    if (coin(3)) out += "---\n" + k8s_policy(0);
+    return out;
+  });
+}
+
+rc::Gen<std::string> gen_cilium_text() {
+  return rc::gen::exec([] {
+    std::string out;
+    int n = between(0, 4);
+    for (int i = 0; i < n; ++i) out += "---\n" + cilium_policy(i);
+    if (coin(3)) out += "---\n" + k8s_policy(0);
+    return out;
+  });
+}
+
+}  // namespace nv::test

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -88,8 +88,11 @@ class Progress {
  private:
   void draw() {
     if (text_.empty()) return;
-    auto s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start_).count();
-    std::string line = "\r\033[Knetverify check: " + text_ + (s > 0 ? " (" + std::to_string(s) + "s)" : "");
+    auto s =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start_)
+            .count();
+    std::string line =
+        "\r\033[Knetverify check: " + text_ + (s > 0 ? " (" + std::to_string(s) + "s)" : "");
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);
   }
@@ -171,23 +174,29 @@ const ir::CodeInfo* code_by_id(std::string_view id) {
 }
 
 // NV8013=error -> {NV8013: Error}; "off" (nullopt) drops the finding. false after NV4033.
-bool parse_severities(const std::vector<std::string>& specs, std::map<ir::Code, std::optional<ir::Severity>>& out,
-                      bool color) {
+bool parse_severities(const std::vector<std::string>& specs,
+                      std::map<ir::Code, std::optional<ir::Severity>>& out, bool color) {
   for (const auto& spec : specs) {
     auto eq = spec.find('=');
     std::string id = spec.substr(0, eq), level = eq == std::string::npos ? "" : spec.substr(eq + 1);
     const ir::CodeInfo* c = code_by_id(id);
     std::string why = eq == std::string::npos ? "expected CODE=LEVEL"
-                      : !c                     ? "'" + id + "' is not a netverify code"
-                      : !finding_code(*c)      ? id + " is not a finding code (NV8xxx, NV4035); use --fail-on-diff "
-                                                      "for the baseline"
-                                               : "";
+                      : !c                    ? "'" + id + "' is not a netverify code"
+                      : !finding_code(*c)
+                          ? id + " is not a finding code (NV8xxx, NV4035); use --fail-on-diff "
+                                 "for the baseline"
+                          : "";
     if (why.empty()) {
-      if (level == "error") out[c->code] = ir::Severity::Error;
-      else if (level == "warning") out[c->code] = ir::Severity::Warning;
-      else if (level == "note") out[c->code] = ir::Severity::Note;
-      else if (level == "off") out[c->code] = std::nullopt;
-      else why = "'" + level + "' is not error, warning, note or off";
+      if (level == "error")
+        out[c->code] = ir::Severity::Error;
+      else if (level == "warning")
+        out[c->code] = ir::Severity::Warning;
+      else if (level == "note")
+        out[c->code] = ir::Severity::Note;
+      else if (level == "off")
+        out[c->code] = std::nullopt;
+      else
+        why = "'" + level + "' is not error, warning, note or off";
     }
     if (!why.empty()) {
       print_usage_error(ir::Code::NV4033, "--severity " + spec + ": " + why, color);
@@ -218,7 +227,8 @@ const load::YNode* object_at(const load::YNode& n, int line, int col) {
 // policy's span names its file, document and object mapping (line, column), and the same
 // parser finds the same node there. An object that cannot be found again gets no
 // suppression (fail closed: the finding stays). Malformed entries become NV4035 findings.
-std::map<const ir::Policy*, Ignore> read_ignores(const Session& s, std::vector<report::Finding>& problems) {
+std::map<const ir::Policy*, Ignore> read_ignores(const Session& s,
+                                                 std::vector<report::Finding>& problems) {
   std::map<std::string, std::vector<const ir::Policy*>> by_file;
   for (const auto& p : s.policies.policies())
     if (p.span.known()) by_file[p.span.file].push_back(&p);
@@ -235,16 +245,26 @@ std::map<const ir::Policy*, Ignore> read_ignores(const Session& s, std::vector<r
     std::vector<load::YNode> docs = load::parse_yaml(std::string(text), file, scratch);
     for (const ir::Policy* p : policies) {
       if (p->span.doc < 0 || static_cast<size_t>(p->span.doc) >= docs.size()) continue;
-      const load::YNode* obj = object_at(docs[static_cast<size_t>(p->span.doc)], p->span.line, p->span.col);
+      const load::YNode* obj =
+          object_at(docs[static_cast<size_t>(p->span.doc)], p->span.line, p->span.col);
       const load::YNode* md = obj ? obj->get("metadata") : nullptr;
       const load::YNode* ann = md && md->is_map() ? md->get("annotations") : nullptr;
       const load::YNode* v = ann && ann->is_map() ? ann->get(report::kIgnoreAnnotation) : nullptr;
       if (!v) continue;
       ir::SourceSpan at{file, p->span.doc, v->line, v->col};
       auto problem = [&](const std::string& msg) {
-        problems.push_back(report::Finding{ir::Code::NV4035, ir::code_info(ir::Code::NV4035).severity,
-                                           std::string(report::kIgnoreAnnotation) + " on " + p->id() + ": " + msg,
-                                           p->id(), "metadata.annotations", at, "", "", false, {}, false});
+        problems.push_back(
+            report::Finding{ir::Code::NV4035,
+                            ir::code_info(ir::Code::NV4035).severity,
+                            std::string(report::kIgnoreAnnotation) + " on " + p->id() + ": " + msg,
+                            p->id(),
+                            "metadata.annotations",
+                            at,
+                            "",
+                            "",
+                            false,
+                            {},
+                            false});
       };
       if (!v->is_scalar()) {
         problem("expected a string of codes such as \"NV8013,NV8010\"");
@@ -260,9 +280,12 @@ std::map<const ir::Policy*, Ignore> read_ignores(const Session& s, std::vector<r
         }
         if (item.empty()) continue;
         const ir::CodeInfo* code = code_by_id(item);
-        if (!code) problem("'" + item + "' is not a netverify code");
-        else if (!finding_code(*code)) problem(item + " is not a finding code (NV8xxx), so it cannot be ignored");
-        else ig.codes.insert(code->code);
+        if (!code)
+          problem("'" + item + "' is not a netverify code");
+        else if (!finding_code(*code))
+          problem(item + " is not a finding code (NV8xxx), so it cannot be ignored");
+        else
+          ig.codes.insert(code->code);
         item.clear();
       }
       if (!ig.codes.empty()) out[p] = std::move(ig);
@@ -289,8 +312,9 @@ struct Context {
     try {
       body();
     } catch (const verifier::SolverUnknown& e) {
-      tool_error(group, ir::Code::NV4010,
-                 std::string(e.what()) + "; raise --timeout or --solver-rlimit, or narrow the question");
+      tool_error(
+          group, ir::Code::NV4010,
+          std::string(e.what()) + "; raise --timeout or --solver-rlimit, or narrow the question");
     } catch (const verifier::InternalError& e) {
       tool_error(group, ir::Code::NV4011, e.what());
     }
@@ -304,9 +328,17 @@ void run_holes(Context& c, const verifier::HoleOptions& h,
   c.guarded("holes", [&] {
     auto holes = verifier::find_holes(c.s.policies, c.s.inventory, h);
     for (auto& f : holes.findings)
-      found.push_back(report::Finding{f.code, f.severity, f.message, f.policy ? f.policy->id() : "",
-                                      f.rule ? f.rule->path : "", f.span, f.witness_caption,
-                                      f.witness ? f.witness->text("") : "", false, {}, false});
+      found.push_back(report::Finding{f.code,
+                                      f.severity,
+                                      f.message,
+                                      f.policy ? f.policy->id() : "",
+                                      f.rule ? f.rule->path : "",
+                                      f.span,
+                                      f.witness_caption,
+                                      f.witness ? f.witness->text("") : "",
+                                      false,
+                                      {},
+                                      false});
     c.r.proved = std::move(holes.proved);
     // find_holes reports by location; the policies carry their own spans.
     std::map<std::string, const ir::Policy*> by_id;
@@ -331,9 +363,11 @@ void run_holes(Context& c, const verifier::HoleOptions& h,
       c.r.findings.push_back(std::move(f));
     }
   }
-  std::stable_sort(c.r.findings.begin(), c.r.findings.end(), [](const report::Finding& a, const report::Finding& b) {
-    return std::tie(a.span.file, a.span.line, a.span.col) < std::tie(b.span.file, b.span.line, b.span.col);
-  });
+  std::stable_sort(c.r.findings.begin(), c.r.findings.end(),
+                   [](const report::Finding& a, const report::Finding& b) {
+                     return std::tie(a.span.file, a.span.line, a.span.col) <
+                            std::tie(b.span.file, b.span.line, b.span.col);
+                   });
 }
 
 // What decides the region's example packet under the checked policies, on the side
@@ -351,7 +385,8 @@ void attribute(report::Region& out, const verifier::Witness& w, const ir::Policy
       out.span = dn->rule->span.known() ? dn->rule->span : dn->policy->span;
     } else if (dn->kind == K::TierDefault && !dn->isolating.empty()) {
       out.decided_by = dn->isolating.front()->id();
-      out.reason = "denied now: " + out.decided_by + " isolates the " + who + " and no rule allows the packet";
+      out.reason = "denied now: " + out.decided_by + " isolates the " + who +
+                   " and no rule allows the packet";
       out.span = dn->isolating.front()->span;
     }
     return;
@@ -370,7 +405,8 @@ void run_baseline(Context& c, Session& base) {
     b.closed_truncated = d.closed_truncated;
     for (auto [from, to] : {std::pair{&d.opened, &b.opened}, std::pair{&d.closed, &b.closed}})
       for (const auto& g : *from) {
-        report::Region x{g.from, g.to, g.traffic, g.families, g.example.text(""), "", "", {}, false};
+        report::Region x{g.from, g.to, g.traffic, g.families, g.example.text(""),
+                         "",     "",   {},        false};
         attribute(x, g.example, c.s.policies, base.policies);
         to->push_back(std::move(x));
       }
@@ -395,13 +431,15 @@ LoadOptions load_options(const CommonOptions& opt) {
 }
 
 // Parses FILE once the policies and inventory are loaded; prints its diagnostics.
-std::shared_ptr<const Expectations> load_expect(const std::string& path, const CommonOptions& common, Session& s) {
+std::shared_ptr<const Expectations> load_expect(const std::string& path,
+                                                const CommonOptions& common, Session& s) {
   size_t before = s.diags.all().size();
   ExpectOptions eo;
   eo.load = load_options(common);
   auto e = load_expectations(path, s, eo);
   std::string out;
-  for (size_t i = before; i < s.diags.all().size(); ++i) out += ir::render(s.diags.all()[i], &s.sources, s.color);
+  for (size_t i = before; i < s.diags.all().size(); ++i)
+    out += ir::render(s.diags.all()[i], &s.sources, s.color);
   std::cerr << out;
   return e && !s.diags.has_errors() ? e : nullptr;
 }
@@ -409,7 +447,8 @@ std::shared_ptr<const Expectations> load_expect(const std::string& path, const C
 void run_expect(Context& c, const Expectations& e) {
   c.progress.phase("expectations");
   c.guarded("expectations", [&] {
-    c.r.expectations = run_expectations(e, c.s, query_options(c.o.verify, c.s.inventory, !c.o.common.cluster.empty()));
+    c.r.expectations = run_expectations(
+        e, c.s, query_options(c.o.verify, c.s.inventory, !c.o.common.cluster.empty()));
   });
 }
 
@@ -424,16 +463,18 @@ int run_check(const CheckOptions& o) {
   std::map<ir::Code, std::optional<ir::Severity>> severities;
   if (!parse_severities(o.severities, severities, ecolor)) return kExitInput;
   if (o.common.policies.empty() && o.common.cluster.empty()) {
-    print_usage_error(ir::Code::NV4001,
-                      "nothing to check: name policy files or directories, - for stdin, or a --cluster snapshot",
-                      ecolor);
+    print_usage_error(
+        ir::Code::NV4001,
+        "nothing to check: name policy files or directories, - for stdin, or a --cluster snapshot",
+        ecolor);
     return kExitInput;
   }
   size_t stdin_uses = 0;
   for (const auto* v : {&o.common.policies, &o.common.cluster, &o.baseline})
     stdin_uses += static_cast<size_t>(std::count(v->begin(), v->end(), "-"));
   if (stdin_uses + (o.expect == "-") > 1) {
-    print_usage_error(ir::Code::NV1017, "standard input (-) can be read only once; name it once", ecolor);
+    print_usage_error(ir::Code::NV1017, "standard input (-) can be read only once; name it once",
+                      ecolor);
     return kExitInput;
   }
 
@@ -503,9 +544,9 @@ int run_check(const CheckOptions& o) {
   ro.sources = &s.sources;
   ro.cwd = fs::current_path().string();
   ro.color = o.format == "text" && o.output_file.empty() && s.color && isatty(STDOUT_FILENO);
-  std::string text = o.format == "json"    ? report::render_json(r, ro)
-                     : o.format == "sarif" ? report::render_sarif(r, ro)
-                     : o.format == "junit" ? report::render_junit(r, ro)
+  std::string text = o.format == "json"     ? report::render_json(r, ro)
+                     : o.format == "sarif"  ? report::render_sarif(r, ro)
+                     : o.format == "junit"  ? report::render_junit(r, ro)
                      : o.format == "github" ? report::render_github(r, ro)
                                             : report::render_text(r, ro);
   if (o.output_file.empty()) {
@@ -524,44 +565,57 @@ int run_check(const CheckOptions& o) {
 
 void add_check(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<CheckOptions>();
-  auto* sub = app.add_subcommand(
-      "check",
-      "CI entry point: hole checks on every policy read, the --expect file's expectations, and what changed "
-      "against a --baseline; one pass/fail exit status and reports as text, JSON, SARIF, JUnit or GitHub "
-      "annotations");
-  sub->add_option("--expect", o->expect, "Expectations file (must-allow, must-deny, isolation...) to check");
+  auto* sub = app.add_subcommand("check",
+                                 "CI entry point: hole checks on every policy read, the --expect "
+                                 "file's expectations, and what changed "
+                                 "against a --baseline; one pass/fail exit status and reports as "
+                                 "text, JSON, SARIF, JUnit or GitHub "
+                                 "annotations");
+  sub->add_option("--expect", o->expect,
+                  "Expectations file (must-allow, must-deny, isolation...) to check");
   sub->add_option("--baseline", o->baseline,
-                  "Another version of the policies (a file, directory or -; repeat for more): report what the "
+                  "Another version of the policies (a file, directory or -; repeat for more): "
+                  "report what the "
                   "checked policies newly allow and newly deny compared with it")
       ->allow_extra_args(false);
-  sub->add_option("--max-regions", o->max_regions, "Baseline regions to show per direction and family")
+  sub->add_option("--max-regions", o->max_regions,
+                  "Baseline regions to show per direction and family")
       ->capture_default_str();
   sub->add_option("-o,--output", o->format, "Report format: text, json, sarif, junit, github")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github"}))
       ->capture_default_str();
-  sub->add_option("--output-file", o->output_file,
-                  "Write the report to this file (atomically; nothing on input errors) and only the summary "
-                  "line to stdout");
-  sub->add_option("--fail-on", o->fail_on, "Exit 1 on findings of this severity or above: error, warning, note, never")
+  sub->add_option(
+      "--output-file", o->output_file,
+      "Write the report to this file (atomically; nothing on input errors) and only the summary "
+      "line to stdout");
+  sub->add_option("--fail-on", o->fail_on,
+                  "Exit 1 on findings of this severity or above: error, warning, note, never")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))
       ->capture_default_str();
-  sub->add_option("--fail-on-diff", o->fail_on_diff,
-                  "Exit 1 when the policies, compared with --baseline, newly allow (new-allow), newly deny "
-                  "(new-deny) or change (any) some packets; never: report only")
+  sub->add_option(
+         "--fail-on-diff", o->fail_on_diff,
+         "Exit 1 when the policies, compared with --baseline, newly allow (new-allow), newly deny "
+         "(new-deny) or change (any) some packets; never: report only")
       ->check(CLI::IsMember({"new-allow", "new-deny", "any", "never"}))
       ->capture_default_str();
   sub->add_option("--severity", o->severities,
-                  "CODE=LEVEL: the severity of a finding code (error, warning, note, or off to drop it); repeat "
+                  "CODE=LEVEL: the severity of a finding code (error, warning, note, or off to "
+                  "drop it); repeat "
                   "for more")
       ->allow_extra_args(false);
   sub->add_option("--dns", o->dns, "The cluster DNS pods, as NS/SELECTOR")->capture_default_str();
-  sub->add_option("--dns-port", o->dns_port, "DNS port")->check(CLI::Range(0, 65535))->capture_default_str();
+  sub->add_option("--dns-port", o->dns_port, "DNS port")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
   sub->add_option("--dns-proto", o->dns_proto, "DNS protocol")->capture_default_str();
-  sub->add_option("--pod-cidr", o->pod_cidrs, "The cluster's pod network, for ipBlock checks (repeat for more)")
+  sub->add_option("--pod-cidr", o->pod_cidrs,
+                  "The cluster's pod network, for ipBlock checks (repeat for more)")
       ->allow_extra_args(false);
-  sub->add_option("--service-cidr", o->service_cidrs, "The cluster's service network (repeat for more)")
+  sub->add_option("--service-cidr", o->service_cidrs,
+                  "The cluster's service network (repeat for more)")
       ->allow_extra_args(false);
-  sub->add_flag("--no-shadowing", o->no_shadowing, "Skip the shadowed-rule checks (one solver query per rule)");
+  sub->add_flag("--no-shadowing", o->no_shadowing,
+                "Skip the shadowed-rule checks (one solver query per rule)");
   add_common(sub, o->common, false);
   add_verify_options(sub, o->verify);
   sub->callback([o, &exit_code] { exit_code = run_check(*o); });

@@ -33,29 +33,40 @@ std::optional<FailOnDiff> parse_fail_on_diff(std::string_view s) {
 
 const char* name(FailOn f) {
   switch (f) {
-    case FailOn::Note: return "note";
-    case FailOn::Warning: return "warning";
-    case FailOn::Error: return "error";
-    case FailOn::Never: return "never";
+    case FailOn::Note:
+      return "note";
+    case FailOn::Warning:
+      return "warning";
+    case FailOn::Error:
+      return "error";
+    case FailOn::Never:
+      return "never";
   }
   return "";
 }
 
 const char* name(FailOnDiff f) {
   switch (f) {
-    case FailOnDiff::Never: return "never";
-    case FailOnDiff::NewAllow: return "new-allow";
-    case FailOnDiff::NewDeny: return "new-deny";
-    case FailOnDiff::Any: return "any";
+    case FailOnDiff::Never:
+      return "never";
+    case FailOnDiff::NewAllow:
+      return "new-allow";
+    case FailOnDiff::NewDeny:
+      return "new-deny";
+    case FailOnDiff::Any:
+      return "any";
   }
   return "";
 }
 
 const char* severity_name(ir::Severity s) {
   switch (s) {
-    case ir::Severity::Note: return "note";
-    case ir::Severity::Warning: return "warning";
-    case ir::Severity::Error: return "error";
+    case ir::Severity::Note:
+      return "note";
+    case ir::Severity::Warning:
+      return "warning";
+    case ir::Severity::Error:
+      return "error";
   }
   return "";
 }
@@ -64,7 +75,8 @@ void finish(CheckReport& r) {
   for (auto& f : r.findings)
     f.failing = !f.suppressed && r.fail_on != FailOn::Never &&
                 static_cast<int>(f.severity) >= static_cast<int>(r.fail_on);
-  bool any_failing = std::any_of(r.findings.begin(), r.findings.end(), [](const Finding& f) { return f.failing; });
+  bool any_failing =
+      std::any_of(r.findings.begin(), r.findings.end(), [](const Finding& f) { return f.failing; });
   if (r.baseline) {
     bool fail_open = r.fail_on_diff == FailOnDiff::NewAllow || r.fail_on_diff == FailOnDiff::Any;
     bool fail_close = r.fail_on_diff == FailOnDiff::NewDeny || r.fail_on_diff == FailOnDiff::Any;
@@ -93,7 +105,9 @@ Counts count(const CheckReport& r) {
   }
   for (const auto& e : r.expectations) {
     using S = ExpectationResult::Status;
-    (e.status == S::Pass ? c.expect_pass : e.status == S::Fail ? c.expect_fail : c.expect_unknown)++;
+    (e.status == S::Pass   ? c.expect_pass
+     : e.status == S::Fail ? c.expect_fail
+                           : c.expect_unknown)++;
   }
   return c;
 }
@@ -112,7 +126,11 @@ void each_code_point(std::string_view s, F f) {
   size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    size_t len = c < 0x80             ? 1
+                 : (c & 0xE0) == 0xC0 ? 2
+                 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 ? 4
+                                      : 0;
     uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1Fu : len == 3 ? c & 0x0Fu : c & 0x07u;
     bool ok = len > 0 && i + len <= s.size();
     for (size_t k = 1; ok && k < len; ++k) {
@@ -162,17 +180,34 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   each_code_point(s, [&](uint32_t cp) {
     switch (cp) {
-      case '"': out += "\\\""; return;
-      case '\\': out += "\\\\"; return;
-      case '\n': out += "\\n"; return;
-      case '\r': out += "\\r"; return;
-      case '\t': out += "\\t"; return;
-      case '\b': out += "\\b"; return;
-      case '\f': out += "\\f"; return;
-      default: break;
+      case '"':
+        out += "\\\"";
+        return;
+      case '\\':
+        out += "\\\\";
+        return;
+      case '\n':
+        out += "\\n";
+        return;
+      case '\r':
+        out += "\\r";
+        return;
+      case '\t':
+        out += "\\t";
+        return;
+      case '\b':
+        out += "\\b";
+        return;
+      case '\f':
+        out += "\\f";
+        return;
+      default:
+        break;
     }
-    if (cp < 0x20) out += "\\u" + hex(cp, 4);
-    else append_utf8(out, cp);
+    if (cp < 0x20)
+      out += "\\u" + hex(cp, 4);
+    else
+      append_utf8(out, cp);
   });
   return out + "\"";
 }
@@ -185,19 +220,37 @@ std::string xml_escape(std::string_view s, bool attribute) {
                    (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
     if (!allowed) cp = kReplacement;
     switch (cp) {
-      case '&': out += "&amp;"; return;
-      case '<': out += "&lt;"; return;
-      case '>': out += "&gt;"; return;
-      case '\r': out += "&#13;"; return;  // a literal CR would be normalised away
-      default: break;
+      case '&':
+        out += "&amp;";
+        return;
+      case '<':
+        out += "&lt;";
+        return;
+      case '>':
+        out += "&gt;";
+        return;
+      case '\r':
+        out += "&#13;";
+        return;  // a literal CR would be normalised away
+      default:
+        break;
     }
     if (attribute) {
       switch (cp) {
-        case '"': out += "&quot;"; return;
-        case '\'': out += "&apos;"; return;
-        case '\n': out += "&#10;"; return;  // attribute values normalise line breaks to spaces
-        case '\t': out += "&#9;"; return;
-        default: break;
+        case '"':
+          out += "&quot;";
+          return;
+        case '\'':
+          out += "&apos;";
+          return;
+        case '\n':
+          out += "&#10;";
+          return;  // attribute values normalise line breaks to spaces
+        case '\t':
+          out += "&#9;";
+          return;
+        default:
+          break;
       }
     }
     append_utf8(out, cp);
@@ -209,10 +262,14 @@ std::string xml_escape(std::string_view s, bool attribute) {
 std::string github_data(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else out += c;
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else
+      out += c;
   }
   return out;
 }
@@ -220,9 +277,12 @@ std::string github_data(std::string_view s) {
 std::string github_property(std::string_view s) {
   std::string out;
   for (char c : github_data(s)) {
-    if (c == ':') out += "%3A";
-    else if (c == ',') out += "%2C";
-    else out += c;
+    if (c == ':')
+      out += "%3A";
+    else if (c == ',')
+      out += "%2C";
+    else
+      out += c;
   }
   return out;
 }
@@ -269,8 +329,10 @@ std::string uri_path(std::string_view path) {
   std::string out;
   for (char ch : path) {
     auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') out += ch;
-    else out += "%" + std::string(1, "0123456789ABCDEF"[c >> 4]) + "0123456789ABCDEF"[c & 15];
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+      out += ch;
+    else
+      out += "%" + std::string(1, "0123456789ABCDEF"[c >> 4]) + "0123456789ABCDEF"[c & 15];
   }
   return out;
 }
@@ -320,9 +382,12 @@ std::string dedent(const std::string& text) {
 
 const char* status_name(ExpectationResult::Status s) {
   switch (s) {
-    case ExpectationResult::Status::Pass: return "pass";
-    case ExpectationResult::Status::Fail: return "fail";
-    case ExpectationResult::Status::Unknown: return "unknown";
+    case ExpectationResult::Status::Pass:
+      return "pass";
+    case ExpectationResult::Status::Fail:
+      return "fail";
+    case ExpectationResult::Status::Unknown:
+      return "unknown";
   }
   return "";
 }
@@ -360,20 +425,23 @@ std::string summary_line(const CheckReport& r) {
   size_t shown = c.by_severity[0] + c.by_severity[1] + c.by_severity[2];
   std::string s = head + ": " + plural(shown, "finding", "findings") + " (" +
                   plural(c.by_severity[2], "error", "errors") + ", " +
-                  plural(c.by_severity[1], "warning", "warnings") + ", " + plural(c.by_severity[0], "note", "notes") +
-                  "), " +
-                  (r.fail_on == FailOn::Never ? std::string("none failing (--fail-on never)")
-                                              : std::to_string(c.failing) + " at or above --fail-on " + name(r.fail_on));
+                  plural(c.by_severity[1], "warning", "warnings") + ", " +
+                  plural(c.by_severity[0], "note", "notes") + "), " +
+                  (r.fail_on == FailOn::Never
+                       ? std::string("none failing (--fail-on never)")
+                       : std::to_string(c.failing) + " at or above --fail-on " + name(r.fail_on));
   if (c.suppressed) s += ", " + std::to_string(c.suppressed) + " suppressed";
   s += "; " + plural(r.proved.size(), "property", "properties") + " proved";
   if (r.expect_file) {
-    s += "; expectations: " + std::to_string(c.expect_pass) + " passed, " + std::to_string(c.expect_fail) + " failed";
+    s += "; expectations: " + std::to_string(c.expect_pass) + " passed, " +
+         std::to_string(c.expect_fail) + " failed";
     if (c.expect_unknown) s += ", " + std::to_string(c.expect_unknown) + " unknown";
   }
   if (r.baseline) {
     s += "; baseline: " + plural(r.baseline->opened.size(), "region", "regions") +
-         (r.baseline->opened_truncated ? "+" : "") + " newly allowed, " + std::to_string(r.baseline->closed.size()) +
-         (r.baseline->closed_truncated ? "+" : "") + " newly denied";
+         (r.baseline->opened_truncated ? "+" : "") + " newly allowed, " +
+         std::to_string(r.baseline->closed.size()) + (r.baseline->closed_truncated ? "+" : "") +
+         " newly denied";
     auto failing = [](const std::vector<Region>& rs) {
       return std::any_of(rs.begin(), rs.end(), [](const Region& g) { return g.failing; });
     };
@@ -383,7 +451,8 @@ std::string summary_line(const CheckReport& r) {
   if (!r.errors.empty()) {
     s += "; not decided:";
     for (size_t i = 0; i < r.errors.size(); ++i)
-      s += std::string(i ? ", " : " ") + r.errors[i].group + " (" + ir::code_info(r.errors[i].code).id + ")";
+      s += std::string(i ? ", " : " ") + r.errors[i].group + " (" +
+           ir::code_info(r.errors[i].code).id + ")";
   }
   return s;
 }
@@ -392,31 +461,35 @@ std::string summary_line(const CheckReport& r) {
 
 std::string render_text(const CheckReport& r, const RenderOptions& o) {
   std::string out;
-  auto diag = [&](ir::Code code, ir::Severity sev, const ir::SourceSpan& span, const std::string& msg) {
+  auto diag = [&](ir::Code code, ir::Severity sev, const ir::SourceSpan& span,
+                  const std::string& msg) {
     out += ir::render(ir::Diagnostic{code, sev, msg, span, {}}, o.sources, o.color);
   };
   for (const auto& f : r.findings) {
     if (f.suppressed) continue;
     diag(f.code, f.severity, f.span, f.message);
-    if (!f.witness.empty()) out += "  " + f.witness_caption + ":\n" + indent_lines(f.witness, "    ");
+    if (!f.witness.empty())
+      out += "  " + f.witness_caption + ":\n" + indent_lines(f.witness, "    ");
   }
   for (const auto& f : r.findings)
     if (f.suppressed)
-      out += "suppressed: " + f.span.str() + ": " + severity_name(f.severity) + "[" + ir::code_info(f.code).id +
-             "]: " + f.message + " (" + kIgnoreAnnotation + " at " + f.suppressed_at.str() + ")\n";
+      out += "suppressed: " + f.span.str() + ": " + severity_name(f.severity) + "[" +
+             ir::code_info(f.code).id + "]: " + f.message + " (" + kIgnoreAnnotation + " at " +
+             f.suppressed_at.str() + ")\n";
   for (const auto& p : r.proved) out += "proved: " + p + "\n";
 
   if (r.expect_file) {
     for (const auto& e : r.expectations) {
       using S = ExpectationResult::Status;
       if (e.status == S::Pass) {
-        out += "expectation holds: " + expectation_title(e) + (e.message.empty() ? "" : ": " + e.message) + "\n";
+        out += "expectation holds: " + expectation_title(e) +
+               (e.message.empty() ? "" : ": " + e.message) + "\n";
         continue;
       }
       bool unknown = e.status == S::Unknown;
       diag(unknown ? ir::Code::NV4010 : ir::Code::NV4032, ir::Severity::Error, e.span,
-           "expectation " + expectation_title(e) + (unknown ? " could not be decided: " : " does not hold: ") +
-               e.message);
+           "expectation " + expectation_title(e) +
+               (unknown ? " could not be decided: " : " does not hold: ") + e.message);
       if (!e.witness.empty()) out += indent_lines(dedent(e.witness), "    ");
     }
   }
@@ -426,8 +499,9 @@ std::string render_text(const CheckReport& r, const RenderOptions& o) {
     std::string against;
     for (const auto& p : b.paths) against += (against.empty() ? "" : ", ") + p;
     auto section = [&](const std::vector<Region>& rs, bool more, bool opened) {
-      out += std::string(opened ? "newly allowed" : "newly denied") + " compared with the baseline " + against +
-             " (" + std::to_string(rs.size()) + (more ? "+" : "") + " region" + (rs.size() == 1 ? "" : "s") + ")" +
+      out += std::string(opened ? "newly allowed" : "newly denied") +
+             " compared with the baseline " + against + " (" + std::to_string(rs.size()) +
+             (more ? "+" : "") + " region" + (rs.size() == 1 ? "" : "s") + ")" +
              (rs.empty() ? ": none (proved, " + b.families + ")" : ":") + "\n";
       for (size_t i = 0; i < rs.size(); ++i) {
         out += "  " + std::to_string(i + 1) + ". " + region_text(rs[i]) + "\n";
@@ -479,12 +553,21 @@ struct J {
   }
 
   void dump(std::string& out, int depth) const {
-    std::string pad(static_cast<size_t>(depth + 1) * 2, ' '), end(static_cast<size_t>(depth) * 2, ' ');
+    std::string pad(static_cast<size_t>(depth + 1) * 2, ' '),
+        end(static_cast<size_t>(depth) * 2, ' ');
     switch (kind) {
-      case Kind::Null: out += "null"; return;
-      case Kind::Bool: out += b ? "true" : "false"; return;
-      case Kind::Int: out += std::to_string(i); return;
-      case Kind::Str: out += json_string(s); return;
+      case Kind::Null:
+        out += "null";
+        return;
+      case Kind::Bool:
+        out += b ? "true" : "false";
+        return;
+      case Kind::Int:
+        out += std::to_string(i);
+        return;
+      case Kind::Str:
+        out += json_string(s);
+        return;
       case Kind::Arr:
       case Kind::Obj: {
         bool is_obj = kind == Kind::Obj;
@@ -549,27 +632,32 @@ std::string render_json(const CheckReport& r, const RenderOptions&) {
       .set("suppressed", c.suppressed)
       .set("proved", r.proved.size());
   if (r.expect_file)
-    summary.set("expectations",
-                J::obj().set("passed", c.expect_pass).set("failed", c.expect_fail).set("unknown", c.expect_unknown));
-  if (r.baseline) summary.set("newlyAllowed", r.baseline->opened.size()).set("newlyDenied", r.baseline->closed.size());
+    summary.set("expectations", J::obj()
+                                    .set("passed", c.expect_pass)
+                                    .set("failed", c.expect_fail)
+                                    .set("unknown", c.expect_unknown));
+  if (r.baseline)
+    summary.set("newlyAllowed", r.baseline->opened.size())
+        .set("newlyDenied", r.baseline->closed.size());
 
   J findings = J::arr();
   for (const auto& f : r.findings) {
     J w = J::null();
     if (!f.witness.empty()) w = J::obj().set("caption", f.witness_caption).set("text", f.witness);
-    findings.push(J::obj()
-                      .set("code", ir::code_info(f.code).id)
-                      .set("name", ir::code_info(f.code).name)
-                      .set("severity", severity_name(f.severity))
-                      .set("failing", f.failing)
-                      .set("suppressed", f.suppressed)
-                      .set("message", f.message)
-                      .set("policy", f.policy)
-                      .set("rule", f.rule.empty() ? J::null() : J(f.rule))
-                      .set("location", location_json(f.span))
-                      .set("suppressedBy", f.suppressed ? location_json(f.suppressed_at) : J::null())
-                      .set("fingerprint", fingerprint(f))
-                      .set("witness", std::move(w)));
+    findings.push(
+        J::obj()
+            .set("code", ir::code_info(f.code).id)
+            .set("name", ir::code_info(f.code).name)
+            .set("severity", severity_name(f.severity))
+            .set("failing", f.failing)
+            .set("suppressed", f.suppressed)
+            .set("message", f.message)
+            .set("policy", f.policy)
+            .set("rule", f.rule.empty() ? J::null() : J(f.rule))
+            .set("location", location_json(f.span))
+            .set("suppressedBy", f.suppressed ? location_json(f.suppressed_at) : J::null())
+            .set("fingerprint", fingerprint(f))
+            .set("witness", std::move(w)));
   }
   J proved = J::arr();
   for (const auto& p : r.proved) proved.push(p);
@@ -602,7 +690,10 @@ std::string render_json(const CheckReport& r, const RenderOptions&) {
   }
   J errors = J::arr();
   for (const auto& e : r.errors)
-    errors.push(J::obj().set("group", e.group).set("code", ir::code_info(e.code).id).set("message", e.message));
+    errors.push(J::obj()
+                    .set("group", e.group)
+                    .set("code", ir::code_info(e.code).id)
+                    .set("message", e.message));
   J inputs = J::arr();
   for (const auto& i : r.inputs) inputs.push(i);
 
@@ -676,16 +767,20 @@ struct SarifBuilder {
         artifact.set("uri", uri_path(*rel)).set("uriBaseId", "%SRCROOT%");
       } else if (span.file != "<stdin>") {
         std::string abs = fs::path(span.file).is_absolute() ? span.file : o.cwd + "/" + span.file;
-        artifact.set("uri", "file://" + uri_path(fs::path(abs).lexically_normal().generic_string()));
+        artifact.set("uri",
+                     "file://" + uri_path(fs::path(abs).lexically_normal().generic_string()));
       }
       if (!artifact.vals.empty())
         loc.set("physicalLocation",
                 J::obj()
                     .set("artifactLocation", std::move(artifact))
-                    .set("region", J::obj().set("startLine", span.line).set("startColumn", std::max(span.col, 1))));
+                    .set("region", J::obj()
+                                       .set("startLine", span.line)
+                                       .set("startColumn", std::max(span.col, 1))));
     }
     if (!logical.empty())
-      loc.set("logicalLocations", J::arr().push(J::obj().set("fullyQualifiedName", logical).set("kind", "object")));
+      loc.set("logicalLocations",
+              J::arr().push(J::obj().set("fullyQualifiedName", logical).set("kind", "object")));
     return loc;
   }
 
@@ -719,8 +814,8 @@ std::string render_sarif(const CheckReport& r, const RenderOptions& o) {
     J props = J::obj().set("policy", f.policy);
     if (!f.rule.empty()) props.set("rule", f.rule);
     props.set("failing", f.failing);
-    sb.add(f.code, sarif_level(f.severity), finding_body(f), f.span, f.policy + (f.rule.empty() ? "" : " " + f.rule),
-           fingerprint(f), std::move(props));
+    sb.add(f.code, sarif_level(f.severity), finding_body(f), f.span,
+           f.policy + (f.rule.empty() ? "" : " " + f.rule), fingerprint(f), std::move(props));
   }
   if (r.baseline) {
     for (bool opened : {true, false})
@@ -741,7 +836,8 @@ std::string render_sarif(const CheckReport& r, const RenderOptions& o) {
     if (e.status == S::Pass) continue;
     ir::Code code = e.status == S::Fail ? ir::Code::NV4032 : ir::Code::NV4010;
     std::string text = "expectation " + expectation_title(e) +
-                       (e.status == S::Fail ? " does not hold: " : " could not be decided: ") + e.message;
+                       (e.status == S::Fail ? " does not hold: " : " could not be decided: ") +
+                       e.message;
     if (!e.witness.empty()) text += "\n" + indent_lines(dedent(e.witness), "  ");
     while (text.back() == '\n') text.pop_back();
     sb.add(code, "error", text, e.span, "", stable_hash({ir::code_info(code).id, e.name, e.kind}),
@@ -762,8 +858,8 @@ std::string render_sarif(const CheckReport& r, const RenderOptions& o) {
   for (const auto& e : r.errors)
     notes.push(J::obj()
                    .set("level", "error")
-                   .set("message", J::obj().set("text", std::string(ir::code_info(e.code).id) + ": " + e.group + ": " +
-                                                            e.message)));
+                   .set("message", J::obj().set("text", std::string(ir::code_info(e.code).id) +
+                                                            ": " + e.group + ": " + e.message)));
   J invocation = J::obj();
   invocation.set("executionSuccessful", r.errors.empty()).set("exitCode", r.exit_code);
   if (!notes.vals.empty()) invocation.set("toolExecutionNotifications", std::move(notes));
@@ -819,24 +915,29 @@ void junit_suite(std::string& xml, const std::string& name, const std::vector<Ca
     errors += !c.error_message.empty();
     skipped += !c.skipped.empty();
   }
-  xml += "  <testsuite name=\"" + xml_escape(name, true) + "\" tests=\"" + std::to_string(cases.size()) +
-         "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
-         std::to_string(skipped) + "\">\n";
+  xml += "  <testsuite name=\"" + xml_escape(name, true) + "\" tests=\"" +
+         std::to_string(cases.size()) + "\" failures=\"" + std::to_string(failures) +
+         "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped) +
+         "\">\n";
   for (const auto& c : cases) {
-    xml += "    <testcase name=\"" + xml_escape(c.name, true) + "\" classname=\"" + xml_escape(c.classname, true) + "\"";
+    xml += "    <testcase name=\"" + xml_escape(c.name, true) + "\" classname=\"" +
+           xml_escape(c.classname, true) + "\"";
     if (!c.file.empty()) xml += " file=\"" + xml_escape(c.file, true) + "\"";
-    if (c.failure_message.empty() && c.error_message.empty() && c.out.empty() && c.skipped.empty()) {
+    if (c.failure_message.empty() && c.error_message.empty() && c.out.empty() &&
+        c.skipped.empty()) {
       xml += "/>\n";
       continue;
     }
     xml += ">\n";
     if (!c.failure_message.empty())
       xml += "      <failure message=\"" + xml_escape(c.failure_message, true) + "\" type=\"" +
-             xml_escape(c.failure_type, true) + "\">" + xml_escape(c.failure_text, false) + "</failure>\n";
+             xml_escape(c.failure_type, true) + "\">" + xml_escape(c.failure_text, false) +
+             "</failure>\n";
     if (!c.error_message.empty())
       xml += "      <error message=\"" + xml_escape(c.error_message, true) + "\" type=\"NV4010\">" +
              xml_escape(c.error_text, false) + "</error>\n";
-    if (!c.skipped.empty()) xml += "      <skipped message=\"" + xml_escape(c.skipped, true) + "\"/>\n";
+    if (!c.skipped.empty())
+      xml += "      <skipped message=\"" + xml_escape(c.skipped, true) + "\"/>\n";
     if (!c.out.empty()) xml += "      <system-out>" + xml_escape(c.out, false) + "</system-out>\n";
     xml += "    </testcase>\n";
   }
@@ -844,8 +945,8 @@ void junit_suite(std::string& xml, const std::string& name, const std::vector<Ca
 }
 
 std::string finding_text(const Finding& f) {
-  return f.span.str() + ": " + severity_name(f.severity) + "[" + ir::code_info(f.code).id + "]: " + finding_body(f) +
-         "\n";
+  return f.span.str() + ": " + severity_name(f.severity) + "[" + ir::code_info(f.code).id +
+         "]: " + finding_body(f) + "\n";
 }
 
 std::string display_path(const std::string& file, const std::string& cwd) {
@@ -877,8 +978,8 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
       failing[it->second].push_back(&f);
       c.failure_text += finding_text(f);
     } else if (f.suppressed) {
-      c.out += "suppressed by " + std::string(kIgnoreAnnotation) + " at " + f.suppressed_at.str() + ": " +
-               finding_text(f);
+      c.out += "suppressed by " + std::string(kIgnoreAnnotation) + " at " + f.suppressed_at.str() +
+               ": " + finding_text(f);
     } else {
       c.out += finding_text(f);
     }
@@ -886,18 +987,21 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
   for (auto& [i, fs] : failing) {
     Case& c = holes[i];
     c.failure_type = ir::code_info(fs.front()->code).id;
-    c.failure_message = fs.size() == 1 ? std::string(ir::code_info(fs.front()->code).id) + ": " + fs.front()->message
-                                       : std::to_string(fs.size()) + " findings at or above --fail-on " +
-                                             name(r.fail_on) + ":";
+    c.failure_message =
+        fs.size() == 1
+            ? std::string(ir::code_info(fs.front()->code).id) + ": " + fs.front()->message
+            : std::to_string(fs.size()) + " findings at or above --fail-on " + name(r.fail_on) +
+                  ":";
     if (fs.size() > 1)
       for (const Finding* f : fs) c.failure_message += std::string(" ") + ir::code_info(f->code).id;
   }
   for (const auto& e : r.errors)
     if (e.group == "holes")
-      for (auto& c : holes) c.skipped = std::string("not checked: the hole checks were not decided (") + ir::code_info(e.code).id + ")";
+      for (auto& c : holes)
+        c.skipped = std::string("not checked: the hole checks were not decided (") +
+                    ir::code_info(e.code).id + ")";
   for (const auto& e : r.errors)
-    if (e.group == "holes")
-      holes.push_back(error_case("hole checks", "netverify.holes", e));
+    if (e.group == "holes") holes.push_back(error_case("hole checks", "netverify.holes", e));
   if (!r.proved.empty()) {
     Case proved = make_case("proved properties", "netverify.holes");
     for (const auto& p : r.proved) proved.out += "proved: " + p + "\n";
@@ -908,9 +1012,11 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
   if (r.expect_file) {
     std::vector<Case> cases;
     for (const auto& e : r.expectations) {
-      Case c = make_case(e.name, "netverify.expectations." + e.kind, display_path(e.span.file, o.cwd));
+      Case c =
+          make_case(e.name, "netverify.expectations." + e.kind, display_path(e.span.file, o.cwd));
       using S = ExpectationResult::Status;
-      std::string text = e.span.str() + ": " + e.message + "\n" + indent_lines(dedent(e.witness), "  ");
+      std::string text =
+          e.span.str() + ": " + e.message + "\n" + indent_lines(dedent(e.witness), "  ");
       if (e.status == S::Fail) {
         c.failure_message = e.message;
         c.failure_type = "NV4032";
@@ -943,9 +1049,10 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
       if (more) text += "  ... more regions exist (raise --max-regions to see them)\n";
       bool fails = std::any_of(rs.begin(), rs.end(), [](const Region& g) { return g.failing; });
       if (fails) {
-        c.failure_message = std::to_string(rs.size()) + (more ? "+" : "") + " region" + (rs.size() == 1 ? "" : "s") +
-                             (opened ? " newly allowed" : " newly denied") + " (--fail-on-diff " +
-                             name(r.fail_on_diff) + ")";
+        c.failure_message = std::to_string(rs.size()) + (more ? "+" : "") + " region" +
+                            (rs.size() == 1 ? "" : "s") +
+                            (opened ? " newly allowed" : " newly denied") + " (--fail-on-diff " +
+                            name(r.fail_on_diff) + ")";
         c.failure_type = opened ? "NV4030" : "NV4031";
         c.failure_text = text;
       } else {
@@ -966,9 +1073,10 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
       failures += !c.failure_message.empty();
       errors += !c.error_message.empty();
     }
-  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"netverify check\" tests=\"" +
-                    std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
-                    std::to_string(errors) + "\">\n";
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"netverify check\" tests=\"" +
+      std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
+      std::to_string(errors) + "\">\n";
   for (const auto& [n, cs] : suites) junit_suite(xml, n, cs);
   return xml + "</testsuites>\n";
 }
@@ -977,24 +1085,29 @@ std::string render_junit(const CheckReport& r, const RenderOptions& o) {
 
 std::string render_github(const CheckReport& r, const RenderOptions& o) {
   std::string out;
-  auto command = [&](const char* level, const ir::SourceSpan& span, ir::Code code, const std::string& msg) {
+  auto command = [&](const char* level, const ir::SourceSpan& span, ir::Code code,
+                     const std::string& msg) {
     std::string props;
     if (span.known() && span.file != "<stdin>") {
-      props += "file=" + github_property(display_path(span.file, o.cwd)) + ",line=" + std::to_string(span.line);
+      props += "file=" + github_property(display_path(span.file, o.cwd)) +
+               ",line=" + std::to_string(span.line);
       if (span.col > 0) props += ",col=" + std::to_string(span.col);
       props += ",";
     }
     props += "title=" + github_property(ir::code_info(code).id);
     out += std::string("::") + level + " " + props + "::" + github_data(msg) + "\n";
   };
-  auto level = [](ir::Severity s) { return s == ir::Severity::Error ? "error" : s == ir::Severity::Warning ? "warning" : "notice"; };
+  auto level = [](ir::Severity s) {
+    return s == ir::Severity::Error ? "error" : s == ir::Severity::Warning ? "warning" : "notice";
+  };
   for (const auto& f : r.findings)
     if (!f.suppressed) command(level(f.severity), f.span, f.code, finding_body(f));
   for (const auto& e : r.expectations) {
     using S = ExpectationResult::Status;
     if (e.status == S::Pass) continue;
     std::string msg = "expectation " + expectation_title(e) +
-                      (e.status == S::Fail ? " does not hold: " : " could not be decided: ") + e.message;
+                      (e.status == S::Fail ? " does not hold: " : " could not be decided: ") +
+                      e.message;
     if (!e.witness.empty()) msg += "\n" + indent_lines(dedent(e.witness), "  ");
     while (msg.back() == '\n') msg.pop_back();
     command("error", e.span, e.status == S::Fail ? ir::Code::NV4032 : ir::Code::NV4010, msg);
@@ -1005,7 +1118,8 @@ std::string render_github(const CheckReport& r, const RenderOptions& o) {
         std::string msg = std::string(opened ? "newly allowed" : "newly denied") +
                           " compared with the baseline: " + region_line(g);
         if (auto d = region_decided(g); !d.empty()) msg += "\n" + d;
-        command(g.failing ? "error" : "notice", g.span, opened ? ir::Code::NV4030 : ir::Code::NV4031, msg);
+        command(g.failing ? "error" : "notice", g.span,
+                opened ? ir::Code::NV4030 : ir::Code::NV4031, msg);
       }
   for (const auto& e : r.errors) command("error", {}, e.code, e.group + ": " + e.message);
   return out + summary_line(r) + "\n";

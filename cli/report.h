@@ -82,10 +82,10 @@ struct ToolError {
 };
 
 struct CheckReport {
-  std::vector<std::string> inputs;     // the POLICIES arguments ("-" for stdin)
-  std::vector<PolicyEntry> policies;   // every policy checked, in input order
-  std::vector<Finding> findings;       // by location; suppressed ones included
-  std::vector<std::string> proved;     // properties proved ("... keeps DNS ...")
+  std::vector<std::string> inputs;    // the POLICIES arguments ("-" for stdin)
+  std::vector<PolicyEntry> policies;  // every policy checked, in input order
+  std::vector<Finding> findings;      // by location; suppressed ones included
+  std::vector<std::string> proved;    // properties proved ("... keeps DNS ...")
   std::optional<std::string> expect_file;
   std::vector<ExpectationResult> expectations;
   std::optional<Baseline> baseline;

@@ -1,8 +1,8 @@
 // Tests for cli/report: the renderings of `netverify check` (escaping in JSON, XML and
 // GitHub workflow commands; fingerprints that survive a policy moving; the verdict).
-#include "cli/report.h"
-
 #include <gtest/gtest.h>
+
+#include "cli/report.h"
 
 namespace nv::cli::report {
 namespace {
@@ -37,7 +37,8 @@ TEST(CheckReportEscape, JsonString) {
   EXPECT_EQ(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
   EXPECT_EQ(json_string("line\nnext\r\ttab"), "\"line\\nnext\\r\\ttab\"");
   EXPECT_EQ(json_string(std::string("nul\0x\x01\x1f", 7)), "\"nul\\u0000x\\u0001\\u001f\"");
-  EXPECT_EQ(json_string("caf\xc3\xa9 \xe2\x86\x92"), "\"caf\xc3\xa9 \xe2\x86\x92\"");  // kept as UTF-8
+  EXPECT_EQ(json_string("caf\xc3\xa9 \xe2\x86\x92"),
+            "\"caf\xc3\xa9 \xe2\x86\x92\"");  // kept as UTF-8
   // Invalid UTF-8: a lone continuation byte, a truncated sequence, an overlong '/', a surrogate.
   EXPECT_EQ(json_string("a\x80z"), "\"a\xef\xbf\xbdz\"");
   EXPECT_EQ(json_string("\xe2\x86"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
@@ -76,7 +77,8 @@ TEST(CheckReportEscape, RelativePathsAndUris) {
 }
 
 TEST(CheckReportFingerprint, StableWhenThePolicyMoves) {
-  Finding a = finding(ir::Code::NV8010, ir::Severity::Warning, "spec.ingress[1] admits ingress from anywhere", 28);
+  Finding a = finding(ir::Code::NV8010, ir::Severity::Warning,
+                      "spec.ingress[1] admits ingress from anywhere", 28);
   Finding moved = a;
   moved.span = {"elsewhere/web.yaml", 2, 140, 9};
   EXPECT_EQ(fingerprint(a), fingerprint(moved));
@@ -104,8 +106,10 @@ TEST(CheckReportFingerprint, StableWhenThePolicyMoves) {
 
 TEST(CheckReportFingerprint, SarifKeepsItWhenLinesMove) {
   CheckReport before, after;
-  before.findings = {finding(ir::Code::NV8010, ir::Severity::Warning, "admits ingress from anywhere", 28)};
-  after.findings = {finding(ir::Code::NV8010, ir::Severity::Warning, "admits ingress from anywhere", 61)};
+  before.findings = {
+      finding(ir::Code::NV8010, ir::Severity::Warning, "admits ingress from anywhere", 28)};
+  after.findings = {
+      finding(ir::Code::NV8010, ir::Severity::Warning, "admits ingress from anywhere", 61)};
   finish(before);
   finish(after);
   RenderOptions o;
@@ -158,9 +162,11 @@ TEST(CheckReportJunit, EscapesAndCounts) {
   r.findings = {f, finding(ir::Code::NV8007, ir::Severity::Note, "adds nothing", 30)};
   finish(r);
   std::string x = render_junit(r, {});
-  EXPECT_NE(x.find("<testsuites name=\"netverify check\" tests=\"2\" failures=\"1\" errors=\"0\">"), std::string::npos);
+  EXPECT_NE(x.find("<testsuites name=\"netverify check\" tests=\"2\" failures=\"1\" errors=\"0\">"),
+            std::string::npos);
   EXPECT_NE(x.find("<testsuite name=\"holes\" tests=\"2\" failures=\"1\""), std::string::npos);
-  EXPECT_NE(x.find("message=\"NV8010: port &lt;8080&gt; &amp; &quot;all&quot;\""), std::string::npos);
+  EXPECT_NE(x.find("message=\"NV8010: port &lt;8080&gt; &amp; &quot;all&quot;\""),
+            std::string::npos);
   EXPECT_NE(x.find("port &lt;8080&gt; &amp; \"all\""), std::string::npos);  // in the failure text
   EXPECT_NE(x.find("TCP 203.0.113.10 -&gt; 10.244.2.20:8080"), std::string::npos);
   EXPECT_EQ(x.find("<8080>"), std::string::npos);
@@ -181,11 +187,14 @@ TEST(CheckReportGitHub, Commands) {
   RenderOptions o;
   o.cwd = "/repo";
   std::string g = render_github(r, o);
-  EXPECT_NE(g.find("::error file=dir%2Ca/x%3Ay.yaml,line=28,col=5,title=NV8010::100%25 open,%0Areally\n"),
+  EXPECT_NE(
+      g.find("::error file=dir%2Ca/x%3Ay.yaml,line=28,col=5,title=NV8010::100%25 open,%0Areally\n"),
+      std::string::npos);
+  EXPECT_NE(g.find("::notice file=policies/web.yaml,line=30,col=5,title=NV8007::adds nothing\n"),
             std::string::npos);
-  EXPECT_NE(g.find("::notice file=policies/web.yaml,line=30,col=5,title=NV8007::adds nothing\n"), std::string::npos);
-  EXPECT_NE(g.find("\nFAIL: 2 findings (1 error, 0 warnings, 1 note), 1 at or above --fail-on warning"),
-            std::string::npos);
+  EXPECT_NE(
+      g.find("\nFAIL: 2 findings (1 error, 0 warnings, 1 note), 1 at or above --fail-on warning"),
+      std::string::npos);
 }
 
 TEST(CheckReportJson, Shape) {
@@ -198,8 +207,9 @@ TEST(CheckReportJson, Shape) {
   EXPECT_EQ(json_value(j, "result"), "fail");
   EXPECT_NE(j.find("\"exitCode\": 1,"), std::string::npos);
   EXPECT_NE(j.find("\"message\": \"tab\\there\""), std::string::npos);
-  EXPECT_NE(j.find("\"location\": {\n        \"file\": \"policies/web.yaml\",\n        \"line\": 28"),
-            std::string::npos);
+  EXPECT_NE(
+      j.find("\"location\": {\n        \"file\": \"policies/web.yaml\",\n        \"line\": 28"),
+      std::string::npos);
   EXPECT_NE(j.find("\"expectations\": null"), std::string::npos);
   EXPECT_NE(j.find("\"baseline\": null"), std::string::npos);
 }
@@ -242,11 +252,12 @@ TEST(CheckReportVerdict, ExitCodes) {
   // A failed expectation fails; an undecided one is exit 3 even next to a failure.
   r = CheckReport{};
   r.expect_file = "expect.yaml";
-  r.expectations.push_back(ExpectationResult{"web reaches db", "must-allow", {}, ExpectationResult::Status::Fail, "", ""});
+  r.expectations.push_back(ExpectationResult{
+      "web reaches db", "must-allow", {}, ExpectationResult::Status::Fail, "", ""});
   finish(r);
   EXPECT_EQ(r.exit_code, 1);
-  r.expectations.push_back(
-      ExpectationResult{"db isolated", "isolated", {}, ExpectationResult::Status::Unknown, "timeout", ""});
+  r.expectations.push_back(ExpectationResult{
+      "db isolated", "isolated", {}, ExpectationResult::Status::Unknown, "timeout", ""});
   finish(r);
   EXPECT_EQ(r.exit_code, 3);
   r.errors.push_back({"holes", ir::Code::NV4011, "disagree"});
@@ -270,10 +281,12 @@ TEST(CheckReportText, FindingsWitnessAndSummary) {
             "policies/web.yaml:28:5: warning[NV8010]: admits ingress from anywhere\n"
             "  matched, for example:\n"
             "    packet       TCP 1.2.3.4 -> 10.0.0.1:80 (IPv4)\n"
-            "suppressed: policies/web.yaml:30:5: warning[NV8013]: every namespace (netverify.dev/ignore at "
+            "suppressed: policies/web.yaml:30:5: warning[NV8013]: every namespace "
+            "(netverify.dev/ignore at "
             "policies/web.yaml:6:29)\n"
             "proved: keeps DNS\n"
-            "FAIL: 1 finding (0 errors, 1 warning, 0 notes), 1 at or above --fail-on warning, 1 suppressed; "
+            "FAIL: 1 finding (0 errors, 1 warning, 0 notes), 1 at or above --fail-on warning, 1 "
+            "suppressed; "
             "1 property proved\n");
 }
 
@@ -282,29 +295,48 @@ TEST(CheckReportExpectations, JunitTextAndSarif) {
   r.expect_file = "expect.yaml";
   using S = ExpectationResult::Status;
   r.expectations = {
-      ExpectationResult{"web <-> db", "must-allow", {"expect.yaml", 0, 7, 3}, S::Fail, "denied: \"TCP/5432\" & more",
-                        "  packet       TCP 10.0.0.1 -> 10.0.0.2:5432 (IPv4)\n  DENIED\n    ingress to db: denied\n"},
-      ExpectationResult{"internet never reaches db", "must-deny", {"expect.yaml", 0, 12, 3}, S::Pass, "proved", ""},
-      ExpectationResult{"isolated", "isolated", {"expect.yaml", 0, 15, 3}, S::Unknown, "timeout", ""}};
+      ExpectationResult{"web <-> db",
+                        "must-allow",
+                        {"expect.yaml", 0, 7, 3},
+                        S::Fail,
+                        "denied: \"TCP/5432\" & more",
+                        "  packet       TCP 10.0.0.1 -> 10.0.0.2:5432 (IPv4)\n  DENIED\n    "
+                        "ingress to db: denied\n"},
+      ExpectationResult{"internet never reaches db",
+                        "must-deny",
+                        {"expect.yaml", 0, 12, 3},
+                        S::Pass,
+                        "proved",
+                        ""},
+      ExpectationResult{
+          "isolated", "isolated", {"expect.yaml", 0, 15, 3}, S::Unknown, "timeout", ""}};
   finish(r);
   EXPECT_EQ(r.exit_code, 3);
   std::string x = render_junit(r, {});
-  EXPECT_NE(x.find("<testsuite name=\"expectations\" tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos);
-  EXPECT_NE(x.find("<testcase name=\"web &lt;-&gt; db\" classname=\"netverify.expectations.must-allow\""),
+  EXPECT_NE(x.find("<testsuite name=\"expectations\" tests=\"3\" failures=\"1\" errors=\"1\""),
             std::string::npos);
+  EXPECT_NE(
+      x.find("<testcase name=\"web &lt;-&gt; db\" classname=\"netverify.expectations.must-allow\""),
+      std::string::npos);
   EXPECT_NE(x.find("<failure message=\"denied: &quot;TCP/5432&quot; &amp; more\" type=\"NV4032\">"),
             std::string::npos);
   // The witness loses its producer's indentation but keeps its own structure.
-  EXPECT_NE(x.find("\n  packet       TCP 10.0.0.1 -&gt; 10.0.0.2:5432 (IPv4)\n  DENIED\n    ingress to db: denied\n"),
+  EXPECT_NE(x.find("\n  packet       TCP 10.0.0.1 -&gt; 10.0.0.2:5432 (IPv4)\n  DENIED\n    "
+                   "ingress to db: denied\n"),
             std::string::npos);
   EXPECT_NE(x.find("<error message=\"timeout\" type=\"NV4010\">"), std::string::npos);
   std::string t = render_text(r, {});
-  EXPECT_NE(t.find("expect.yaml:7:3: error[NV4032]: expectation web <-> db (must-allow) does not hold: denied: "
-                   "\"TCP/5432\" & more\n    packet       TCP 10.0.0.1 -> 10.0.0.2:5432 (IPv4)\n    DENIED\n"
-                   "      ingress to db: denied\n"),
+  EXPECT_NE(
+      t.find(
+          "expect.yaml:7:3: error[NV4032]: expectation web <-> db (must-allow) does not hold: "
+          "denied: "
+          "\"TCP/5432\" & more\n    packet       TCP 10.0.0.1 -> 10.0.0.2:5432 (IPv4)\n    DENIED\n"
+          "      ingress to db: denied\n"),
+      std::string::npos);
+  EXPECT_NE(t.find("expectation holds: internet never reaches db (must-deny): proved\n"),
             std::string::npos);
-  EXPECT_NE(t.find("expectation holds: internet never reaches db (must-deny): proved\n"), std::string::npos);
-  EXPECT_NE(t.find("expect.yaml:15:3: error[NV4010]: expectation isolated (isolated) could not be decided: timeout"),
+  EXPECT_NE(t.find("expect.yaml:15:3: error[NV4010]: expectation isolated (isolated) could not be "
+                   "decided: timeout"),
             std::string::npos);
   EXPECT_NE(t.find("UNKNOWN: 0 findings"), std::string::npos);
   std::string s = render_sarif(r, {nullptr, false, "/repo"});

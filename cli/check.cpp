@@ -38,10 +38,7 @@ struct CheckOptions {
   CommonOptions common;
   VerifyOptions verify;
   // As `netverify holes`.
-  std::string dns = "kube-system/k8s-app=kube-dns", dns_proto = "UDP";
-  int dns_port = 53;
-  std::vector<std::string> pod_cidrs, service_cidrs;
-  bool no_shadowing = false;
+  HoleFlags holes;
   // check's own.
   std::string expect;
   std::vector<std::string> baseline;
@@ -416,19 +413,6 @@ void run_baseline(Context& c, Session& base) {
 
 // ---- --expect: the expectations file (cli/expect.h, its own parser) ----------------------
 
-// The options the check's own policies were read with (as load() in common.cpp makes
-// them), for the policy sets that `equivalent` and `contains` name.
-LoadOptions load_options(const CommonOptions& opt) {
-  LoadOptions lo;
-  lo.default_namespace = opt.default_namespace;
-  lo.cni = opt.cni == "generic"  ? Cni::Generic
-           : opt.cni == "calico" ? Cni::Calico
-           : opt.cni == "cilium" ? Cni::Cilium
-                                 : Cni::Auto;
-  if (opt.ipblock_pods != "auto") lo.ipblock_matches_pods = opt.ipblock_pods == "match";
-  lo.k8s.host_network_as_pods = opt.host_network_pods == "pod";
-  return lo;
-}
 
 // Parses FILE once the policies and inventory are loaded; prints its diagnostics.
 std::shared_ptr<const Expectations> load_expect(const std::string& path,
@@ -482,32 +466,7 @@ int run_check(const CheckOptions& o) {
   Session s;
   if (!load(o.common, s)) return kExitInput;
   verifier::HoleOptions h;
-  std::string err;
-  auto dns = parse_endpoint_spec(o.dns, err);
-  if (!dns) {
-    s.usage_error(ir::Code::NV4004, "--dns " + o.dns + ": " + err);
-    return kExitInput;
-  }
-  h.dns = *dns;
-  h.dns_text = o.dns;
-  auto proto = ir::parse_proto(o.dns_proto);
-  if (!proto) {
-    s.usage_error(ir::Code::NV4001, "--dns-proto " + o.dns_proto + ": not a protocol");
-    return kExitInput;
-  }
-  h.dns_proto = *proto;
-  h.dns_port = static_cast<uint16_t>(o.dns_port);
-  for (auto [from, to, flag] : {std::tuple{&o.pod_cidrs, &h.pod_cidrs, "--pod-cidr"},
-                                std::tuple{&o.service_cidrs, &h.service_cidrs, "--service-cidr"}})
-    for (const auto& text : *from) {
-      auto cidr = ir::Cidr::parse(text);
-      if (!cidr) {
-        s.usage_error(ir::Code::NV4001, std::string(flag) + " " + text + ": not a CIDR");
-        return kExitInput;
-      }
-      to->push_back(*cidr);
-    }
-  h.shadowing = !o.no_shadowing;
+  if (!hole_options(o.holes, s, h)) return kExitInput;
   h.leak_solver = true;  // netverify exits right after
   h.query = query_options(o.verify, s.inventory, false);
 
@@ -525,6 +484,7 @@ int run_check(const CheckOptions& o) {
     r.expect_file = o.expect;
   }
   OutputFile file;
+  std::string err;
   if (!o.output_file.empty() && !file.open(o.output_file, err)) {
     s.usage_error(ir::Code::NV4034, "--output-file " + o.output_file + ": " + err);
     return kExitInput;
@@ -603,19 +563,7 @@ void add_check(CLI::App& app, int& exit_code) {
                   "drop it); repeat "
                   "for more")
       ->allow_extra_args(false);
-  sub->add_option("--dns", o->dns, "The cluster DNS pods, as NS/SELECTOR")->capture_default_str();
-  sub->add_option("--dns-port", o->dns_port, "DNS port")
-      ->check(CLI::Range(0, 65535))
-      ->capture_default_str();
-  sub->add_option("--dns-proto", o->dns_proto, "DNS protocol")->capture_default_str();
-  sub->add_option("--pod-cidr", o->pod_cidrs,
-                  "The cluster's pod network, for ipBlock checks (repeat for more)")
-      ->allow_extra_args(false);
-  sub->add_option("--service-cidr", o->service_cidrs,
-                  "The cluster's service network (repeat for more)")
-      ->allow_extra_args(false);
-  sub->add_flag("--no-shadowing", o->no_shadowing,
-                "Skip the shadowed-rule checks (one solver query per rule)");
+  add_hole_flags(sub, o->holes);
   add_common(sub, o->common, false);
   add_verify_options(sub, o->verify);
   sub->callback([o, &exit_code] { exit_code = run_check(*o); });

@@ -73,16 +73,21 @@ void Session::usage_error(ir::Code code, const std::string& message) {
   print_usage_error(code, message, color);
 }
 
-bool load(const CommonOptions& opt, Session& s) {
-  s.color = stderr_color(opt.no_color);
+LoadOptions load_options(const CommonOptions& opt) {
   LoadOptions lo;
   lo.default_namespace = opt.default_namespace;
-  lo.cni = opt.cni == "generic" ? Cni::Generic
+  lo.cni = opt.cni == "generic"  ? Cni::Generic
            : opt.cni == "calico" ? Cni::Calico
            : opt.cni == "cilium" ? Cni::Cilium
                                  : Cni::Auto;
   if (opt.ipblock_pods != "auto") lo.ipblock_matches_pods = opt.ipblock_pods == "match";
   lo.k8s.host_network_as_pods = opt.host_network_pods == "pod";
+  return lo;
+}
+
+bool load(const CommonOptions& opt, Session& s) {
+  s.color = stderr_color(opt.no_color);
+  LoadOptions lo = load_options(opt);
 
   phase("start");
   if (std::count(opt.policies.begin(), opt.policies.end(), "-") +

@@ -41,6 +41,9 @@ struct Session : Workspace {
   void usage_error(ir::Code code, const std::string& message);
 };
 
+// The load options that the command-line options stand for.
+LoadOptions load_options(const CommonOptions& opt);
+
 // Reads policies and inventory. Prints diagnostics and notes to stderr. Returns false when
 // there were errors (the caller exits with kExitInput and writes no output).
 bool load(const CommonOptions& opt, Session& s);

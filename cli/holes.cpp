@@ -15,42 +15,15 @@ namespace {
 struct HolesOptions {
   CommonOptions common;
   VerifyOptions verify;
-  std::string dns = "kube-system/k8s-app=kube-dns", dns_proto = "UDP", fail_on = "warning";
-  int dns_port = 53;
-  std::vector<std::string> pod_cidrs, service_cidrs;
-  bool no_shadowing = false;
+  HoleFlags holes;
+  std::string fail_on = "warning";
 };
 
 int run_holes(const HolesOptions& o) {
   Session s;
   if (!load(o.common, s)) return kExitInput;
   verifier::HoleOptions h;
-  std::string err;
-  auto dns = parse_endpoint_spec(o.dns, err);
-  if (!dns) {
-    s.usage_error(ir::Code::NV4004, "--dns " + o.dns + ": " + err);
-    return kExitInput;
-  }
-  h.dns = *dns;
-  h.dns_text = o.dns;
-  auto proto = ir::parse_proto(o.dns_proto);
-  if (!proto) {
-    s.usage_error(ir::Code::NV4001, "--dns-proto " + o.dns_proto + ": not a protocol");
-    return kExitInput;
-  }
-  h.dns_proto = *proto;
-  h.dns_port = static_cast<uint16_t>(o.dns_port);
-  for (auto [from, to, flag] : {std::tuple{&o.pod_cidrs, &h.pod_cidrs, "--pod-cidr"},
-                                std::tuple{&o.service_cidrs, &h.service_cidrs, "--service-cidr"}})
-    for (const auto& text : *from) {
-      auto c = ir::Cidr::parse(text);
-      if (!c) {
-        s.usage_error(ir::Code::NV4001, std::string(flag) + " " + text + ": not a CIDR");
-        return kExitInput;
-      }
-      to->push_back(*c);
-    }
-  h.shadowing = !o.no_shadowing;
+  if (!hole_options(o.holes, s, h)) return kExitInput;
   h.leak_solver = true;  // netverify exits right after
   return guarded(s, [&] {
     h.query = query_options(o.verify, s.inventory, false);
@@ -82,14 +55,7 @@ int run_holes(const HolesOptions& o) {
 void add_holes(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<HolesOptions>();
   auto* sub = app.add_subcommand("holes", "Find accidental deny-all and allow-all holes, each proved or shown with a witness");
-  sub->add_option("--dns", o->dns, "The cluster DNS pods, as NS/SELECTOR")->capture_default_str();
-  sub->add_option("--dns-port", o->dns_port, "DNS port")->check(CLI::Range(0, 65535))->capture_default_str();
-  sub->add_option("--dns-proto", o->dns_proto, "DNS protocol")->capture_default_str();
-  sub->add_option("--pod-cidr", o->pod_cidrs, "The cluster's pod network, for ipBlock checks (repeat for more)")
-      ->allow_extra_args(false);
-  sub->add_option("--service-cidr", o->service_cidrs, "The cluster's service network (repeat for more)")
-      ->allow_extra_args(false);
-  sub->add_flag("--no-shadowing", o->no_shadowing, "Skip the shadowed-rule checks (one solver query per rule)");
+  add_hole_flags(sub, o->holes);
   sub->add_option("--fail-on", o->fail_on, "Exit 1 on findings of this severity or above: error, warning, note, never")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))
       ->capture_default_str();

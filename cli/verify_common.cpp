@@ -1,6 +1,7 @@
 #include "cli/verify_common.h"
 
 #include <iostream>
+#include <tuple>
 
 namespace nv::cli {
 
@@ -183,6 +184,47 @@ bool parse_ends(Session& s, const std::string& from, const std::string& to, veri
       return false;
     }
   }
+  return true;
+}
+
+void add_hole_flags(CLI::App* sub, HoleFlags& f) {
+  sub->add_option("--dns", f.dns, "The cluster DNS pods, as NS/SELECTOR")->capture_default_str();
+  sub->add_option("--dns-port", f.dns_port, "DNS port")->check(CLI::Range(0, 65535))->capture_default_str();
+  sub->add_option("--dns-proto", f.dns_proto, "DNS protocol")->capture_default_str();
+  sub->add_option("--pod-cidr", f.pod_cidrs, "The cluster's pod network, for ipBlock checks (repeat for more)")
+      ->allow_extra_args(false);
+  sub->add_option("--service-cidr", f.service_cidrs, "The cluster's service network (repeat for more)")
+      ->allow_extra_args(false);
+  sub->add_flag("--no-shadowing", f.no_shadowing, "Skip the shadowed-rule checks (one solver query per rule)");
+}
+
+bool hole_options(const HoleFlags& f, Session& s, verifier::HoleOptions& h) {
+  std::string err;
+  auto dns = parse_endpoint_spec(f.dns, err);
+  if (!dns) {
+    s.usage_error(ir::Code::NV4004, "--dns " + f.dns + ": " + err);
+    return false;
+  }
+  h.dns = *dns;
+  h.dns_text = f.dns;
+  auto proto = ir::parse_proto(f.dns_proto);
+  if (!proto) {
+    s.usage_error(ir::Code::NV4001, "--dns-proto " + f.dns_proto + ": not a protocol");
+    return false;
+  }
+  h.dns_proto = *proto;
+  h.dns_port = static_cast<uint16_t>(f.dns_port);
+  for (auto [from, to, flag] : {std::tuple{&f.pod_cidrs, &h.pod_cidrs, "--pod-cidr"},
+                                std::tuple{&f.service_cidrs, &h.service_cidrs, "--service-cidr"}})
+    for (const auto& text : *from) {
+      auto c = ir::Cidr::parse(text);
+      if (!c) {
+        s.usage_error(ir::Code::NV4001, std::string(flag) + " " + text + ": not a CIDR");
+        return false;
+      }
+      to->push_back(*c);
+    }
+  h.shadowing = !f.no_shadowing;
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "verifier/holes.h"
 #include "verifier/queries.h"
 
 namespace nv::cli {
@@ -26,6 +27,17 @@ void add_verify_options(CLI::App* sub, VerifyOptions& o);
 // Pins endpoints to the inventory when the command was given --cluster.
 verifier::QueryOptions query_options(const VerifyOptions& o, const ir::Inventory& inv, bool pin);
 std::string families_text(const std::vector<ir::Family>& f);  // "IPv4 and IPv6"
+
+// The hole checks' options, shared by `holes` and `check`.
+struct HoleFlags {
+  std::string dns = "kube-system/k8s-app=kube-dns", dns_proto = "UDP";
+  int dns_port = 53;
+  std::vector<std::string> pod_cidrs, service_cidrs;
+  bool no_shadowing = false;
+};
+void add_hole_flags(CLI::App* sub, HoleFlags& f);
+// The flags as verifier options (without h.query); false after reporting a usage error.
+bool hole_options(const HoleFlags& f, Session& s, verifier::HoleOptions& h);
 
 // Runs `body`; a solver unknown prints NV4010 and exits 3, an internal error NV4011, 4.
 int guarded(Session& s, const std::function<int()>& body);

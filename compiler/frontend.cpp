@@ -58,8 +58,9 @@ std::string effective_namespace(const load::Object& o, const LoadOptions& opt, L
   return opt.default_namespace;
 }
 
-// A namespaced policy's metadata.name (a DNS subdomain) and namespace (a DNS label), both
-// strings in YAML's eyes too (`namespace: y` is a boolean to kubectl).
+// A policy's metadata.name (a DNS subdomain) and, for a namespaced one (`ns` not empty),
+// its namespace (a DNS label), both strings in YAML's eyes too (`namespace: y` is a
+// boolean to kubectl). Cluster-scoped kinds pass an empty `ns`.
 bool valid_names(load::Ctx& ctx, const load::Object& o, const std::string& ns) {
   if (const load::YNode* md = o.node->get("metadata"); md && md->is_map())
     for (const char* field : {"name", "namespace"})
@@ -68,6 +69,12 @@ bool valid_names(load::Ctx& ctx, const load::Object& o, const std::string& ns) {
           ctx.error(ir::Code::NV1016, *v, "metadata." + std::string(field) + ": " + *why);
           return false;
         }
+  if (ns.empty()) {
+    if (valid_name(o.name, false)) return true;
+    ctx.diags.report(ir::Code::NV1016, o.span,
+                     o.kind + " \"" + o.name + "\": metadata.name must be a lowercase DNS subdomain");
+    return false;
+  }
   if (valid_name(o.name, false) && valid_name(ns, true)) return true;
   ctx.diags.report(ir::Code::NV1016, o.span,
                    o.kind + " \"" + ns + "/" + o.name +
@@ -158,20 +165,6 @@ std::optional<Cni> choose_cni(const std::vector<load::Object>& objects, Cni aske
   return cni;
 }
 
-// Cluster-scoped policy objects: metadata.name is a DNS subdomain.
-bool valid_cluster_name(load::Ctx& ctx, const load::Object& o) {
-  if (const load::YNode* md = o.node->get("metadata"); md && md->is_map())
-    if (const load::YNode* v = md->get("name"))
-      if (auto why = load::not_a_string(*v)) {
-        ctx.error(ir::Code::NV1016, *v, "metadata.name: " + *why);
-        return false;
-      }
-  if (valid_name(o.name, false)) return true;
-  ctx.diags.report(ir::Code::NV1016, o.span,
-                   o.kind + " \"" + o.name + "\": metadata.name must be a lowercase DNS subdomain");
-  return false;
-}
-
 bool cluster_scoped(const load::Object& o) {
   return o.kind == "GlobalNetworkPolicy" || o.kind == "Tier" ||
          o.kind == "GlobalNetworkSet" || o.kind == "CiliumClusterwideNetworkPolicy" ||
@@ -222,8 +215,7 @@ void load_policies(const std::vector<load::Object>& objects, const LoadOptions& 
       if (!cni) continue;  // NV1018 already reported
       bool global = cluster_scoped(o);
       std::string ns = global ? "" : effective_namespace(o, opt, stats);
-      if (!(global ? valid_cluster_name(ctx, o) : valid_names(ctx, o, ns)) ||
-          !first_of_its_name(o, ns, seen, diags))
+      if (!valid_names(ctx, o, ns) || !first_of_its_name(o, ns, seen, diags))
         continue;
       if (d == Dialect::Anp) anp::lower_policy(ctx, o, ps);
       if (d == Dialect::Cilium) cilium::lower_policy(ctx, o, ns, ps);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/report.h"
 #include "ir/matrix.h"
 
 namespace nv::cli {
@@ -17,22 +18,7 @@ struct MatrixOptions {
   int family = 4;
 };
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using report::json_string;
 
 // Buffered stdout: outputs are up to pods^2 lines.
 class Out {

@@ -824,6 +824,18 @@ void run_flow(const Flow& f, Session& s, const QueryOptions& opt, ExpectationRes
                 (f.allow ? "allowed" : "denied") + proved(opt);
 }
 
+// The checked policies with one more tier holding one netverify-made policy: how the
+// isolation and only-reach expectations turn their question into a verifier query.
+ir::PolicySet with_probe(const ir::PolicySet& ps, const ir::Tier& tier, ir::Policy p) {
+  ir::PolicySet probe = ps;
+  probe.add_tier(tier);
+  p.dialect = "netverify";
+  p.tier = tier.name;
+  probe.add(std::move(p));
+  probe.finalize();
+  return probe;
+}
+
 void run_isolated(const Isolated& iso, Session& s, const QueryOptions& opt,
                   ExpectationResult& out) {
   if (opt.pin) {
@@ -845,19 +857,15 @@ void run_isolated(const Isolated& iso, Session& s, const QueryOptions& opt,
     // and denies by default: it changes a verdict exactly when a packet to (from) one of
     // them falls through every tier to the final allow, that is, when the pod is not
     // isolated (ir/model.h: after the last tier, traffic is allowed).
-    ir::PolicySet probe = s.policies;
-    ir::Tier tier{"~netverify-isolation-probe", std::numeric_limits<double>::infinity(),
-                  ir::Action::Deny};
-    probe.add_tier(tier);
     ir::Policy p;
-    p.dialect = "netverify";
     p.kind = "IsolationProbe";
     p.name = "isolated";
-    p.tier = tier.name;
     p.subject = iso.pods;
     p.dir(d).isolates = true;
-    probe.add(std::move(p));
-    probe.finalize();
+    ir::PolicySet probe = with_probe(
+        s.policies,
+        {"~netverify-isolation-probe", std::numeric_limits<double>::infinity(), ir::Action::Deny},
+        std::move(p));
     verifier::Scope scope;
     (d == ir::Direction::Ingress ? scope.to : scope.from) = iso.pods;
     auto r = verifier::compare(probe, s.policies, verifier::Relation::Contains, scope, opt);
@@ -889,15 +897,9 @@ void run_only_reach(const OnlyReach& o, Session& s, const QueryOptions& opt,
     // The checked policies with one more tier, before every other, whose policy denies the
     // allowed sources at the destination's ingress and passes everything else on: what it
     // still allows to the destination comes from someone not on the list.
-    ir::PolicySet probe = s.policies;
-    ir::Tier tier{"!netverify-only-reach-probe", -std::numeric_limits<double>::infinity(),
-                  ir::Action::Pass};
-    probe.add_tier(tier);
     ir::Policy p;
-    p.dialect = "netverify";
     p.kind = "OnlyReachProbe";
     p.name = "only-reach";
-    p.tier = tier.name;
     p.subject = t.peer;
     p.dir(ir::Direction::Ingress).isolates = true;
     if (!o.allowed.empty()) {
@@ -907,8 +909,10 @@ void run_only_reach(const OnlyReach& o, Session& s, const QueryOptions& opt,
       deny.path = "allowedFrom";
       p.dir(ir::Direction::Ingress).rules.push_back(std::move(deny));
     }
-    probe.add(std::move(p));
-    probe.finalize();
+    ir::PolicySet probe = with_probe(
+        s.policies,
+        {"!netverify-only-reach-probe", -std::numeric_limits<double>::infinity(), ir::Action::Pass},
+        std::move(p));
     verifier::Scope scope{std::nullopt, t.peer, t.proto, t.port};
     auto r = verifier::reach(probe, scope, opt);
     using A = verifier::ReachResult::Answer;

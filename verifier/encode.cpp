@@ -75,10 +75,30 @@ void Universe::add(const ir::PolicySet& ps) {
   }
 }
 
-void Universe::add_inventory(const ir::Inventory& inv) { inventory = &inv; }
+InventoryValues::InventoryValues(const ir::Inventory& inv) {
+  std::set<std::string> names;
+  for (const auto& n : inv.namespaces) {
+    names.insert(n.name);
+    for (const auto& [k, v] : n.labels) ns_values[k].insert(v);
+  }
+  for (const auto& p : inv.pods) {
+    names.insert(p.ns);
+    for (const auto& [k, v] : p.labels) pod_values[k].insert(v);
+  }
+  ns_names.assign(names.begin(), names.end());
+}
+
+void Universe::add_inventory(const ir::Inventory& inv,
+                             std::shared_ptr<const InventoryValues> values) {
+  inventory = &inv;
+  inventory_values = std::move(values);
+}
 
 void Universe::finish() {
-  if (inventory) add_inventory_values(*inventory);
+  if (inventory) {
+    if (!inventory_values) inventory_values = std::make_shared<const InventoryValues>(*inventory);
+    add_inventory_values(*inventory_values);
+  }
   finish_domain(ns);
   ns.fresh = 2;  // two namespaces that no policy names: source and destination apart
   for (auto* m : {&pod_keys, &ns_keys})
@@ -87,17 +107,16 @@ void Universe::finish() {
   cidrs.erase(std::unique(cidrs.begin(), cidrs.end()), cidrs.end());
 }
 
-void Universe::add_inventory_values(const ir::Inventory& inv) {
-  for (const auto& n : inv.namespaces) {
-    ns.literals.push_back(n.name);
-    for (auto& [k, d] : ns_keys)
-      if (auto it = n.labels.find(k); it != n.labels.end()) d.literals.push_back(it->second);
-  }
-  for (const auto& p : inv.pods) {
-    ns.literals.push_back(p.ns);
-    for (auto& [k, d] : pod_keys)
-      if (auto it = p.labels.find(k); it != p.labels.end()) d.literals.push_back(it->second);
-  }
+// The inventory's values of the keys seen so far (other keys no selector tests).
+void Universe::add_inventory_values(const InventoryValues& values) {
+  ns.literals.insert(ns.literals.end(), values.ns_names.begin(), values.ns_names.end());
+  auto add = [](std::map<std::string, ValueDomain>& keys, const auto& index) {
+    for (auto& [k, d] : keys)
+      if (auto it = index.find(k); it != index.end())
+        d.literals.insert(d.literals.end(), it->second.begin(), it->second.end());
+  };
+  add(pod_keys, values.pod_values);
+  add(ns_keys, values.ns_values);
 }
 
 // ---------------------------------------------------------------------------------------

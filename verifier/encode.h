@@ -41,6 +41,15 @@ struct ValueDomain {
   int index(const std::string& v) const;
 };
 
+// The inventory's namespace names and the distinct values of every pod and namespace label
+// key, indexed once: a large inventory has many pods and few distinct values, and
+// translation validation builds one universe per part of the packet space.
+struct InventoryValues {
+  explicit InventoryValues(const ir::Inventory& inv);
+  std::vector<std::string> ns_names;  // of Namespace objects and of pods
+  std::map<std::string, std::set<std::string>, std::less<>> pod_values, ns_values;
+};
+
 // Everything the policies, queries and inventory mention, per address family.
 struct Universe {
   ir::Family family = ir::Family::V4;
@@ -57,13 +66,16 @@ struct Universe {
   void add(const ir::Peer& p);
   void add_pod_selector(const ir::Selector& s);
   void add_ns_selector(const ir::Selector& s);
-  // For pinning: finish() adds the inventory's names and the values of keys seen.
-  void add_inventory(const ir::Inventory& inv);
+  // For pinning: finish() adds the inventory's names and the values of keys seen. Pass
+  // `values` when building many universes over one inventory; else it is computed here.
+  void add_inventory(const ir::Inventory& inv,
+                     std::shared_ptr<const InventoryValues> values = nullptr);
   void finish();
 
  private:
   const ir::Inventory* inventory = nullptr;
-  void add_inventory_values(const ir::Inventory& inv);
+  std::shared_ptr<const InventoryValues> inventory_values;
+  void add_inventory_values(const InventoryValues& values);
 };
 
 struct LabelVar {

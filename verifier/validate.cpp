@@ -184,7 +184,6 @@ backends::Firewall slice(const backends::Firewall& fw, const Holds& holds) {
   auto filter = [&](backends::Set& set, const std::vector<std::vector<Field>>& uses) {
     std::erase_if(set.elements, [&](const backends::Element& e) { return !keep(e, uses); });
   };
-  backends::Firewall out = fw;
   std::map<std::string, std::vector<std::vector<Field>>> uses;
   for (const auto& [name, c] : fw.chains)
     for (const auto& r : c.rules) {
@@ -192,7 +191,21 @@ backends::Firewall slice(const backends::Firewall& fw, const Holds& holds) {
         if (!m.set.empty()) uses[m.set].push_back(m.key);
       if (r.vmap && !r.vmap->map.empty()) uses[r.vmap->map].push_back(r.vmap->key);
     }
-  for (auto& [name, set] : out.sets) filter(set, uses[name]);
+  // Named sets are copied element by element, only the kept ones: they hold nearly all of
+  // a large ruleset's elements, and a part keeps few of them.
+  backends::Firewall out;
+  out.entry = fw.entry;
+  out.chains = fw.chains;
+  for (const auto& [name, set] : fw.sets) {
+    backends::Set& o = out.sets[name];
+    o.name = set.name;
+    o.key = set.key;
+    o.is_map = set.is_map;
+    o.span = set.span;
+    const auto& u = uses[name];
+    for (const auto& e : set.elements)
+      if (keep(e, u)) o.elements.push_back(e);
+  }
   for (auto& [name, c] : out.chains)
     for (auto& r : c.rules) {
       for (auto& m : r.matches)
@@ -208,6 +221,8 @@ struct InventoryAddr {
   u128 value;
   ir::IpAddr addr;
   std::string kind;
+  const ir::Pod* pod = nullptr;  // kinds "L" and "P"
+  size_t shape = 0;              // pods alike in namespace, labels and container ports share one
 };
 
 std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const std::string& node, ir::Family f) {
@@ -227,8 +242,26 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
   for (const auto& p : inv.pods)
     for (const auto& a : p.ips)
       if (a.family == f && !p.host_network) m[a] = p.node == node ? "L" : "P";
+  // Pods alike in namespace, labels and container ports look alike to every policy set,
+  // so the parts below compute what their policies see of each shape once.
+  std::map<std::string, size_t> shapes;
   std::vector<InventoryAddr> out;
-  for (const auto& [a, k] : m) out.push_back({backends::addr_value(a), a, k});
+  for (const auto& [a, k] : m) {
+    InventoryAddr ia{backends::addr_value(a), a, k};
+    if (k == "L" || k == "P") {
+      ia.pod = inv.find_pod_by_ip(a);
+      if (!ia.pod) {
+        out.push_back(std::move(ia));
+        continue;
+      }
+      std::string sh = ia.pod->ns + '\0';
+      for (const auto& [key, v] : ia.pod->labels) sh += key + '=' + v + '\0';
+      for (const auto& cp : ia.pod->ports)
+        sh += cp.name + '/' + std::to_string(cp.proto) + '/' + std::to_string(cp.port) + '\0';
+      ia.shape = shapes.emplace(std::move(sh), shapes.size()).first->second;
+    }
+    out.push_back(std::move(ia));
+  }
   return out;
 }
 
@@ -313,9 +346,15 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, const
     if (hi < top) cuts.push_back(hi + 1);
   };
   std::vector<std::pair<u128, std::string>> table;
+  std::map<size_t, std::string> view_of_shape;
   for (const auto& ka : known) {
-    const ir::Pod* pod = ka.kind == "L" || ka.kind == "P" ? inv.find_pod_by_ip(ka.addr) : nullptr;
-    table.emplace_back(ka.value, ka.kind + (pod ? view.key(*pod, inv) : std::string()));
+    std::string key = ka.kind;
+    if (ka.pod) {
+      auto [it, fresh] = view_of_shape.emplace(ka.shape, std::string());
+      if (fresh) it->second = view.key(*ka.pod, inv);
+      key += it->second;
+    }
+    table.emplace_back(ka.value, std::move(key));
     cut_range(ka.value, ka.value);
   }
   std::vector<std::pair<u128, u128>> cr;
@@ -386,10 +425,11 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
   for (const auto& k : known)
     if (k.kind == "L") local.push_back(k.addr);
   ir::PolicySet node_ps = selecting(all, inv, node, nullptr);
+  auto inv_values = std::make_shared<const InventoryValues>(inv);
   Universe node_u;
   node_u.family = family;
   node_u.add(node_ps);
-  node_u.add_inventory(inv);
+  node_u.add_inventory(inv, inv_values);
   node_u.finish();
 
   std::optional<z3::expr> differing_spec;  // the specification of the part that differs
@@ -417,7 +457,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       ps = &pod_ps;
       pod_u.family = family;
       pod_u.add(pod_ps);
-      pod_u.add_inventory(inv);
+      pod_u.add_inventory(inv, inv_values);
       pod_u.finish();
       u = &pod_u;
     }

@@ -437,11 +437,10 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
   unsigned n = 0;
   auto ask = [&](const std::string& label, const backends::Firewall& seen, const z3::expr& query) {
     ++n;
-    z3::solver s = checker.make_solver();
-    s.add(fw_ok == fw_accepts(ctx, seen, fp) && new_conn);
-    s.add(query);
-    if (!checker.sat(s, name + " " + label)) return false;
-    model.emplace(s.get_model());
+    auto m = checker.model_of(fw_ok == fw_accepts(ctx, seen, fp) && new_conn && query,
+                              name + " " + label);
+    if (!m) return false;
+    model.emplace(*m);
     return true;
   };
   // One endpoint is the node's pod at `a`; the other one of `choices`.

@@ -5,6 +5,7 @@
 #include "tests/support/support.h"
 #include "verifier/holes.h"
 #include "verifier/queries.h"
+#include "verifier/solver.h"
 
 namespace nv {
 namespace {
@@ -31,6 +32,40 @@ spec:
     ports:
     - {protocol: TCP, port: 8080}
 )";
+
+// Checker::model_of, the one-shot path translation validation uses: it decides both ways,
+// falls back to the SMT core where the bit-blasting tactics give up (an uninterpreted
+// function), and a resource limit is Unknown, never an answer.
+TEST(Checker, ModelOfDecidesFallsBackAndNeverPassesOnLimits) {
+  z3::context ctx;
+  verifier::Checker checker(ctx, {});
+  z3::expr x = ctx.bv_const("x", 32), y = ctx.bv_const("y", 32);
+  auto m = checker.model_of(x + y == ctx.bv_val(10, 32) && z3::ugt(x, ctx.bv_val(7, 32)) &&
+                                z3::ult(x, ctx.bv_val(10, 32)) && z3::ult(y, ctx.bv_val(10, 32)),
+                            "bv-sat");
+  ASSERT_TRUE(m);
+  uint64_t xv = m->eval(x, true).get_numeral_uint64(), yv = m->eval(y, true).get_numeral_uint64();
+  EXPECT_EQ(xv + yv, 10u);
+  EXPECT_GT(xv, 7u);
+  EXPECT_FALSE(checker.model_of(z3::ult(x, y) && z3::ult(y, x), "bv-unsat"));
+
+  z3::sort bv = ctx.bv_sort(8);
+  z3::func_decl f = z3::function("f", bv, bv);
+  z3::expr a = ctx.bv_const("a", 8), b = ctx.bv_const("b", 8);
+  auto uf = checker.model_of(f(a) != f(b) && a != ctx.bv_val(3, 8), "uf-sat");
+  ASSERT_TRUE(uf);
+  EXPECT_FALSE(uf->eval(a, true).get_numeral_uint64() == uf->eval(b, true).get_numeral_uint64());
+  EXPECT_FALSE(checker.model_of(f(a) != f(b) && a == b, "uf-unsat"));
+
+  verifier::SolverOptions tight;
+  tight.rlimit = 1;
+  verifier::Checker limited(ctx, tight);
+  z3::expr p = ctx.bv_const("p", 64), q = ctx.bv_const("q", 64);
+  EXPECT_THROW(limited.model_of(p * q == ctx.bv_val(uint64_t{1000000007} * 998244353, 64) &&
+                                    z3::ugt(p, ctx.bv_val(1, 64)) && z3::ugt(q, ctx.bv_val(1, 64)),
+                                "factor"),
+               verifier::SolverUnknown);
+}
 
 TEST(Verifier, ReachProvedAllowedForEveryMatchingPod) {
   auto w = test::load_text(kAllowFrontend);

@@ -56,14 +56,14 @@ struct CiliumEmitter {
     Node* cur = nullptr;
     size_t n = 0;
     bool ok = true;
-    for (const auto& pm : r.ports) {
+    for (const auto& pm : split_named_any(r.ports, pin)) {
       std::string why;
       if (pm.proto != ir::kTCP && pm.proto != ir::kUDP && pm.proto != ir::kSCTP)
         why = pm.proto == ir::kAnyProto ? "port " + pm.str() + " of every protocol: Cilium's ANY is TCP, UDP and SCTP only"
                                         : "protocol " + ir::proto_name(pm.proto) + ": Cilium ports are TCP, UDP or SCTP";
       else if (!pm.named.empty() && d == ir::Direction::Egress)
         why = "named port " + pm.named + " in an egress rule: Cilium resolves it against every pod of the cluster";
-      else if (pm.lo == 0 && !pm.all_ports())
+      else if (pm.named.empty() && pm.lo == 0 && !pm.all_ports())
         why = "port range " + pm.str() + " includes port 0, which Cilium reads as every port";
       if (!why.empty()) {
         refusals.add(Code::NV4075, p, &r, why);

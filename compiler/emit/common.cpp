@@ -156,6 +156,23 @@ Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind, 
   return any_in && any_out ? Cover::Some : any_in ? Cover::All : Cover::None;
 }
 
+std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports, const ir::Inventory* pin) {
+  if (!pin) return ports;
+  std::vector<ir::PortMatch> out;
+  for (const auto& pm : ports) {
+    if (pm.proto != ir::kAnyProto || pm.named.empty()) {
+      out.push_back(pm);
+      continue;
+    }
+    for (int proto : {ir::kTCP, ir::kUDP, ir::kSCTP}) {
+      ir::PortMatch q = pm;
+      q.proto = proto;
+      out.push_back(q);
+    }
+  }
+  return out;
+}
+
 yaml::Node object(const char* api_version, const char* kind, const std::string& name, const std::string& ns) {
   yaml::Node doc = yaml::Node::map();
   doc.set("apiVersion", yaml::Node::str(api_version));

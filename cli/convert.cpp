@@ -25,9 +25,12 @@ struct ConvertOptions {
 
 Cni target_cni(emit::Target t) {
   switch (t) {
-    case emit::Target::Calico: return Cni::Calico;
-    case emit::Target::Cilium: return Cni::Cilium;
-    case emit::Target::K8s: return Cni::Generic;
+    case emit::Target::Calico:
+      return Cni::Calico;
+    case emit::Target::Cilium:
+      return Cni::Cilium;
+    case emit::Target::K8s:
+      return Cni::Generic;
   }
   return Cni::Generic;
 }
@@ -75,8 +78,9 @@ int run_convert(const ConvertOptions& o) {
     for (const auto& r : out.refusals) d.report(r.code, r.span, r.message);
     std::string text;
     d.render(text, &s.sources, s.color);
-    std::cerr << text << out.refusals.size() << " construct" << (out.refusals.size() == 1 ? "" : "s")
-              << " of the input cannot be expressed in " << emit::name(target) << "; nothing was written\n";
+    std::cerr << text << out.refusals.size() << " construct"
+              << (out.refusals.size() == 1 ? "" : "s") << " of the input cannot be expressed in "
+              << emit::name(target) << "; nothing was written\n";
     return kExitFailed;
   }
 
@@ -91,9 +95,9 @@ int run_convert(const ConvertOptions& o) {
   if (back.diags.has_errors()) {
     std::string text;
     back.diags.render(text, &back.sources, s.color);
-    s.usage_error(ir::Code::NV4077,
-                  std::string("the ") + emit::name(target) + " frontend rejects the converted policies (shown as " +
-                      "policies.yaml below); nothing was written");
+    s.usage_error(ir::Code::NV4077, std::string("the ") + emit::name(target) +
+                                        " frontend rejects the converted policies (shown as " +
+                                        "policies.yaml below); nothing was written");
     std::cerr << text;
     return kExitFailed;
   }
@@ -104,17 +108,19 @@ int run_convert(const ConvertOptions& o) {
     std::string fams = families_text(opt.families);
     if (!r.holds) {
       const auto& w = *r.witness;
-      s.usage_error(ir::Code::NV4078, std::string("the ") + emit::name(target) +
-                                          " output is not equivalent to the input (a netverify bug); nothing "
-                                          "was written. A packet the " +
-                                          (r.a_allows ? "input allows and the output denies:" : "output allows and the input denies:"));
+      s.usage_error(ir::Code::NV4078,
+                    std::string("the ") + emit::name(target) +
+                        " output is not equivalent to the input (a netverify bug); nothing "
+                        "was written. A packet the " +
+                        (r.a_allows ? "input allows and the output denies:"
+                                    : "output allows and the input denies:"));
       std::cerr << w.text() << "  under the input: " << verdict_text(s.policies, w)
                 << "  under the output: " << verdict_text(back.policies, w);
       return kExitInternal;
     }
     std::string scope = pinned ? "the pods of --cluster" : "every pod";
-    std::string text = "# netverify convert --to " + o.to + ": proved equivalent to its input (" + fams + ", " +
-                       scope + ") before it was written.\n" + out.yaml;
+    std::string text = "# netverify convert --to " + o.to + ": proved equivalent to its input (" +
+                       fams + ", " + scope + ") before it was written.\n" + out.yaml;
     if (o.output.empty()) {
       std::cout << text;
     } else {
@@ -126,8 +132,8 @@ int run_convert(const ConvertOptions& o) {
     }
     if (!o.common.quiet)
       std::cerr << "note: " << out.policies << " " << emit::name(target) << " object"
-                << (out.policies == 1 ? "" : "s") << " proved equivalent to the input (" << fams << ", " << scope
-                << ")\n";
+                << (out.policies == 1 ? "" : "s") << " proved equivalent to the input (" << fams
+                << ", " << scope << ")\n";
     return kExitOk;
   });
 }
@@ -143,7 +149,8 @@ void add_convert(CLI::App& app, int& exit_code) {
   sub->add_option("--to", o->to, "Target dialect: calico, cilium or k8s (Kubernetes NetworkPolicy)")
       ->required()
       ->check(CLI::IsMember({"calico", "cilium", "k8s"}));
-  sub->add_option("--output,-o", o->output, "Write the result to this file (atomically) instead of stdout");
+  sub->add_option("--output,-o", o->output,
+                  "Write the result to this file (atomically) instead of stdout");
   add_common(sub, o->common, false);
   add_verify_options(sub, o->verify);
   sub->callback([o, &exit_code] { exit_code = run_convert(*o); });

@@ -26,7 +26,8 @@ std::optional<Problem> unsupported(const ir::Rule&) { return std::nullopt; }
 // Keys Calico gives its own meaning in selectors (lowering.h): a pod label with such a key
 // would be read as Calico's, not the pod's.
 bool calico_key(const ir::Selector& s) {
-  if (s.key.starts_with("projectcalico.org/") || s.key.starts_with("pcns.") || s.key.starts_with("pcsa."))
+  if (s.key.starts_with("projectcalico.org/") || s.key.starts_with("pcns.") ||
+      s.key.starts_with("pcsa."))
     return true;
   for (const auto& k : s.kids)
     if (calico_key(k)) return true;
@@ -35,22 +36,32 @@ bool calico_key(const ir::Selector& s) {
 
 const char* action_text(ir::Action a) {
   switch (a) {
-    case ir::Action::Allow: return "Allow";
-    case ir::Action::Deny: return "Deny";
-    case ir::Action::Pass: return "Pass";
-    case ir::Action::Log: return "Log";
+    case ir::Action::Allow:
+      return "Allow";
+    case ir::Action::Deny:
+      return "Deny";
+    case ir::Action::Pass:
+      return "Pass";
+    case ir::Action::Log:
+      return "Log";
   }
   return "?";
 }
 
 Node protocol_node(int proto) {
   switch (proto) {
-    case ir::kTCP: return Node::str("TCP");
-    case ir::kUDP: return Node::str("UDP");
-    case ir::kSCTP: return Node::str("SCTP");
-    case ir::kICMP: return Node::str("ICMP");
-    case ir::kICMPv6: return Node::str("ICMPv6");
-    default: return Node::integer(proto);
+    case ir::kTCP:
+      return Node::str("TCP");
+    case ir::kUDP:
+      return Node::str("UDP");
+    case ir::kSCTP:
+      return Node::str("SCTP");
+    case ir::kICMP:
+      return Node::str("ICMP");
+    case ir::kICMPv6:
+      return Node::str("ICMPv6");
+    default:
+      return Node::integer(proto);
   }
 }
 
@@ -76,14 +87,18 @@ struct CalicoEmitter {
     bool ok = true;
     for (const auto& pm : split_named_any(r.ports, pin)) {
       if (pm.proto == ir::kAnyProto) {
-        refusals.add(Code::NV4075, p, &r, "port " + pm.str() + " has no protocol; Calico rules need TCP, UDP or SCTP for ports" +
-                         (pm.named.empty() ? "" : " (with --cluster, a named port is split into the three)"));
+        refusals.add(
+            Code::NV4075, p, &r,
+            "port " + pm.str() + " has no protocol; Calico rules need TCP, UDP or SCTP for ports" +
+                (pm.named.empty() ? ""
+                                  : " (with --cluster, a named port is split into the three)"));
         ok = false;
         continue;
       }
       bool has_ports = pm.proto == ir::kTCP || pm.proto == ir::kUDP || pm.proto == ir::kSCTP;
       if (!pm.all_ports() && !has_ports) {
-        refusals.add(Code::NV4075, p, &r, "port " + pm.str() + ": Calico has ports for TCP, UDP and SCTP only");
+        refusals.add(Code::NV4075, p, &r,
+                     "port " + pm.str() + ": Calico has ports for TCP, UDP and SCTP only");
         ok = false;
         continue;
       }
@@ -100,7 +115,8 @@ struct CalicoEmitter {
       } else if (!pm.named.empty()) {
         out[i].ports.push(Node::str(pm.named));
       } else if (pm.lo == 0) {
-        refusals.add(Code::NV4075, p, &r, "port range " + pm.str() + " includes port 0, which Calico cannot name");
+        refusals.add(Code::NV4075, p, &r,
+                     "port range " + pm.str() + " includes port 0, which Calico cannot name");
         ok = false;
       } else if (pm.lo == pm.hi) {
         out[i].ports.push(Node::integer(pm.lo));
@@ -114,7 +130,8 @@ struct CalicoEmitter {
 
   // The sides (source of ingress, destination of egress) whose union is the rule's peers.
   // An empty map: every endpoint. nullopt after a refusal.
-  std::optional<std::vector<Node>> sides(const ir::Policy& p, const ir::Rule& r, const std::string& ns) {
+  std::optional<std::vector<Node>> sides(const ir::Policy& p, const ir::Rule& r,
+                                         const std::string& ns) {
     std::vector<Node> out;
     for (const auto& peer : r.peers)
       if (peer == ir::Peer{}) return std::vector<Node>{Node::map()};
@@ -126,8 +143,9 @@ struct CalicoEmitter {
       if (!peer.cidrs && peer.kinds == kPod) {
         for (const auto* sel : {&peer.pod_selector, &peer.ns_selector})
           if (*sel && calico_key(**sel)) {
-            refusals.add(Code::NV4073, p, &r,
-                         "selector `" + (*sel)->str() + "` uses a label key Calico reserves for itself");
+            refusals.add(
+                Code::NV4073, p, &r,
+                "selector `" + (*sel)->str() + "` uses a label key Calico reserves for itself");
             ok = false;
           }
         Node side = Node::map();
@@ -135,7 +153,8 @@ struct CalicoEmitter {
           side.set("selector", Node::str(peer.pod_selector.value_or(ir::Selector::all()).str()));
         } else {
           std::vector<ir::Selector> parts;
-          if (peer.ns_name) parts.push_back(ir::Selector::eq(ir::kNamespaceNameLabel, *peer.ns_name));
+          if (peer.ns_name)
+            parts.push_back(ir::Selector::eq(ir::kNamespaceNameLabel, *peer.ns_name));
           if (peer.ns_selector) parts.push_back(*peer.ns_selector);
           side.set("namespaceSelector", Node::str(ir::Selector::conj(parts).str()));
           if (peer.pod_selector) side.set("selector", Node::str(peer.pod_selector->str()));
@@ -145,7 +164,8 @@ struct CalicoEmitter {
       }
       if (!peer.cidrs || selectors) {
         refusals.add(Code::NV4074, p, &r,
-                     "peer " + peer.str() + ": Calico rules select pods by labels or addresses by nets; " +
+                     "peer " + peer.str() +
+                         ": Calico rules select pods by labels or addresses by nets; " +
                          kinds_text(peer.kinds) + " alone have no form here");
         ok = false;
         continue;
@@ -153,11 +173,13 @@ struct CalicoEmitter {
       // `nets` matches every endpoint with an address inside (pods included).
       bool fits = peer.kinds & kExternal;
       for (ir::EndpointKind k : {ir::EndpointKind::Pod, ir::EndpointKind::Host})
-        if (!(peer.kinds & ir::mask(k)) && coverage(*peer.cidrs, k, pin) != Cover::None) fits = false;
+        if (!(peer.kinds & ir::mask(k)) && coverage(*peer.cidrs, k, pin) != Cover::None)
+          fits = false;
       if (!fits) {
         refusals.add(Code::NV4074, p, &r,
                      "peer " + peer.str() + " matches only " + kinds_text(peer.kinds) +
-                         " in its CIDRs, but Calico nets match every address in them (pods and nodes included)" +
+                         " in its CIDRs, but Calico nets match every address in them (pods and "
+                         "nodes included)" +
                          (pin ? " and the --cluster inventory has such addresses there" : ""));
         ok = false;
         continue;
@@ -209,9 +231,11 @@ struct CalicoEmitter {
     bool isolates = p.dir(ir::Direction::Ingress).isolates || p.dir(ir::Direction::Egress).isolates;
     for (ir::Direction d : ir::kDirections)
       if (!p.dir(d).isolates && !p.dir(d).rules.empty()) {
-        refusals.add(Code::NV4076, p, nullptr,
-                     std::string("rules in a direction the policy does not isolate (Cilium enableDefaultDeny: "
-                                 "false); a Calico policy's rules apply only with its types"));
+        refusals.add(
+            Code::NV4076, p, nullptr,
+            std::string(
+                "rules in a direction the policy does not isolate (Cilium enableDefaultDeny: "
+                "false); a Calico policy's rules apply only with its types"));
         return;
       }
     if (!isolates) return;
@@ -221,7 +245,8 @@ struct CalicoEmitter {
     }
     for (const auto* sel : {&s.pod_selector, &s.ns_selector})
       if (*sel && calico_key(**sel)) {
-        refusals.add(Code::NV4073, p, nullptr, "selector `" + (*sel)->str() + "` uses a label key Calico reserves");
+        refusals.add(Code::NV4073, p, nullptr,
+                     "selector `" + (*sel)->str() + "` uses a label key Calico reserves");
         return;
       }
     bool global = !s.ns_name || s.ns_selector;
@@ -246,7 +271,8 @@ struct CalicoEmitter {
     }
     Node& types = spec.set("types", Node::list());
     for (ir::Direction d : ir::kDirections)
-      if (p.dir(d).isolates) types.push(Node::str(d == ir::Direction::Ingress ? "Ingress" : "Egress"));
+      if (p.dir(d).isolates)
+        types.push(Node::str(d == ir::Direction::Ingress ? "Ingress" : "Egress"));
     for (ir::Direction d : ir::kDirections) rules(p, d, ns, spec);
     docs.push_back(std::move(doc));
   }
@@ -255,7 +281,8 @@ struct CalicoEmitter {
   // rules, which win over every allow, become such a tier: first, default action Pass).
   void tiers(std::vector<Node>& out) {
     for (const auto& t : ps.tiers()) {
-      if (t.name == ir::kDefaultTier || t.name == ir::kAdminTier || t.name == ir::kBaselineTier) continue;
+      if (t.name == ir::kDefaultTier || t.name == ir::kAdminTier || t.name == ir::kBaselineTier)
+        continue;
       bool used = false;
       for (const auto& p : ps.policies()) used = used || p.tier == t.name;
       if (!used) continue;

@@ -29,8 +29,9 @@ constexpr size_t kMaxPorts = 40;  // per toPorts entry (rule_validation.go)
 std::optional<Problem> unsupported(const ir::Rule& r, bool deny_tier) {
   if (r.action == ir::Action::Pass) return Problem{Code::NV4070, "Cilium has no Pass rules"};
   if (r.action == ir::Action::Deny && !deny_tier)
-    return Problem{Code::NV4070,
-                   "a deny ordered among allows: Cilium deny rules win over every allow of every policy"};
+    return Problem{
+        Code::NV4070,
+        "a deny ordered among allows: Cilium deny rules win over every allow of every policy"};
   if (r.action == ir::Action::Allow && deny_tier)
     return Problem{Code::NV4070, "an allow ordered before Cilium's deny rules"};
   return std::nullopt;
@@ -59,10 +60,13 @@ struct CiliumEmitter {
     for (const auto& pm : split_named_any(r.ports, pin)) {
       std::string why;
       if (pm.proto != ir::kTCP && pm.proto != ir::kUDP && pm.proto != ir::kSCTP)
-        why = pm.proto == ir::kAnyProto ? "port " + pm.str() + " of every protocol: Cilium's ANY is TCP, UDP and SCTP only"
-                                        : "protocol " + ir::proto_name(pm.proto) + ": Cilium ports are TCP, UDP or SCTP";
+        why =
+            pm.proto == ir::kAnyProto
+                ? "port " + pm.str() + " of every protocol: Cilium's ANY is TCP, UDP and SCTP only"
+                : "protocol " + ir::proto_name(pm.proto) + ": Cilium ports are TCP, UDP or SCTP";
       else if (!pm.named.empty() && d == ir::Direction::Egress)
-        why = "named port " + pm.named + " in an egress rule: Cilium resolves it against every pod of the cluster";
+        why = "named port " + pm.named +
+              " in an egress rule: Cilium resolves it against every pod of the cluster";
       else if (pm.named.empty() && pm.lo == 0 && !pm.all_ports())
         why = "port range " + pm.str() + " includes port 0, which Cilium reads as every port";
       if (!why.empty()) {
@@ -76,8 +80,11 @@ struct CiliumEmitter {
       }
       Node& item = cur->push(Node::map());
       ++n;
-      item.set("port", Node::str(!pm.named.empty() ? pm.named : pm.all_ports() ? "0" : std::to_string(pm.lo)));
-      if (pm.named.empty() && pm.hi != pm.lo && !pm.all_ports()) item.set("endPort", Node::integer(pm.hi));
+      item.set("port", Node::str(!pm.named.empty() ? pm.named
+                                 : pm.all_ports()  ? "0"
+                                                   : std::to_string(pm.lo)));
+      if (pm.named.empty() && pm.hi != pm.lo && !pm.all_ports())
+        item.set("endPort", Node::integer(pm.hi));
       item.set("protocol", Node::str(ir::proto_name(pm.proto)));
     }
     if (!ok) return std::nullopt;
@@ -88,7 +95,8 @@ struct CiliumEmitter {
   // scoping and holds for no identity without one).
   static Conjunction any_namespace() { return {Requirement{kNsName, Requirement::Op::Exists, {}}}; }
 
-  bool pod_peer(const ir::Policy& p, const ir::Rule& r, const ir::Peer& peer, const std::string& ns, L3& l3) {
+  bool pod_peer(const ir::Policy& p, const ir::Rule& r, const ir::Peer& peer, const std::string& ns,
+                L3& l3) {
     std::string why;
     auto pods = to_dnf(peer.pod_selector.value_or(ir::Selector::all()), &why);
     auto nss = to_dnf(peer.ns_selector.value_or(ir::Selector::all()), &why);
@@ -136,7 +144,8 @@ struct CiliumEmitter {
       } else if (!peer.cidrs && !selectors) {
         add_kinds(peer.kinds);
       } else if (selectors) {
-        refusals.add(Code::NV4074, p, &r, "peer " + peer.str() + ": Cilium has no peer of both labels and addresses");
+        refusals.add(Code::NV4074, p, &r,
+                     "peer " + peer.str() + ": Cilium has no peer of both labels and addresses");
         ok = false;
       } else {
         // CIDR rules match external addresses only; the pods and nodes inside the CIDRs
@@ -148,13 +157,15 @@ struct CiliumEmitter {
           if (c == Cover::All) extra |= ir::mask(k);
           if (c == Cover::Some || c == Cover::Unknown) {
             bool pod = k == ir::EndpointKind::Pod;
-            refusals.add(Code::NV4074, p, &r,
-                         "peer " + peer.str() + " matches the " + (pod ? "pods" : "nodes") +
-                             " with addresses in its CIDRs, but Cilium CIDR rules never match " +
-                             (pod ? "pods" : "nodes") +
-                             (pin ? "; some of the --cluster inventory's are inside and some outside"
-                                  : "; with --cluster, an inventory whose " + std::string(pod ? "pods" : "nodes") +
-                                        " are all inside or all outside would do"));
+            refusals.add(
+                Code::NV4074, p, &r,
+                "peer " + peer.str() + " matches the " + (pod ? "pods" : "nodes") +
+                    " with addresses in its CIDRs, but Cilium CIDR rules never match " +
+                    (pod ? "pods" : "nodes") +
+                    (pin ? "; some of the --cluster inventory's are inside and some outside"
+                         : "; with --cluster, an inventory whose " +
+                               std::string(pod ? "pods" : "nodes") +
+                               " are all inside or all outside would do"));
             ok = false;
           }
         }
@@ -195,8 +206,10 @@ struct CiliumEmitter {
         // An L4-only rule has a wildcard L3; without ports, an empty rule allows nothing.
         Node all = Node::list();
         all.push(Node::str("all"));
-        if (to_ports->empty()) add("Entities", std::move(all));
-        else add(nullptr, Node::list());
+        if (to_ports->empty())
+          add("Entities", std::move(all));
+        else
+          add(nullptr, Node::list());
         continue;
       }
       if (!l3.endpoints.empty()) add("Endpoints", std::move(l3.endpoints));
@@ -212,8 +225,9 @@ struct CiliumEmitter {
     bool deny_tier = p.tier == ir::kCiliumDenyTier;
     if (p.tier != ir::kDefaultTier && !deny_tier) {
       refusals.add(Code::NV4071, p, nullptr,
-                   "policy in tier " + p.tier + ": Cilium has no tiers and no order (its allows are a union, its "
-                   "denies win)");
+                   "policy in tier " + p.tier +
+                       ": Cilium has no tiers and no order (its allows are a union, its "
+                       "denies win)");
       return;
     }
     if (s.kinds != kPod || s.cidrs) {
@@ -226,7 +240,9 @@ struct CiliumEmitter {
     if (pods && nss && (pods->empty() || nss->empty())) return;  // selects no pod
     if (!pods || !nss || pods->size() > 1 || nss->size() > 1) {
       refusals.add(Code::NV4073, p, nullptr,
-                   !why.empty() ? why : "its subject (" + s.str() + ") is a union; an endpointSelector is one conjunction");
+                   !why.empty() ? why
+                                : "its subject (" + s.str() +
+                                      ") is a union; an endpointSelector is one conjunction");
       return;
     }
     bool clusterwide = !s.ns_name || s.ns_selector;
@@ -240,10 +256,12 @@ struct CiliumEmitter {
       if (s.ns_name) subject.push_back(Requirement{kNsName, Requirement::Op::In, {*s.ns_name}});
     }
     const char* kind = clusterwide ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
-    Node doc = object("cilium.io/v2", kind, names.unique(kind, ns, deny_tier ? p.name + "-deny" : p.name), ns);
+    Node doc = object("cilium.io/v2", kind,
+                      names.unique(kind, ns, deny_tier ? p.name + "-deny" : p.name), ns);
     Node& spec = doc.set("spec", Node::map());
     spec.set("endpointSelector", label_selector(subject));
-    Node lists[2] = {rules(p, ir::Direction::Ingress, ns, deny_tier), rules(p, ir::Direction::Egress, ns, deny_tier)};
+    Node lists[2] = {rules(p, ir::Direction::Ingress, ns, deny_tier),
+                     rules(p, ir::Direction::Egress, ns, deny_tier)};
     // Default deny is on in a direction with rules unless turned off; it is what the IR's
     // isolation is. A deny-only policy must not turn it on.
     Node edd = Node::map();

@@ -9,18 +9,24 @@ using Op = Selector::Op;
 
 const char* name(Target t) {
   switch (t) {
-    case Target::Calico: return "calico";
-    case Target::Cilium: return "cilium";
-    case Target::K8s: return "k8s";
+    case Target::Calico:
+      return "calico";
+    case Target::Cilium:
+      return "cilium";
+    case Target::K8s:
+      return "k8s";
   }
   return "?";
 }
 
 Output convert(const ir::PolicySet& ps, Target target, const ir::Inventory* pin) {
   switch (target) {
-    case Target::Calico: return to_calico(ps, pin);
-    case Target::Cilium: return to_cilium(ps, pin);
-    case Target::K8s: return to_k8s(ps, pin);
+    case Target::Calico:
+      return to_calico(ps, pin);
+    case Target::Cilium:
+      return to_cilium(ps, pin);
+    case Target::K8s:
+      return to_k8s(ps, pin);
   }
   return {};
 }
@@ -40,8 +46,10 @@ std::optional<Dnf> dnf(const Selector& s, bool neg, std::string* why, size_t lim
     return Dnf{Conjunction{Requirement{std::move(key), op, std::move(values)}}};
   };
   switch (s.op) {
-    case Op::All: return neg ? Dnf{} : Dnf{Conjunction{}};
-    case Op::Has: return atom(s.key, neg ? R::DoesNotExist : R::Exists, {});
+    case Op::All:
+      return neg ? Dnf{} : Dnf{Conjunction{}};
+    case Op::Has:
+      return atom(s.key, neg ? R::DoesNotExist : R::Exists, {});
     case Op::Eq:
     case Op::In: {
       std::vector<std::string> v = s.values;
@@ -60,7 +68,8 @@ std::optional<Dnf> dnf(const Selector& s, bool neg, std::string* why, size_t lim
     case Op::EndsWith:
       *why = "`" + s.str() + "`: label selectors have no contains, starts with or ends with";
       return std::nullopt;
-    case Op::Not: return dnf(s.kids[0], !neg, why, limit);
+    case Op::Not:
+      return dnf(s.kids[0], !neg, why, limit);
     case Op::And:
     case Op::Or: {
       bool conjunction = (s.op == Op::And) != neg;
@@ -81,7 +90,8 @@ std::optional<Dnf> dnf(const Selector& s, bool neg, std::string* why, size_t lim
           acc.insert(acc.end(), k->begin(), k->end());
         }
         if (acc.size() > limit) {
-          *why = "`" + s.str() + "` is a union of more than " + std::to_string(limit) + " label conditions";
+          *why = "`" + s.str() + "` is a union of more than " + std::to_string(limit) +
+                 " label conditions";
           return std::nullopt;
         }
       }
@@ -133,11 +143,13 @@ std::string Names::unique(const std::string& kind, const std::string& ns, const 
   return n == 1 ? name : name + "-" + std::to_string(n);
 }
 
-Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind, const ir::Inventory* pin) {
+Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind,
+               const ir::Inventory* pin) {
   if (!pin) return Cover::Unknown;
   bool any_in = false, any_out = false;
   auto see = [&](const ir::IpAddr& a) {
-    bool in = std::any_of(blocks.begin(), blocks.end(), [&](const ir::CidrBlock& b) { return b.contains(a); });
+    bool in = std::any_of(blocks.begin(), blocks.end(),
+                          [&](const ir::CidrBlock& b) { return b.contains(a); });
     (in ? any_in : any_out) = true;
   };
   if (kind == ir::EndpointKind::Pod) {
@@ -156,7 +168,8 @@ Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind, 
   return any_in && any_out ? Cover::Some : any_in ? Cover::All : Cover::None;
 }
 
-std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports, const ir::Inventory* pin) {
+std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports,
+                                           const ir::Inventory* pin) {
   if (!pin) return ports;
   std::vector<ir::PortMatch> out;
   for (const auto& pm : ports) {
@@ -173,7 +186,8 @@ std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& por
   return out;
 }
 
-yaml::Node object(const char* api_version, const char* kind, const std::string& name, const std::string& ns) {
+yaml::Node object(const char* api_version, const char* kind, const std::string& name,
+                  const std::string& ns) {
   yaml::Node doc = yaml::Node::map();
   doc.set("apiVersion", yaml::Node::str(api_version));
   doc.set("kind", yaml::Node::str(kind));
@@ -190,7 +204,8 @@ std::string kinds_text(ir::KindMask k) {
   if (k & kExternal) parts.push_back("external addresses");
   if (parts.empty()) return "nothing";
   std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? (i + 1 == parts.size() ? " and " : ", ") : "") + parts[i];
+  for (size_t i = 0; i < parts.size(); ++i)
+    out += (i ? (i + 1 == parts.size() ? " and " : ", ") : "") + parts[i];
   return out;
 }
 

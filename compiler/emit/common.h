@@ -37,7 +37,8 @@ using Conjunction = std::vector<Requirement>;
 // ORs distributed); an empty union matches nothing, a union holding one empty conjunction
 // matches everything. nullopt (and `why`) when an atom has no Kubernetes form (contains,
 // starts with, ends with) or the union would exceed `limit` terms.
-std::optional<std::vector<Conjunction>> to_dnf(const ir::Selector& s, std::string* why, size_t limit = 16);
+std::optional<std::vector<Conjunction>> to_dnf(const ir::Selector& s, std::string* why,
+                                               size_t limit = 16);
 
 // matchLabels / matchExpressions with every key prefixed by `prefix` (Cilium's label
 // sources); `extra` is appended to matchExpressions. `{}` for an empty conjunction.
@@ -55,16 +56,19 @@ class Names {
 // Whether every (none) of the pinned inventory's endpoints of `kind` (Pod or Host) has all
 // (none) of its addresses inside the blocks. Unknown without an inventory.
 enum class Cover : uint8_t { All, None, Some, Unknown };
-Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind, const ir::Inventory* pin);
+Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind,
+               const ir::Inventory* pin);
 
 // The rule's ports with every named port of any protocol split into TCP, UDP and SCTP, as
 // dialects whose named ports need a protocol write it. Exact only on a pinned inventory,
 // whose container ports are all TCP, UDP or SCTP; the symbolic model lets a container port
 // have any protocol, so without `pin` the ports are returned as they are (and refused).
-std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports, const ir::Inventory* pin);
+std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports,
+                                           const ir::Inventory* pin);
 
 // The metadata block and a document's header.
-yaml::Node object(const char* api_version, const char* kind, const std::string& name, const std::string& ns);
+yaml::Node object(const char* api_version, const char* kind, const std::string& name,
+                  const std::string& ns);
 // "allow"-style names of kinds, for messages: "pods", "nodes", "external addresses".
 std::string kinds_text(ir::KindMask k);
 std::string join_docs(const std::vector<yaml::Node>& docs);

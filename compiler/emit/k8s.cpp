@@ -21,8 +21,10 @@ struct Problem {
 // peers are translated below and refuse their own parts).
 std::optional<Problem> unsupported(const ir::Rule& r) {
   if (r.action == ir::Action::Deny)
-    return Problem{Code::NV4070, "Kubernetes NetworkPolicy has no deny rules (only allows, in no order)"};
-  if (r.action == ir::Action::Pass) return Problem{Code::NV4070, "Kubernetes NetworkPolicy has no Pass rules"};
+    return Problem{Code::NV4070,
+                   "Kubernetes NetworkPolicy has no deny rules (only allows, in no order)"};
+  if (r.action == ir::Action::Pass)
+    return Problem{Code::NV4070, "Kubernetes NetworkPolicy has no Pass rules"};
   return std::nullopt;
 }
 
@@ -42,8 +44,10 @@ struct K8sEmitter {
       if (pm.proto != ir::kTCP && pm.proto != ir::kUDP && pm.proto != ir::kSCTP) {
         refusals.add(Code::NV4075, p, &r,
                      pm.proto == ir::kAnyProto
-                         ? "port " + pm.str() + " is for every protocol; Kubernetes ports name one of TCP, UDP, SCTP"
-                         : "protocol " + ir::proto_name(pm.proto) + ": Kubernetes NetworkPolicy has only TCP, UDP and SCTP");
+                         ? "port " + pm.str() +
+                               " is for every protocol; Kubernetes ports name one of TCP, UDP, SCTP"
+                         : "protocol " + ir::proto_name(pm.proto) +
+                               ": Kubernetes NetworkPolicy has only TCP, UDP and SCTP");
         ok = false;
         continue;
       }
@@ -53,7 +57,8 @@ struct K8sEmitter {
         item.set("port", Node::str(pm.named));
       } else if (!pm.all_ports()) {
         if (pm.lo == 0) {
-          refusals.add(Code::NV4075, p, &r, "port range " + pm.str() + " includes port 0, which Kubernetes cannot name");
+          refusals.add(Code::NV4075, p, &r,
+                       "port range " + pm.str() + " includes port 0, which Kubernetes cannot name");
           ok = false;
           continue;
         }
@@ -67,7 +72,8 @@ struct K8sEmitter {
 
   // A namespaceSelector for the namespace part of a pod peer, as a union; nullopt: the
   // policy's own namespace (podSelector alone).
-  bool pod_peer(const ir::Policy& p, const ir::Rule& r, const ir::Peer& peer, const std::string& ns, Node& out) {
+  bool pod_peer(const ir::Policy& p, const ir::Rule& r, const ir::Peer& peer, const std::string& ns,
+                Node& out) {
     std::string why;
     auto pods = to_dnf(peer.pod_selector.value_or(ir::Selector::all()), &why);
     auto nss = to_dnf(peer.ns_selector.value_or(ir::Selector::all()), &why);
@@ -77,7 +83,8 @@ struct K8sEmitter {
     }
     bool own = peer.ns_name == ns && !peer.ns_selector;
     for (auto& n : *nss) {
-      if (peer.ns_name) n.push_back(Requirement{ir::kNamespaceNameLabel, Requirement::Op::In, {*peer.ns_name}});
+      if (peer.ns_name)
+        n.push_back(Requirement{ir::kNamespaceNameLabel, Requirement::Op::In, {*peer.ns_name}});
       for (const auto& pod : *pods) {
         Node& item = out.push(Node::map());
         if (!own) item.set("namespaceSelector", label_selector(n));
@@ -88,7 +95,8 @@ struct K8sEmitter {
   }
 
   // The peers of a rule into `out`; `everything` when they admit every endpoint.
-  bool peers(const ir::Policy& p, const ir::Rule& r, const std::string& ns, Node& out, bool& everything) {
+  bool peers(const ir::Policy& p, const ir::Rule& r, const std::string& ns, Node& out,
+             bool& everything) {
     everything = r.peers.empty();
     for (const auto& peer : r.peers)
       if (peer == ir::Peer{}) everything = true;
@@ -103,22 +111,28 @@ struct K8sEmitter {
       }
       if (!peer.cidrs || selectors) {
         refusals.add(Code::NV4074, p, &r,
-                     "peer " + peer.str() + ": Kubernetes peers are pods (by labels) or ipBlocks; it has no entities "
-                     "for " + kinds_text(peer.kinds) + " alone");
+                     "peer " + peer.str() +
+                         ": Kubernetes peers are pods (by labels) or ipBlocks; it has no entities "
+                         "for " +
+                         kinds_text(peer.kinds) + " alone");
         ok = false;
         continue;
       }
       // ipBlock here matches every endpoint with an address in it; the input's may not.
       bool fits = true;
       for (ir::EndpointKind k : {ir::EndpointKind::Pod, ir::EndpointKind::Host})
-        if (!(peer.kinds & ir::mask(k)) && coverage(*peer.cidrs, k, pin) != Cover::None) fits = false;
+        if (!(peer.kinds & ir::mask(k)) && coverage(*peer.cidrs, k, pin) != Cover::None)
+          fits = false;
       if (!(peer.kinds & kExternal)) fits = false;
       if (!fits) {
         refusals.add(Code::NV4074, p, &r,
                      "peer " + peer.str() + " matches only " + kinds_text(peer.kinds) +
-                         " in its CIDRs, but a Kubernetes ipBlock matches every address in them (pods and nodes "
-                         "included)" + (pin ? " and the --cluster inventory has such addresses there" : "; with --cluster, "
-                         "an inventory with no such addresses there would do"));
+                         " in its CIDRs, but a Kubernetes ipBlock matches every address in them "
+                         "(pods and nodes "
+                         "included)" +
+                         (pin ? " and the --cluster inventory has such addresses there"
+                              : "; with --cluster, "
+                                "an inventory with no such addresses there would do"));
         ok = false;
         continue;
       }
@@ -144,17 +158,20 @@ struct K8sEmitter {
       stray_rules = stray_rules || (!p.dir(d).isolates && !p.dir(d).rules.empty());
     }
     if (stray_rules)
-      refusals.add(Code::NV4076, p, nullptr,
-                   "rules in a direction the policy does not isolate (Cilium enableDefaultDeny: false); a "
-                   "NetworkPolicy's rules always isolate");
+      refusals.add(
+          Code::NV4076, p, nullptr,
+          "rules in a direction the policy does not isolate (Cilium enableDefaultDeny: false); a "
+          "NetworkPolicy's rules always isolate");
     if (!isolates) return;
     if (p.tier != ir::kDefaultTier)
-      refusals.add(Code::NV4071, p, nullptr,
-                   "policy in tier " + p.tier + ": Kubernetes NetworkPolicy has no tiers and no order");
+      refusals.add(
+          Code::NV4071, p, nullptr,
+          "policy in tier " + p.tier + ": Kubernetes NetworkPolicy has no tiers and no order");
     const ir::Peer& s = p.subject;
     if (s.kinds != kPod || !s.ns_name || s.ns_selector || s.cidrs) {
       refusals.add(Code::NV4072, p, nullptr,
-                   "its subject (" + s.str() + ") is not pods of one namespace: a NetworkPolicy is namespaced");
+                   "its subject (" + s.str() +
+                       ") is not pods of one namespace: a NetworkPolicy is namespaced");
       return;
     }
     std::string why;
@@ -162,17 +179,20 @@ struct K8sEmitter {
     if (subject && subject->empty()) return;  // selects no pod
     if (!subject || subject->size() > 1) {
       refusals.add(Code::NV4073, p, nullptr,
-                   subject ? "its pod selector `" + s.pod_selector->str() + "` is a union; a podSelector is one conjunction"
+                   subject ? "its pod selector `" + s.pod_selector->str() +
+                                 "` is a union; a podSelector is one conjunction"
                            : why);
       return;
     }
     const std::string& ns = *s.ns_name;
-    Node doc = object("networking.k8s.io/v1", "NetworkPolicy", names.unique("NetworkPolicy", ns, p.name), ns);
+    Node doc = object("networking.k8s.io/v1", "NetworkPolicy",
+                      names.unique("NetworkPolicy", ns, p.name), ns);
     Node& spec = doc.set("spec", Node::map());
     spec.set("podSelector", label_selector(subject->front()));
     Node& types = spec.set("policyTypes", Node::list());
     for (ir::Direction d : ir::kDirections)
-      if (p.dir(d).isolates) types.push(Node::str(d == ir::Direction::Ingress ? "Ingress" : "Egress"));
+      if (p.dir(d).isolates)
+        types.push(Node::str(d == ir::Direction::Ingress ? "Ingress" : "Egress"));
     for (ir::Direction d : ir::kDirections) {
       bool in = d == ir::Direction::Ingress;
       Node rules = Node::list();

@@ -19,7 +19,8 @@ bool lower_equals(std::string_view s, std::string_view word) {
 // Words YAML 1.1 reads as booleans or null (yaml.org/type/bool.html, null.html), in any case.
 bool special_word(std::string_view s) {
   static constexpr std::array<std::string_view, 14> kWords = {
-      "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", ".inf", "-.inf", "+.inf", ".nan"};
+      "y",   "yes",  "n", "no",   "true",  "false", "on",
+      "off", "null", "~", ".inf", "-.inf", "+.inf", ".nan"};
   for (auto w : kWords)
     if (lower_equals(s, w)) return true;
   return false;
@@ -28,8 +29,8 @@ bool special_word(std::string_view s) {
 // Characters a plain scalar may hold here: the label, CIDR, name and selector-free text this
 // writer meets. Anything else is quoted, which is always correct.
 bool plain_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/' ||
-         c == ':';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+         c == '/' || c == ':';
 }
 
 }  // namespace
@@ -42,17 +43,26 @@ std::string scalar(std::string_view s) {
   // and `.` in first place, and a trailing `:`.
   if (plain) {
     char f = s.front();
-    if (std::isdigit(static_cast<unsigned char>(f)) || f == '-' || f == '+' || f == '.' || f == ':') plain = false;
+    if (std::isdigit(static_cast<unsigned char>(f)) || f == '-' || f == '+' || f == '.' || f == ':')
+      plain = false;
     if (s.back() == ':' || s.find("::") != std::string_view::npos) plain = false;
   }
   if (plain) return std::string(s);
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];

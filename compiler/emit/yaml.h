@@ -36,7 +36,7 @@ class Node {
   friend std::string inline_text(const Node&);
 
   Kind kind_ = Kind::Scalar;
-  std::string text_;  // a scalar's text as written (quotes included)
+  std::string text_;                                 // a scalar's text as written (quotes included)
   std::vector<std::pair<std::string, Node>> items_;  // map entries; list items have "" keys
 };
 

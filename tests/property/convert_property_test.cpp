@@ -16,7 +16,9 @@ using namespace nv;
 namespace {
 
 Cni cni_of(emit::Target t) {
-  return t == emit::Target::Calico ? Cni::Calico : t == emit::Target::Cilium ? Cni::Cilium : Cni::Generic;
+  return t == emit::Target::Calico   ? Cni::Calico
+         : t == emit::Target::Cilium ? Cni::Cilium
+                                     : Cni::Generic;
 }
 
 // The emitted text read back as a user would, with the target CNI's semantics.
@@ -45,7 +47,8 @@ std::vector<ir::Endpoint> endpoints(const ir::Inventory& inv) {
 }
 
 // Converts `ps` (evaluated on `inv`); returns the read-back set, or nullopt when refused.
-std::optional<ir::PolicySet> check(const ir::PolicySet& ps, const ir::Inventory& inv, emit::Target t) {
+std::optional<ir::PolicySet> check(const ir::PolicySet& ps, const ir::Inventory& inv,
+                                   emit::Target t) {
   emit::Output out = emit::convert(ps, t, &inv);
   if (!out.refusals.empty()) {
     for (const auto& r : out.refusals) {
@@ -60,18 +63,21 @@ std::optional<ir::PolicySet> check(const ir::PolicySet& ps, const ir::Inventory&
   RC_LOG() << out.yaml;
   ir::PolicySet back = read_back(out.yaml, t);
   auto eps = endpoints(inv);
-  int proto = *rc::gen::element(ir::kTCP, ir::kUDP, ir::kSCTP);
-  uint16_t port = static_cast<uint16_t>(*rc::gen::element(53, 79, 80, 81, 82, 83, 8080));
-  for (const auto& src : eps)
-    for (const auto& dst : eps) {
-      if (src.kind != ir::EndpointKind::Pod && dst.kind != ir::EndpointKind::Pod) continue;
-      ir::Packet pkt{src, dst, proto, port};
-      bool want = ir::evaluate(ps, inv, pkt).allowed;
-      bool got = ir::evaluate(back, inv, pkt).allowed;
-      if (want != got)
-        RC_FAIL(std::string("verdicts differ for ") + src.str() + " -> " + dst.str() + " " + ir::proto_name(proto) +
-                "/" + std::to_string(port) + ": input " + (want ? "allows" : "denies"));
-    }
+  for (int round = 0; round < 3; ++round) {
+    int proto = *rc::gen::element(ir::kTCP, ir::kUDP, ir::kSCTP);
+    uint16_t port = static_cast<uint16_t>(*rc::gen::element(53, 79, 80, 81, 82, 83, 8080));
+    for (const auto& src : eps)
+      for (const auto& dst : eps) {
+        if (src.kind != ir::EndpointKind::Pod && dst.kind != ir::EndpointKind::Pod) continue;
+        ir::Packet pkt{src, dst, proto, port};
+        bool want = ir::evaluate(ps, inv, pkt).allowed;
+        bool got = ir::evaluate(back, inv, pkt).allowed;
+        if (want != got)
+          RC_FAIL(std::string("verdicts differ for ") + src.str() + " -> " + dst.str() + " " +
+                  ir::proto_name(proto) + "/" + std::to_string(port) + ": input " +
+                  (want ? "allows" : "denies"));
+      }
+  }
   return back;
 }
 

@@ -49,13 +49,13 @@ bool write_atomically(const std::string& path, const std::string& text, std::str
     f.close();
     if (!f) {
       std::remove(tmp.c_str());
-      err = "cannot write " + tmp;
+      err = "cannot write " + path;
       return false;
     }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
-    err = "cannot rename " + tmp + " to " + path;
+    err = "cannot write " + path + " (renaming its temporary file failed)";
     return false;
   }
   return true;
@@ -93,12 +93,22 @@ int run_convert(const ConvertOptions& o) {
   lo.ipblock_matches_pods.reset();  // as the target CNI does
   back.lower(lo);
   if (back.diags.has_errors()) {
+    // Each error at the input policy its document came from, with the target's own
+    // diagnostic (on the emitted text, named policies.yaml) as a note.
+    ir::Diagnostics d;
+    for (const auto& e : back.diags.all()) {
+      if (e.severity != ir::Severity::Error) continue;
+      size_t doc = static_cast<size_t>(e.span.doc);
+      emit::Origin from = doc < out.origins.size() ? out.origins[doc] : emit::Origin{};
+      auto& diag = d.report(ir::Code::NV4077, from.span,
+                            from.policy + ": the " + std::string(emit::name(target)) +
+                                " frontend rejects its converted form: " + e.message);
+      diag.notes.push_back(
+          {e.span, "in the converted " + std::string(emit::name(target)) + " text"});
+    }
     std::string text;
-    back.diags.render(text, &back.sources, s.color);
-    s.usage_error(ir::Code::NV4077, std::string("the ") + emit::name(target) +
-                                        " frontend rejects the converted policies (shown as " +
-                                        "policies.yaml below); nothing was written");
-    std::cerr << text;
+    d.render(text, &s.sources, s.color);
+    std::cerr << text << "nothing was written\n";
     return kExitFailed;
   }
 

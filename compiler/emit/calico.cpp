@@ -77,6 +77,7 @@ struct CalicoEmitter {
   Refusals refusals;
   Names names;
   std::vector<Node> docs;
+  std::vector<Origin> origins;
 
   std::optional<std::vector<ProtoPorts>> ports(const ir::Policy& p, const ir::Rule& r) {
     for (const auto& pm : r.ports)
@@ -275,22 +276,25 @@ struct CalicoEmitter {
         types.push(Node::str(d == ir::Direction::Ingress ? "Ingress" : "Egress"));
     for (ir::Direction d : ir::kDirections) rules(p, d, ns, spec);
     docs.push_back(std::move(doc));
+    origins.push_back({p.span, p.id()});
   }
 
   // Tiers Calico does not define itself, each once, before the policies (Cilium's deny
   // rules, which win over every allow, become such a tier: first, default action Pass).
-  void tiers(std::vector<Node>& out) {
+  void tiers(std::vector<Node>& out, std::vector<Origin>& from) {
     for (const auto& t : ps.tiers()) {
       if (t.name == ir::kDefaultTier || t.name == ir::kAdminTier || t.name == ir::kBaselineTier)
         continue;
-      bool used = false;
-      for (const auto& p : ps.policies()) used = used || p.tier == t.name;
-      if (!used) continue;
+      const ir::Policy* first = nullptr;
+      for (const auto& p : ps.policies())
+        if (!first && p.tier == t.name) first = &p;
+      if (!first) continue;
       Node doc = object("projectcalico.org/v3", "Tier", t.name, "");
       Node& spec = doc.set("spec", Node::map());
       if (t.order != ir::kNoOrder) spec.set("order", Node::number(t.order));
       spec.set("defaultAction", Node::str(t.default_action == ir::Action::Pass ? "Pass" : "Deny"));
       out.push_back(std::move(doc));
+      from.push_back({first->span, first->id()});
     }
   }
 };
@@ -298,16 +302,19 @@ struct CalicoEmitter {
 }  // namespace
 
 Output to_calico(const ir::PolicySet& ps, const ir::Inventory* pin) {
-  CalicoEmitter e{ps, pin, {}, {}, {}};
+  CalicoEmitter e{ps, pin, {}, {}, {}, {}};
   std::vector<Node> docs;
-  e.tiers(docs);
+  std::vector<Origin> origins;
+  e.tiers(docs, origins);
   for (const auto& tier : ps.by_tier())
     for (size_t i : tier) e.policy(ps.policies()[i]);
   Output out;
   out.refusals = e.refusals.take();
   if (out.refusals.empty()) {
     for (auto& d : e.docs) docs.push_back(std::move(d));
+    origins.insert(origins.end(), e.origins.begin(), e.origins.end());
     out.yaml = join_docs(docs);
+    out.origins = std::move(origins);
     out.policies = static_cast<int>(e.docs.size());
   }
   return out;

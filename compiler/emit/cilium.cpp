@@ -48,6 +48,7 @@ struct CiliumEmitter {
   Refusals refusals;
   Names names;
   std::vector<Node> docs;
+  std::vector<Origin> origins;
 
   // toPorts entries; an empty list: every protocol and port. nullopt after a refusal.
   std::optional<Node> ports(const ir::Policy& p, const ir::Rule& r, ir::Direction d) {
@@ -279,19 +280,21 @@ struct CiliumEmitter {
     for (int i = 0; i < 2; ++i)
       if (!lists[i].empty()) spec.set(keys[deny_tier ? 1 : 0][i], std::move(lists[i]));
     docs.push_back(std::move(doc));
+    origins.push_back({p.span, p.id()});
   }
 };
 
 }  // namespace
 
 Output to_cilium(const ir::PolicySet& ps, const ir::Inventory* pin) {
-  CiliumEmitter e{pin, {}, {}, {}};
+  CiliumEmitter e{pin, {}, {}, {}, {}};
   for (const auto& tier : ps.by_tier())
     for (size_t i : tier) e.policy(ps.policies()[i]);
   Output out;
   out.refusals = e.refusals.take();
   if (out.refusals.empty()) {
     out.yaml = join_docs(e.docs);
+    out.origins = std::move(e.origins);
     out.policies = static_cast<int>(e.docs.size());
   }
   return out;

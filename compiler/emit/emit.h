@@ -24,9 +24,17 @@ struct Refusal {
   std::string message;
 };
 
+// Where an emitted document came from: the input policy (or, for a Calico Tier, the first
+// policy of the tier), to point at when the target's frontend rejects the document.
+struct Origin {
+  ir::SourceSpan span;
+  std::string policy;  // "NetworkPolicy prod/web"
+};
+
 struct Output {
   std::string yaml;               // the documents, separated by `---`; empty when refused
   std::vector<Refusal> refusals;  // empty when the whole input was converted
+  std::vector<Origin> origins;    // one per document of `yaml`, in order
   int policies = 0;               // objects emitted
 };
 

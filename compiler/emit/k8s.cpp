@@ -33,6 +33,7 @@ struct K8sEmitter {
   Refusals refusals;
   Names names;
   std::vector<Node> docs;
+  std::vector<Origin> origins;
 
   // `ports` of a rule; nullopt after a refusal. An empty list: every protocol and port.
   std::optional<Node> ports(const ir::Policy& p, const ir::Rule& r) {
@@ -213,20 +214,23 @@ struct K8sEmitter {
       }
       if (!rules.empty()) spec.set(in ? "ingress" : "egress", std::move(rules));
     }
-    if (refusals.size() == before) docs.push_back(std::move(doc));
+    if (refusals.size() != before) return;
+    docs.push_back(std::move(doc));
+    origins.push_back({p.span, p.id()});
   }
 };
 
 }  // namespace
 
 Output to_k8s(const ir::PolicySet& ps, const ir::Inventory* pin) {
-  K8sEmitter e{pin, {}, {}, {}};
+  K8sEmitter e{pin, {}, {}, {}, {}};
   for (const auto& tier : ps.by_tier())
     for (size_t i : tier) e.policy(ps.policies()[i]);
   Output out;
   out.refusals = e.refusals.take();
   if (out.refusals.empty()) {
     out.yaml = join_docs(e.docs);
+    out.origins = std::move(e.origins);
     out.policies = static_cast<int>(e.docs.size());
   }
   return out;

@@ -103,8 +103,11 @@ int run_convert(const ConvertOptions& o) {
       auto& diag = d.report(ir::Code::NV4077, from.span,
                             from.policy + ": the " + std::string(emit::name(target)) +
                                 " frontend rejects its converted form: " + e.message);
+      std::string line(back.sources.line(e.span.file, e.span.line));
+      size_t indent = line.find_first_not_of(' ');
       diag.notes.push_back(
-          {e.span, "in the converted " + std::string(emit::name(target)) + " text"});
+          {e.span, "in the converted " + std::string(emit::name(target)) + " text: `" +
+                       line.substr(indent == std::string::npos ? 0 : indent) + "`"});
     }
     std::string text;
     d.render(text, &s.sources, s.color);

@@ -114,9 +114,16 @@ struct CiliumEmitter {
             req.key = kNsLabels + req.key;
             c.push_back(std::move(req));
           }
+          // A namespace-label requirement that fails where the label is absent (In,
+          // Exists) already keeps identities without a namespace out (selector.cpp
+          // `holds_when_absent`); otherwise the namespace label must exist.
+          bool positive = false;
+          for (const auto& req : n)
+            positive =
+                positive || req.op == Requirement::Op::In || req.op == Requirement::Op::Exists;
           if (peer.ns_name)
             c.push_back(Requirement{kNsName, Requirement::Op::In, {*peer.ns_name}});
-          else
+          else if (!positive)
             c.push_back(any_namespace().front());
         }
         l3.endpoints.push(label_selector(c));

@@ -41,7 +41,8 @@ std::optional<std::vector<Conjunction>> to_dnf(const ir::Selector& s, std::strin
                                                size_t limit = 16);
 
 // matchLabels / matchExpressions with every key prefixed by `prefix` (Cilium's label
-// sources); `extra` is appended to matchExpressions. `{}` for an empty conjunction.
+// sources). Single-valued In goes to matchLabels, the rest to matchExpressions; `{}` for an
+// empty conjunction.
 yaml::Node label_selector(const Conjunction& c, const std::string& prefix = "");
 
 // Object names: the first use of a name keeps it, later ones get -2, -3, ...

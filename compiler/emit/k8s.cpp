@@ -71,8 +71,8 @@ struct K8sEmitter {
     return out;
   }
 
-  // A namespaceSelector for the namespace part of a pod peer, as a union; nullopt: the
-  // policy's own namespace (podSelector alone).
+  // The peer items of a pod peer: one per (namespace, pod) term of the selectors' unions;
+  // podSelector alone for pods of the policy's own namespace. False after a refusal.
   bool pod_peer(const ir::Policy& p, const ir::Rule& r, const ir::Peer& peer, const std::string& ns,
                 Node& out) {
     std::string why;

@@ -246,28 +246,12 @@ struct CiliumEmitter {
     auto pods = to_dnf(s.pod_selector.value_or(ir::Selector::all()), &why);
     auto nss = to_dnf(s.ns_selector.value_or(ir::Selector::all()), &why);
     if (pods && nss && (pods->empty() || nss->empty())) return;  // selects no pod
-    if (!pods || !nss || pods->size() > 1 || nss->size() > 1) {
-      refusals.add(Code::NV4073, p, nullptr,
-                   !why.empty() ? why
-                                : "its subject (" + s.str() +
-                                      ") is a union; an endpointSelector is one conjunction");
+    if (!pods || !nss) {
+      refusals.add(Code::NV4073, p, nullptr, why);
       return;
     }
     bool clusterwide = !s.ns_name || s.ns_selector;
     std::string ns = clusterwide ? std::string() : *s.ns_name;
-    Conjunction subject = pods->front();
-    if (clusterwide) {
-      for (auto req : nss->front()) {
-        req.key = kNsLabels + req.key;
-        subject.push_back(std::move(req));
-      }
-      if (s.ns_name) subject.push_back(Requirement{kNsName, Requirement::Op::In, {*s.ns_name}});
-    }
-    const char* kind = clusterwide ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
-    Node doc = object("cilium.io/v2", kind,
-                      names.unique(kind, ns, deny_tier ? p.name + "-deny" : p.name), ns);
-    Node& spec = doc.set("spec", Node::map());
-    spec.set("endpointSelector", label_selector(subject));
     Node lists[2] = {rules(p, ir::Direction::Ingress, ns, deny_tier),
                      rules(p, ir::Direction::Egress, ns, deny_tier)};
     // Default deny is on in a direction with rules unless turned off; it is what the IR's
@@ -282,12 +266,30 @@ struct CiliumEmitter {
       any = any || !lists[i].empty();
     }
     if (!any) return;  // neither isolates nor allows anything
-    if (!edd.empty()) spec.set("enableDefaultDeny", std::move(edd));
+    // An endpointSelector is one conjunction: a union is one policy per term with the same
+    // rules (allows, denies and default deny are unions over policies).
+    const char* kind = clusterwide ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
     const char* keys[2][2] = {{"ingress", "egress"}, {"ingressDeny", "egressDeny"}};
-    for (int i = 0; i < 2; ++i)
-      if (!lists[i].empty()) spec.set(keys[deny_tier ? 1 : 0][i], std::move(lists[i]));
-    docs.push_back(std::move(doc));
-    origins.push_back({p.span, p.id()});
+    for (const auto& pod : *pods)
+      for (const auto& nsc : *nss) {
+        Conjunction subject = pod;
+        if (clusterwide) {
+          for (auto req : nsc) {
+            req.key = kNsLabels + req.key;
+            subject.push_back(std::move(req));
+          }
+          if (s.ns_name) subject.push_back(Requirement{kNsName, Requirement::Op::In, {*s.ns_name}});
+        }
+        Node doc = object("cilium.io/v2", kind,
+                          names.unique(kind, ns, deny_tier ? p.name + "-deny" : p.name), ns);
+        Node& spec = doc.set("spec", Node::map());
+        spec.set("endpointSelector", label_selector(subject));
+        if (!edd.empty()) spec.set("enableDefaultDeny", edd);
+        for (int i = 0; i < 2; ++i)
+          if (!lists[i].empty()) spec.set(keys[deny_tier ? 1 : 0][i], lists[i]);
+        docs.push_back(std::move(doc));
+        origins.push_back({p.span, p.id()});
+      }
   }
 };
 

@@ -178,19 +178,15 @@ struct K8sEmitter {
     std::string why;
     auto subject = to_dnf(s.pod_selector.value_or(ir::Selector::all()), &why);
     if (subject && subject->empty()) return;  // selects no pod
-    if (!subject || subject->size() > 1) {
-      refusals.add(Code::NV4073, p, nullptr,
-                   subject ? "its pod selector `" + s.pod_selector->str() +
-                                 "` is a union; a podSelector is one conjunction"
-                           : why);
+    if (!subject) {
+      refusals.add(Code::NV4073, p, nullptr, why);
       return;
     }
+    // A podSelector is one conjunction: a union of them is one NetworkPolicy per term, with
+    // the same rules (isolation and allows are unions over policies, so overlaps are harmless).
     const std::string& ns = *s.ns_name;
-    Node doc = object("networking.k8s.io/v1", "NetworkPolicy",
-                      names.unique("NetworkPolicy", ns, p.name), ns);
-    Node& spec = doc.set("spec", Node::map());
-    spec.set("podSelector", label_selector(subject->front()));
-    Node& types = spec.set("policyTypes", Node::list());
+    Node body = Node::map();
+    Node& types = body.set("policyTypes", Node::list());
     for (ir::Direction d : ir::kDirections)
       if (p.dir(d).isolates)
         types.push(Node::str(d == ir::Direction::Ingress ? "Ingress" : "Egress"));
@@ -212,11 +208,19 @@ struct K8sEmitter {
         if (!everything) rule.set(in ? "from" : "to", std::move(peer_list));
         if (!port_list->empty()) rule.set("ports", std::move(*port_list));
       }
-      if (!rules.empty()) spec.set(in ? "ingress" : "egress", std::move(rules));
+      if (!rules.empty()) body.set(in ? "ingress" : "egress", std::move(rules));
     }
     if (refusals.size() != before) return;
-    docs.push_back(std::move(doc));
-    origins.push_back({p.span, p.id()});
+    for (const auto& term : *subject) {
+      Node doc = object("networking.k8s.io/v1", "NetworkPolicy",
+                        names.unique("NetworkPolicy", ns, p.name), ns);
+      Node& spec = doc.set("spec", Node::map());
+      spec.set("podSelector", label_selector(term));
+      for (const char* key : {"policyTypes", "ingress", "egress"})
+        if (const Node* v = body.get(key)) spec.set(key, *v);
+      docs.push_back(std::move(doc));
+      origins.push_back({p.span, p.id()});
+    }
   }
 };
 

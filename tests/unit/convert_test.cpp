@@ -194,10 +194,29 @@ TEST(ConvertRefusal, SelectorsWithoutKubernetesForm) {
                           "      selector: app starts with 'we'\n"),
                    emit::Target::K8s);
   EXPECT_EQ(codes(o), std::vector<ir::Code>{ir::Code::NV4073});
-  auto subject = convert(
-      calico("NetworkPolicy", "  selector: a == 'x' || b == 'y'\n  ingress:\n  - action: Allow\n"),
-      emit::Target::Cilium);
+  auto subject =
+      convert(calico("NetworkPolicy",
+                     "  selector: a == 'x' || b ends with 'y'\n  ingress:\n  - action: Allow\n"),
+              emit::Target::Cilium);
   EXPECT_EQ(codes(subject), std::vector<ir::Code>{ir::Code::NV4073});
+}
+
+TEST(ConvertEmit, SubjectUnionIsOnePolicyPerTerm) {
+  std::string text =
+      calico("NetworkPolicy", "  selector: a == 'x' || b == 'y'\n  types: [Ingress]\n");
+  auto k8s = convert(text, emit::Target::K8s);
+  ASSERT_TRUE(k8s.refusals.empty());
+  EXPECT_EQ(
+      k8s.yaml,
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: c\n  namespace: "
+      "prod\n"
+      "spec:\n  podSelector:\n    matchLabels:\n      a: x\n  policyTypes:\n  - Ingress\n---\n"
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: c-2\n  namespace: "
+      "prod\n"
+      "spec:\n  podSelector:\n    matchLabels:\n      b: \"y\"\n  policyTypes:\n  - Ingress\n");
+  auto cilium = convert(text, emit::Target::Cilium);
+  ASSERT_TRUE(cilium.refusals.empty());
+  EXPECT_EQ(cilium.origins.size(), 2u);
 }
 
 TEST(ConvertRefusal, EntitiesAndCidrsThatMatchPods) {

@@ -66,5 +66,6 @@ void add_check(CLI::App& app, int& exit_code);
 void add_compare(CLI::App& app, int& exit_code);  // equiv, contains, diff
 void add_holes(CLI::App& app, int& exit_code);
 void add_compile(CLI::App& app, int& exit_code);
+void add_convert(CLI::App& app, int& exit_code);
 
 }  // namespace nv::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   nv::cli::add_compare(app, exit_code);
   nv::cli::add_holes(app, exit_code);
   nv::cli::add_compile(app, exit_code);
+  nv::cli::add_convert(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

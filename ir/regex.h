@@ -16,6 +16,7 @@
 // RegexError with the byte offset, never a silently different pattern.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -42,9 +43,9 @@ struct Regex {
   bool operator==(const Regex&) const = default;
 
   // Builders, for frontends that lower exact and prefix matches without writing syntax.
-  static Regex literal(std::string_view s);       // exactly s
-  static Regex prefix(std::string_view s);        // s followed by anything
-  static Regex any_string();                      // .* over all bytes
+  static Regex literal(std::string_view s);  // exactly s
+  static Regex prefix(std::string_view s);   // s followed by anything
+  static Regex any_string();                 // .* over all bytes
   static Regex concat(std::vector<Regex> kids);
   static Regex alt(std::vector<Regex> kids);
 };
@@ -55,7 +56,8 @@ struct RegexError {
 };
 
 // Parses the syntax above. `case_insensitive` folds ASCII letters (for DNS names).
-std::variant<Regex, RegexError> parse_regex(std::string_view pattern, bool case_insensitive = false);
+std::variant<Regex, RegexError> parse_regex(std::string_view pattern,
+                                            bool case_insensitive = false);
 
 // Whole-string match. Linear in |s| times the size of the expression (no backtracking
 // blow-up): the reference evaluator calls it on untrusted strings.
@@ -63,5 +65,25 @@ bool full_match(const Regex& re, std::string_view s);
 
 // Canonical text in the syntax above; parse_regex(str()) gives back an equal Regex.
 std::string str(const Regex& re);
+
+// Limits of parse_regex, each a RegexError when exceeded: pattern bytes, group nesting, the
+// n and m of a counted repetition, and the size after counted repetition (regex_size, about
+// the number of matcher states: `(a{1000}){1000}` is a million and is refused).
+inline constexpr size_t kRegexMaxPattern = 4096;
+inline constexpr unsigned kRegexMaxDepth = 64;
+inline constexpr unsigned kRegexMaxCount = 1000;
+inline constexpr size_t kRegexMaxSize = 20000;
+// full_match throws std::length_error on a hand-built Regex larger than this (never on one
+// from parse_regex or the builders with literals shorter than this).
+inline constexpr size_t kRegexMatchLimit = 4'000'000;
+
+size_t regex_size(const Regex& re);
+
+// The canonical form of any Regex, with the same language. parse_regex and the builders
+// return canonical trees: Chars ranges merged (none empty: an empty class is Alt{}),
+// Concat and Alt flattened and never with exactly one kid, Repeat with min <= max.
+// str() round-trips exactly on canonical trees within the limits above, and
+// parse_regex(str(re)) == canonical(re) for any tree within them.
+Regex canonical(const Regex& re);
 
 }  // namespace nv::ir

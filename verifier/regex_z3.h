@@ -4,10 +4,10 @@
 // below convert between std::string bytes and Z3 string values without loss.
 #pragma once
 
+#include <z3++.h>
+
 #include <string>
 #include <string_view>
-
-#include <z3++.h>
 
 #include "ir/regex.h"
 

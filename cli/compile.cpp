@@ -1,6 +1,7 @@
 // netverify compile: the firewall of one node, as an nft script or iptables-restore and
 // ipset input, proved equivalent to the policies (translation validation) before it is
 // written. Output files are written whole or not at all.
+#include <algorithm>
 #include <unistd.h>
 
 #include <cstdio>
@@ -25,7 +26,75 @@ struct CompileOptions {
   bool no_validate = false;
   double timeout_s = 60;
   std::string emit_smt2;
+  std::string approximation;  // "", "wider" or "narrower"
 };
+
+// What a firewall cannot enforce (L7 constraints, FQDN peers) in the policies that select a
+// pod of the node: an NV4020 error per rule, or with --allow-approximation an NV4021
+// warning per rule and the approximated set (wider: L7 constraints dropped, FQDN peers
+// every external address; narrower: those rules, or FQDN peers, removed). Returns false
+// after errors; `header` gets the direction and the rules.
+bool approximate(Session& s, const CompileOptions& o, std::vector<std::string>& header) {
+  std::vector<const ir::Pod*> local;
+  for (const auto& pod : s.inventory.pods)
+    if (pod.node == o.node) local.push_back(&pod);
+  auto applies = [&](const ir::Policy& p) {
+    for (const ir::Pod* pod : local)
+      if (ir::matches(p.subject, ir::Endpoint::of_pod(*pod, ir::Family::V4), s.inventory)) return true;
+    return false;
+  };
+  ir::Diagnostics d;
+  bool wider = o.approximation == "wider";
+  std::string names;
+  ir::PolicySet out;
+  for (const auto& t : s.policies.tiers()) out.add_tier(t);
+  for (ir::Policy p : s.policies.policies()) {
+    if (applies(p))
+      for (auto& dr : p.dirs) {
+        std::vector<ir::Rule> kept;
+        for (ir::Rule r : dr.rules) {
+          bool fq = std::any_of(r.peers.begin(), r.peers.end(), [](const ir::Peer& x) { return x.fqdns.has_value(); });
+          if (!r.l7 && !fq) {
+            kept.push_back(std::move(r));
+            continue;
+          }
+          std::string what = p.id() + " " + r.path + " (" + (r.l7 ? "L7 rules" : "toFQDNs") + ")";
+          names += (names.empty() ? "" : ", ") + p.id() + " " + r.path;
+          if (o.approximation.empty()) {
+            d.report(ir::Code::NV4020, r.span,
+                     what + ": the " + o.target + " target cannot enforce it; --allow-approximation wider "
+                     "(allow every request / every external address) or narrower (drop the rule) compiles it");
+            continue;
+          }
+          d.report(ir::Code::NV4021, r.span,
+                   what + (wider ? ": approximated wider (every request, every external address)"
+                                 : ": approximated narrower (what it allows at L7 or by DNS name is denied)"));
+          if (wider) {
+            r.l7.reset();
+            for (auto& peer : r.peers) peer.fqdns.reset();
+            kept.push_back(std::move(r));
+          } else if (!r.l7) {
+            std::erase_if(r.peers, [](const ir::Peer& x) { return x.fqdns.has_value(); });
+            if (!r.peers.empty()) kept.push_back(std::move(r));  // no peers would mean every peer
+          }
+        }
+        dr.rules = std::move(kept);
+      }
+    out.add(std::move(p));
+  }
+  out.finalize();
+  std::string text;
+  d.render(text, &s.sources, s.color);
+  std::cerr << text;
+  if (d.error_count()) return false;
+  if (!names.empty()) {
+    header.push_back(std::string("APPROXIMATED ") + (wider ? "WIDER" : "NARROWER") +
+                     " (--allow-approximation): " + names + ".");
+    header.push_back("Validation proves the ruleset equivalent to the approximated policies, not the originals.");
+    s.policies = std::move(out);
+  }
+  return true;
+}
 
 // Writes every (path, text) to a temporary file next to it, then renames them all; on any
 // failure removes the temporaries and returns false with a message.
@@ -82,9 +151,12 @@ int run_compile(const CompileOptions& o) {
     s.usage_error(ir::Code::NV4001, "--target iptables writes three files (FILE, FILE.v6, FILE.ipset); give -o FILE");
     return kExitInput;
   }
+  std::vector<std::string> approx;
+  if (!approximate(s, o, approx)) return kExitInput;
   backends::NodePlan plan = backends::plan_node(s.policies, s.inventory, o.node);
   phase("plan");
   backends::EmitInfo info;
+  for (const auto& line : approx) info.header.push_back(line);
   info.header.push_back(o.no_validate ? "NOT validated (--no-validate)."
                                       : "Validated: proved equivalent to the policies for new connections (Z3).");
   verifier::SolverOptions so;
@@ -150,6 +222,10 @@ void add_compile(CLI::App& app, int& exit_code) {
   sub->add_option("--node", o->node, "The node whose firewall to compile (its pods are the inventory's pods on it)")->required();
   sub->add_option("-o,--output", o->output,
                   "Write here (nft: FILE; iptables: FILE, FILE.v6 and FILE.ipset), atomically; default: standard output (nft)");
+  sub->add_option("--allow-approximation", o->approximation,
+                  "Compile L7 rules and toFQDNs peers anyway: wider (allow every request and external "
+                  "address) or narrower (drop them)")
+      ->check(CLI::IsMember({"wider", "narrower"}));
   sub->add_flag("--no-validate", o->no_validate, "Skip translation validation (for speed measurements only)");
   sub->add_option("--timeout", o->timeout_s, "Seconds per validation query; a timeout is an error (exit 3), never a pass")
       ->check(CLI::PositiveNumber)

@@ -119,6 +119,16 @@ void add_matrix(CLI::App& app, int& exit_code) {
       exit_code = kExitInput;
       return;
     }
+    // An L3/L4 tool: cells are bare connections, on which L7 rules allow nothing.
+    for (const auto& p : s.policies.policies())
+      for (const auto& dr : p.dirs)
+        for (const auto& r : dr.rules)
+          if (r.l7) {
+            std::cerr << "note: " << p.id() << " " << r.path
+                      << " has L7 rules: the matrix is for bare connections (no request), which they "
+                         "do not allow; ask `netverify query --http-method ... --http-path ...` or "
+                         "`netverify reach` for requests\n";
+          }
     ir::MatrixOptions mo;
     mo.proto = *ir::parse_proto(o->protocol);
     mo.port = static_cast<uint16_t>(o->port);

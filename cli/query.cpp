@@ -1,4 +1,5 @@
 // netverify query: can this source reach that destination on this port, and why (not)?
+#include <cctype>
 #include <iostream>
 
 #include "cli/common.h"
@@ -15,7 +16,14 @@ struct QueryOptions {
   std::string protocol = "TCP";
   std::string expect;
   int family = 4;
+  std::string http_method, http_path, http_host, dns_name;
+  std::vector<std::string> http_headers;
 };
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 // What --from/--to named.
 struct Target {
@@ -26,6 +34,30 @@ struct Target {
 std::optional<Target> resolve(Session& s, const std::string& text, const char* flag,
                               ir::Family family, bool allow_service) {
   const ir::Inventory& inv = s.inventory;
+  // fqdn:NAME or fqdn:NAME@IP: an external address that DNS returned for NAME (192.0.2.1,
+  // a documentation address, unless given).
+  if (text.starts_with("fqdn:")) {
+    std::string rest = text.substr(5), addr = family == ir::Family::V6 ? "2001:db8::1" : "192.0.2.1";
+    if (auto at = rest.find('@'); at != std::string::npos) {
+      addr = rest.substr(at + 1);
+      rest = rest.substr(0, at);
+    }
+    auto ip = ir::IpAddr::parse(addr);
+    if (rest.empty() || !ip) {
+      s.usage_error(ir::Code::NV4001, std::string(flag) + " \"" + text + "\": expected fqdn:NAME or fqdn:NAME@IP");
+      return std::nullopt;
+    }
+    ir::Endpoint e = ir::Endpoint::of_ip(inv, *ip);
+    if (e.kind != ir::EndpointKind::External) {
+      s.usage_error(ir::Code::NV4001, std::string(flag) + " \"" + text + "\": " + addr +
+                                          " belongs to the cluster; a DNS name resolves to an outside address");
+      return std::nullopt;
+    }
+    rest = lower(rest);
+    if (rest.size() > 1 && rest.back() == '.') rest.pop_back();
+    e.fqdn = rest;
+    return Target{e, nullptr};
+  }
   if (auto ip = ir::IpAddr::parse(text)) {
     if (const ir::Service* svc = inv.find_service_by_ip(*ip)) {
       if (allow_service) return Target{std::nullopt, svc};
@@ -79,8 +111,11 @@ ir::Family family_of(const QueryOptions& o) {
 }
 
 std::string header(const ir::Packet& pkt) {
-  return pkt.src.str() + " -> " + pkt.dst.str() + " " + ir::proto_name(pkt.proto) + "/" +
-         std::to_string(pkt.port);
+  std::string out = pkt.src.str() + " -> " + pkt.dst.str() + " " + ir::proto_name(pkt.proto) + "/" +
+                    std::to_string(pkt.port);
+  if (pkt.http) out += " " + pkt.http->str();
+  if (pkt.dns_query) out += " DNS query " + *pkt.dns_query;
+  return out;
 }
 
 std::string indent(const std::string& text, const std::string& by) {
@@ -104,6 +139,35 @@ int run(const QueryOptions& o) {
   if (!to) return kExitInput;
   int proto = *ir::parse_proto(o.protocol);
   ir::Packet pkt{*from->endpoint, {}, proto, static_cast<uint16_t>(o.port)};
+  // The request on the connection; none given: a bare connection.
+  bool http = !o.http_method.empty() || !o.http_path.empty() || !o.http_host.empty() || !o.http_headers.empty();
+  if (http && !o.dns_name.empty()) {
+    s.usage_error(ir::Code::NV4001, "--dns-name and --http-* describe two different requests; give one kind");
+    return kExitInput;
+  }
+  if (http) {
+    if (o.http_method.empty() || o.http_path.empty()) {
+      s.usage_error(ir::Code::NV4001, "an HTTP request needs --http-method and --http-path");
+      return kExitInput;
+    }
+    ir::HttpRequest r{o.http_method, o.http_path, o.http_host, {}};
+    for (const auto& h : o.http_headers) {
+      auto colon = h.find(':');
+      if (colon == std::string::npos || colon == 0) {
+        s.usage_error(ir::Code::NV4001, "--http-header \"" + h + "\": expected 'Name: value'");
+        return kExitInput;
+      }
+      std::string v = h.substr(colon + 1);
+      if (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      r.headers[lower(h.substr(0, colon))] = v;
+    }
+    pkt.http = std::move(r);
+  }
+  if (!o.dns_name.empty()) {
+    std::string n = lower(o.dns_name);
+    if (n.size() > 1 && n.back() == '.') n.pop_back();
+    pkt.dns_query = n;
+  }
 
   size_t allowed = 0, total = 0;
   if (to->endpoint) {
@@ -174,7 +238,7 @@ void add_query(CLI::App& app, int& exit_code) {
   sub->add_option("--from", o->from, "Source: NAMESPACE/POD or an IP address")->required();
   sub->add_option("--to", o->to,
                   "Destination: NAMESPACE/POD, NAMESPACE/svc/SERVICE (NAMESPACE/NAME when "
-                  "unambiguous) or an IP address")
+                  "unambiguous), an IP address, or fqdn:NAME[@IP] (an address DNS returned for NAME)")
       ->required();
   sub->add_option("--port", o->port, "Destination port (a Service's port for a Service)")
       ->required()
@@ -184,6 +248,11 @@ void add_query(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   sub->add_option("--expect", o->expect, "Exit 1 unless the answer is allow (every endpoint) or deny (none)")
       ->check(CLI::IsMember({"allow", "deny"}));
+  sub->add_option("--http-method", o->http_method, "The connection carries an HTTP request with this method");
+  sub->add_option("--http-path", o->http_path, "... and this path (the request target, query string included)");
+  sub->add_option("--http-host", o->http_host, "... and this Host (authority)");
+  sub->add_option("--http-header", o->http_headers, "... and this header, 'Name: value' (repeatable)");
+  sub->add_option("--dns-name", o->dns_name, "The connection carries a DNS query for this name");
   sub->add_option("--ip-family", o->family, "Pod addresses used when neither side is an IP: 4 or 6")
       ->check(CLI::IsMember({4, 6}))
       ->capture_default_str();

@@ -25,6 +25,26 @@ static std::string labels_str(const Labels& l) {
   return out + "}";
 }
 
+// One line per HTTP or DNS rule, fields in a fixed order, regexes in canonical form.
+static std::string l7_str(const L7Match& l7) {
+  std::string out;
+  for (const HttpRule& h : l7.http) {
+    std::string line;
+    if (h.method) line += " method /" + str(*h.method) + "/";
+    if (h.path) line += " path /" + str(*h.path) + "/";
+    if (h.host) line += " host /" + str(*h.host) + "/";
+    for (const HeaderMatch& m : h.headers)
+      line += " header " + m.name + (m.value ? ": \"" + *m.value + "\"" : " present");
+    out += "        l7 http:" + (line.empty() ? std::string(" any request") : line) + "  # " +
+           h.where + "\n";
+  }
+  for (const DnsRule& d : l7.dns)
+    out += "        l7 dns: /" + str(d.name) + "/  # " + d.where + "\n";
+  if (l7.http.empty() && l7.dns.empty()) out += "        l7: nothing\n";
+  if (!l7.answer.empty()) out += "        l7 otherwise: " + l7.answer + "\n";
+  return out;
+}
+
 std::string dump(const PolicySet& ps) {
   std::string out;
   for (size_t t = 0; t < ps.tiers().size(); ++t) {
@@ -33,20 +53,23 @@ std::string dump(const PolicySet& ps) {
            name(tier.default_action) + "\n";
     for (size_t i : ps.by_tier()[t]) {
       const Policy& p = ps.policies()[i];
-      out += "  policy " + p.dialect + " " + p.kind + " " + (p.ns.empty() ? p.name : p.ns + "/" + p.name) + " order " + order_str(p.order) + "  # " +
-             p.span.str() + "\n";
+      out += "  policy " + p.dialect + " " + p.kind + " " +
+             (p.ns.empty() ? p.name : p.ns + "/" + p.name) + " order " + order_str(p.order) +
+             "  # " + p.span.str() + "\n";
       out += "    subject: " + p.subject.str() + "\n";
       for (Direction d : kDirections) {
         const DirectionRules& dr = p.dir(d);
-        out += std::string("    ") + name(d) + ": " + (dr.isolates ? "isolates" : "does not isolate") +
-               ", " + std::to_string(dr.rules.size()) + " rule" + (dr.rules.size() == 1 ? "" : "s") +
-               "\n";
+        out += std::string("    ") + name(d) + ": " +
+               (dr.isolates ? "isolates" : "does not isolate") + ", " +
+               std::to_string(dr.rules.size()) + " rule" + (dr.rules.size() == 1 ? "" : "s") + "\n";
         for (const Rule& r : dr.rules) {
-          out += std::string("      ") + name(r.action) + " " + r.path + "  # " + r.span.str() + "\n";
+          out +=
+              std::string("      ") + name(r.action) + " " + r.path + "  # " + r.span.str() + "\n";
           if (r.peers.empty()) out += "        peer: anything\n";
           for (const Peer& peer : r.peers) out += "        peer: " + peer.str() + "\n";
           if (r.ports.empty()) out += "        port: any\n";
           for (const PortMatch& pm : r.ports) out += "        port: " + pm.str() + "\n";
+          if (r.l7) out += l7_str(*r.l7);
         }
       }
     }
@@ -56,7 +79,8 @@ std::string dump(const PolicySet& ps) {
 
 std::string dump(const Inventory& inv) {
   std::string out;
-  for (const auto& n : inv.namespaces) out += "namespace " + n.name + " " + labels_str(n.labels) + "\n";
+  for (const auto& n : inv.namespaces)
+    out += "namespace " + n.name + " " + labels_str(n.labels) + "\n";
   for (const auto& n : inv.nodes) {
     out += "node " + n.name + " " + labels_str(n.labels);
     for (const auto& a : n.addresses) out += " " + a.str();

@@ -30,9 +30,11 @@ Endpoint Endpoint::of_ip(const Inventory& inv, const IpAddr& a) {
 
 std::string Endpoint::str() const {
   std::string a = addr ? addr->str() : "no address";
+  if (kind == EndpointKind::External && fqdn) return *fqdn + " (" + a + ")";
   if (kind == EndpointKind::Pod) return pod->id();
   if (kind == EndpointKind::Host)
-    return pod ? pod->id() + " (hostNetwork on node " + node + ")" : "node " + node + " (" + a + ")";
+    return pod ? pod->id() + " (hostNetwork on node " + node + ")"
+               : "node " + node + " (" + a + ")";
   return a;
 }
 
@@ -43,6 +45,13 @@ bool matches(const Peer& peer, const Endpoint& e, const Inventory& inv) {
   if (peer.ns_selector && !(is_pod && peer.ns_selector->matches(inv.namespace_labels(e.pod->ns))))
     return false;
   if (peer.pod_selector && !(is_pod && peer.pod_selector->matches(e.pod->labels))) return false;
+  if (peer.fqdns) {
+    // An FQDN peer: an external address that DNS returned for a matching name.
+    if (e.kind != EndpointKind::External || !e.fqdn) return false;
+    if (std::none_of(peer.fqdns->begin(), peer.fqdns->end(),
+                     [&](const Regex& re) { return full_match(re, *e.fqdn); }))
+      return false;
+  }
   if (peer.cidrs) {
     if (!e.addr) return false;
     if (std::none_of(peer.cidrs->begin(), peer.cidrs->end(),
@@ -61,16 +70,45 @@ bool matches(const PortMatch& pm, int proto, uint16_t port, const Endpoint& dst)
   return resolved && *resolved == port;
 }
 
-bool matches(const Rule& rule, const Endpoint& peer, const Packet& pkt, const Inventory& inv) {
-  if (!rule.peers.empty() &&
-      std::none_of(rule.peers.begin(), rule.peers.end(),
-                   [&](const Peer& p) { return matches(p, peer, inv); }))
+// The L3/L4 part of a rule.
+static bool matches_l34(const Rule& rule, const Endpoint& peer, const Packet& pkt,
+                        const Inventory& inv) {
+  if (!rule.peers.empty() && std::none_of(rule.peers.begin(), rule.peers.end(),
+                                          [&](const Peer& p) { return matches(p, peer, inv); }))
     return false;
   if (!rule.ports.empty() &&
       std::none_of(rule.ports.begin(), rule.ports.end(),
                    [&](const PortMatch& pm) { return matches(pm, pkt.proto, pkt.port, pkt.dst); }))
     return false;
   return true;
+}
+
+bool matches(const Rule& rule, const Endpoint& peer, const Packet& pkt, const Inventory& inv) {
+  return matches_l34(rule, peer, pkt, inv) && (!rule.l7 || l7_match(*rule.l7, pkt).has_value());
+}
+
+std::string HttpRequest::str() const { return method + " http://" + host + path; }
+
+bool matches(const HttpRule& r, const HttpRequest& req) {
+  if (r.method && !full_match(*r.method, req.method)) return false;
+  if (r.path && !full_match(*r.path, req.path)) return false;
+  if (r.host && !full_match(*r.host, req.host)) return false;
+  for (const HeaderMatch& h : r.headers) {
+    auto it = req.headers.find(h.name);
+    if (it == req.headers.end() || (h.value && it->second != *h.value)) return false;
+  }
+  return true;
+}
+
+// HTTP rules match requests, DNS rules queries; a bare connection matches neither.
+std::optional<size_t> l7_match(const L7Match& l7, const Packet& pkt) {
+  if (pkt.http)
+    for (size_t i = 0; i < l7.http.size(); ++i)
+      if (matches(l7.http[i], *pkt.http)) return i;
+  if (pkt.dns_query)
+    for (size_t i = 0; i < l7.dns.size(); ++i)
+      if (full_match(l7.dns[i].name, *pkt.dns_query)) return l7.http.size() + i;
+  return std::nullopt;
 }
 
 SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction dir,
@@ -101,7 +139,11 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
     bool passed = false;
     for (const Policy* p : selecting) {
       for (const Rule& r : p->dir(dir).rules) {
-        if (!matches(r, peer, pkt, inv)) continue;
+        if (!matches_l34(r, peer, pkt, inv)) continue;
+        if (r.l7 && !l7_match(*r.l7, pkt)) {
+          d.l7_missed.push_back(&r);  // for the explanation only
+          continue;
+        }
         if (r.action == Action::Log) {
           d.logged.push_back(&r);
           continue;
@@ -132,9 +174,7 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
   return d;
 }
 
-static bool same_pod(const Endpoint& a, const Endpoint& b) {
-  return a.pod && a.pod == b.pod;
-}
+static bool same_pod(const Endpoint& a, const Endpoint& b) { return a.pod && a.pod == b.pod; }
 
 bool node_local(const Endpoint& a, const Endpoint& b) {
   auto local = [](const Endpoint& host, const Endpoint& pod) {

@@ -177,6 +177,8 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
         RuleBits rb;
         rb.peers = Bitset(G, r.peers.empty());
         for (const auto& peer : r.peers) rb.peers |= cached_peer(peer);
+        // The matrix answers for bare connections (no request): an L7 rule matches none.
+        if (r.l7) rb.peers = Bitset(G, false);
         if (!r.ports.empty()) {
           // Numeric ports match or not whatever the destination; named ports per class.
           Endpoint nobody;

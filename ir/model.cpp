@@ -97,6 +97,11 @@ std::string Peer::str() const {
     for (size_t i = 0; i < cidrs->size(); ++i) c += (i ? " or " : "") + (*cidrs)[i].str();
     parts.push_back("address in " + (c.empty() ? std::string("nothing") : c));
   }
+  if (fqdns) {
+    std::string f;
+    for (size_t i = 0; i < fqdns->size(); ++i) f += (i ? " or /" : "/") + nv::ir::str((*fqdns)[i]) + "/";
+    parts.push_back("DNS name matching " + (f.empty() ? std::string("nothing") : f));
+  }
   if (parts.empty()) return "anything";
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];

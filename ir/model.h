@@ -21,6 +21,7 @@
 
 #include "ir/diagnostic.h"
 #include "ir/ip.h"
+#include "ir/regex.h"
 #include "ir/selector.h"
 
 namespace nv::ir {
@@ -72,19 +73,59 @@ struct CidrBlock {
 // A set of endpoints, as a conjunction of constraints; an unset constraint is no constraint.
 struct Peer {
   KindMask kinds = kAllKinds;
-  std::optional<std::string> ns_name;   // pods of this namespace only
-  std::optional<Selector> ns_selector;  // pods whose namespace's labels match
-  std::optional<Selector> pod_selector; // pods whose labels match
+  std::optional<std::string> ns_name;           // pods of this namespace only
+  std::optional<Selector> ns_selector;          // pods whose namespace's labels match
+  std::optional<Selector> pod_selector;         // pods whose labels match
   std::optional<std::vector<CidrBlock>> cidrs;  // the endpoint's address is in one block
+  // An FQDN destination (Cilium toFQDNs): an External endpoint whose address DNS returned
+  // for a name that one of the patterns matches (whole-string, lower-case, no trailing dot).
+  std::optional<std::vector<Regex>> fqdns;
 
   bool operator==(const Peer&) const = default;
   std::string str() const;
+};
+
+// One HTTP header a request must carry: its lower-cased name, and its exact value if set.
+struct HeaderMatch {
+  std::string name;
+  std::optional<std::string> value;
+
+  bool operator==(const HeaderMatch&) const = default;
+};
+
+// One HTTP rule: a request matches when every present field matches (whole-string
+// regular expressions; headers all present, with their values where given).
+struct HttpRule {
+  std::optional<Regex> method, path, host;
+  std::vector<HeaderMatch> headers;
+  std::string where;  // its place in the object, e.g. "spec.ingress[0].toPorts[0].rules.http[1]"
+
+  bool operator==(const HttpRule&) const = default;
+};
+
+// One DNS rule: the queried name (lower-case, no trailing dot) matches the pattern.
+struct DnsRule {
+  Regex name;
+  std::string where;  // e.g. "spec.egress[0].toPorts[0].rules.dns[0]"
+
+  bool operator==(const DnsRule&) const = default;
+};
+
+// The L7 constraint of a rule: the packet carries a request of one of these kinds that one
+// of the rules matches. A packet without L7 content (a bare connection) matches none.
+struct L7Match {
+  std::vector<HttpRule> http;
+  std::vector<DnsRule> dns;
+  std::string answer;  // what the enforcer does with a request no rule matches ("403"), or empty
+
+  bool operator==(const L7Match&) const = default;
 };
 
 struct Rule {
   Action action = Action::Allow;
   std::vector<Peer> peers;       // any of them; empty: every endpoint
   std::vector<PortMatch> ports;  // any of them; empty: every protocol and port
+  std::optional<L7Match> l7;     // Allow rules only; unset: any L7 content, or none
   std::string path;              // where in the object, e.g. "spec.ingress[1]"
   SourceSpan span;
 
@@ -105,9 +146,9 @@ struct Policy {
   std::string kind;     // "NetworkPolicy"
   std::string ns;       // empty for cluster-scoped policies
   std::string name;
-  std::string tier;      // the name of a Tier of the PolicySet
-  double order = kNoOrder;  // within the tier, ascending; ties by (kind, ns, name)
-  Peer subject;          // the endpoints the policy applies to
+  std::string tier;                    // the name of a Tier of the PolicySet
+  double order = kNoOrder;             // within the tier, ascending; ties by (kind, ns, name)
+  Peer subject;                        // the endpoints the policy applies to
   std::array<DirectionRules, 2> dirs;  // indexed by Direction
   SourceSpan span;
 

@@ -1,5 +1,7 @@
 #include "verifier/encode.h"
 
+#include "verifier/regex_z3.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
@@ -54,6 +56,7 @@ void Universe::add(const ir::Peer& p) {
   if (p.ns_name) ns.literals.push_back(*p.ns_name);
   if (p.ns_selector) add_ns_selector(*p.ns_selector);
   if (p.pod_selector) add_pod_selector(*p.pod_selector);
+  if (p.fqdns) fqdn = true;
   if (p.cidrs)
     for (const auto& b : *p.cidrs) {
       if (b.cidr.family() == family) cidrs.push_back(b.cidr);
@@ -71,6 +74,11 @@ void Universe::add(const ir::PolicySet& ps) {
         for (const auto& p : r.peers) add(p);
         for (const auto& pm : r.ports)
           if (!pm.named.empty()) port_names.insert(pm.named);
+        if (r.l7) {
+          l7 = true;
+          for (const auto& h : r.l7->http)
+            for (const auto& hm : h.headers) header_names.insert(hm.name);
+        }
       }
   }
 }
@@ -92,6 +100,14 @@ void Universe::add_inventory(const ir::Inventory& inv,
                              std::shared_ptr<const InventoryValues> values) {
   inventory = &inv;
   inventory_values = std::move(values);
+}
+
+void Universe::add_request(const std::optional<ir::HttpRequest>& http, bool dns) {
+  if (http) {
+    l7 = true;
+    for (const auto& [k, v] : http->headers) header_names.insert(k);
+  }
+  if (dns) l7 = true;
 }
 
 void Universe::finish() {
@@ -179,7 +195,13 @@ SymEndpoint Encoder::endpoint(const std::string& name) {
                 {},
                 {},
                 ctx_.bv_const((name + ".addr").c_str(), static_cast<unsigned>(u_.addr_bits())),
+                u_.fqdn ? b("has_fqdn") : ctx_.bool_val(false),
+                ctx_.string_const((name + ".fqdn").c_str()),
                 nullptr};
+  if (u_.fqdn) {
+    facts_.push_back(z3::implies(e.has_fqdn, e.is_ext));
+    facts_.push_back(bytes_only(e.fqdn));
+  }
   // Exactly one kind.
   facts_.push_back((e.is_pod || e.is_host || e.is_ext) && !(e.is_pod && e.is_host) &&
                    !(e.is_pod && e.is_ext) && !(e.is_host && e.is_ext));
@@ -193,9 +215,27 @@ SymEndpoint Encoder::endpoint(const std::string& name) {
   return e;
 }
 
+SymL7 Encoder::l7_vars(const std::string& prefix) {
+  auto b = [&](const std::string& s) { return ctx_.bool_const((prefix + s).c_str()); };
+  auto str = [&](const std::string& s) { return ctx_.string_const((prefix + s).c_str()); };
+  SymL7 l{u_.l7 ? b("has_http") : ctx_.bool_val(false), str("http.method"), str("http.path"),
+          str("http.host"), {}, u_.l7 ? b("has_dns") : ctx_.bool_val(false), str("dns.name")};
+  if (!u_.l7) return l;
+  for (const auto& n : u_.header_names) {
+    LabelVar h{b("http.header[" + n + "]"), str("http.header[" + n + "]=")};
+    facts_.push_back(z3::implies(h.has, l.has_http));  // headers come with a request
+    facts_.push_back(bytes_only(h.val));
+    l.headers.emplace(n, h);
+  }
+  for (const auto* v : {&l.method, &l.path, &l.host, &l.dns}) facts_.push_back(bytes_only(*v));
+  facts_.push_back(!(l.has_http && l.has_dns));  // one kind of request per packet
+  return l;
+}
+
 SymPacket Encoder::packet(const std::string& prefix) {
   SymPacket p{endpoint(prefix + "src"), endpoint(prefix + "dst"),
-              ctx_.bv_const((prefix + "proto").c_str(), 8), ctx_.bv_const((prefix + "port").c_str(), 16)};
+              ctx_.bv_const((prefix + "proto").c_str(), 8), ctx_.bv_const((prefix + "port").c_str(), 16),
+              l7_vars(prefix)};
   // Namespace labels are a function of the namespace.
   z3::expr same_ns = p.src.ns == p.dst.ns;
   for (const auto& [k, a] : p.src.ns_labels) {
@@ -295,7 +335,51 @@ z3::expr Encoder::peer(const ir::Peer& p, const SymEndpoint& e) {
     for (const auto& b : *p.cidrs) any.push_back(in_block(e.addr, b));
     r = r && z3::mk_or(any);
   }
+  if (p.fqdns) {
+    // Any address DNS returned for a matching name: the address is free, the name decides.
+    z3::expr_vector any(ctx_);
+    for (const auto& re : *p.fqdns) any.push_back(regex_matches(e.fqdn, re));
+    r = r && e.is_ext && e.has_fqdn && z3::mk_or(any);
+  }
   return r;
+}
+
+z3::expr Encoder::http_rule(const ir::HttpRule& h, const SymPacket& pkt) {
+  const SymL7& l = pkt.l7;
+  z3::expr m = l.has_http;
+  if (h.method) m = m && regex_matches(l.method, *h.method);
+  if (h.path) m = m && regex_matches(l.path, *h.path);
+  if (h.host) m = m && regex_matches(l.host, *h.host);
+  for (const auto& hm : h.headers) {
+    const LabelVar& v = l.headers.at(hm.name);
+    m = m && v.has;
+    if (hm.value) m = m && v.val == string_lit(ctx_, *hm.value);
+  }
+  return m;
+}
+
+// The evaluator's l7_match: some HTTP rule matches the request or some DNS rule the query.
+z3::expr Encoder::l7(const ir::L7Match& m, const SymPacket& pkt) {
+  z3::expr_vector any(ctx_);
+  for (const auto& h : m.http) any.push_back(http_rule(h, pkt));
+  for (const auto& d : m.dns) any.push_back(pkt.l7.has_dns && regex_matches(pkt.l7.dns, d.name));
+  return z3::mk_or(any);
+}
+
+void Encoder::pin_l7(const SymPacket& p, const std::optional<ir::HttpRequest>& http,
+                     const std::optional<std::string>& dns) {
+  const SymL7& l = p.l7;
+  facts_.push_back(http ? l.has_http : !l.has_http);
+  facts_.push_back(dns ? l.has_dns : !l.has_dns);
+  if (http) {
+    facts_.push_back(l.method == string_lit(ctx_, http->method) && l.path == string_lit(ctx_, http->path) &&
+                     l.host == string_lit(ctx_, http->host));
+    for (const auto& [n, v] : l.headers) {
+      auto it = http->headers.find(n);
+      facts_.push_back(it == http->headers.end() ? !v.has : v.has && v.val == string_lit(ctx_, it->second));
+    }
+  }
+  if (dns) facts_.push_back(l.dns == string_lit(ctx_, *dns));
 }
 
 z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
@@ -339,6 +423,7 @@ z3::expr Encoder::rule(const ir::Rule& r, const SymEndpoint& peer_ep, const SymP
     for (const auto& pm : r.ports) any.push_back(port_match(pm, pkt));
     m = m && z3::mk_or(any);
   }
+  if (r.l7) m = m && l7(*r.l7, pkt);
   return m;
 }
 
@@ -511,6 +596,7 @@ void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory&
       f = f && e.is_ext;
       break;
   }
+  f = f && (c.fqdn ? e.has_fqdn && e.fqdn == string_lit(ctx_, *c.fqdn) : !e.has_fqdn);
   facts_.push_back(f);
 }
 

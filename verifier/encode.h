@@ -58,6 +58,12 @@ struct Universe {
   std::map<std::string, ValueDomain> ns_keys;   // namespace label keys, except the name label
   std::set<std::string> port_names;             // named ports
   std::vector<ir::Cidr> cidrs;                  // every CIDR and except of the family
+  // L7: whether packets may carry HTTP requests and DNS queries (some rule or the scope
+  // looks at them), the header names some rule or query mentions, and whether endpoints
+  // may have been resolved from a DNS name (some peer is an FQDN peer).
+  bool l7 = false;
+  bool fqdn = false;
+  std::set<std::string> header_names;
 
   int addr_bits() const { return family == ir::Family::V4 ? 32 : 128; }
 
@@ -70,6 +76,8 @@ struct Universe {
   // `values` when building many universes over one inventory; else it is computed here.
   void add_inventory(const ir::Inventory& inv,
                      std::shared_ptr<const InventoryValues> values = nullptr);
+  // A query about a request or a DNS name (its header names).
+  void add_request(const std::optional<ir::HttpRequest>& http, bool dns);
   void finish();
 
  private:
@@ -103,12 +111,24 @@ struct SymEndpoint {
   std::map<std::string, LabelVar> labels, ns_labels;
   std::map<std::string, NamedPortVar> ports;
   z3::expr addr;
+  // The DNS name the address was resolved from (External only); false when the universe
+  // has no FQDN peer.
+  z3::expr has_fqdn, fqdn;
   std::shared_ptr<PinTable> pinned;  // set by Encoder::pin
+};
+
+// The L7 content of a packet: an HTTP request, a DNS query, or neither (a bare
+// connection). has_http and has_dns are the constant false when the universe has no L7.
+struct SymL7 {
+  z3::expr has_http, method, path, host;
+  std::map<std::string, LabelVar> headers;  // by lower-cased name
+  z3::expr has_dns, dns;
 };
 
 struct SymPacket {
   SymEndpoint src, dst;
   z3::expr proto, port;  // 8 and 16 bits
+  SymL7 l7;
 };
 
 class Encoder {
@@ -143,6 +163,12 @@ class Encoder {
   z3::expr peer(const ir::Peer& p, const SymEndpoint& e);
   z3::expr port_match(const ir::PortMatch& pm, const SymPacket& pkt);
   z3::expr rule(const ir::Rule& r, const SymEndpoint& peer, const SymPacket& pkt);
+  z3::expr l7(const ir::L7Match& m, const SymPacket& pkt);
+  z3::expr http_rule(const ir::HttpRule& h, const SymPacket& pkt);
+  // Restricts the packet's L7 content to exactly `http` / `dns` (`query` flags); nullopt
+  // for both: a bare connection.
+  void pin_l7(const SymPacket& p, const std::optional<ir::HttpRequest>& http,
+              const std::optional<std::string>& dns);
   // Whether `dir` of the policy set allows the packet (the evaluator's evaluate_side).
   z3::expr side(const ir::PolicySet& ps, ir::Direction dir, const SymPacket& pkt);
   // Egress of the source and ingress of the destination.
@@ -160,6 +186,7 @@ class Encoder {
   std::vector<z3::expr> facts_;
 
   SymEndpoint endpoint(const std::string& name);
+  SymL7 l7_vars(const std::string& prefix);
   z3::expr value_var(const ValueDomain& d, const std::string& name);
   z3::expr label_atom(const ir::Selector& s, const LabelVar& lv, const ValueDomain& d);
   void pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,

@@ -1,6 +1,7 @@
 #include "verifier/queries.h"
 
 #include "verifier/frame.h"
+#include "verifier/regex_z3.h"
 
 #include <algorithm>
 #include <memory>
@@ -56,7 +57,7 @@ CompareResult compare(const ir::PolicySet& a, const ir::PolicySet& b, Relation r
 namespace {
 
 struct Atom {
-  enum class Kind { EpKind, Ns, Label, NsLabel, Port, Addr, Proto, DstPort } kind;
+  enum class Kind { EpKind, Ns, Label, NsLabel, Port, Addr, Proto, DstPort, L7, Fqdn } kind;
   bool src = true;   // which endpoint
   std::string text;  // the phrase: "app=web", "no app", "production"
   z3::expr e;
@@ -127,12 +128,40 @@ std::vector<Atom> cube(Encoder& enc, const SymPacket& p, const z3::model& m) {
   atoms.push_back({Atom::Kind::Proto, true, ir::proto_name(static_cast<int>(m.eval(p.proto, true).get_numeral_uint())),
                    p.proto == m.eval(p.proto, true)});
   atoms.push_back({Atom::Kind::DstPort, true, "", p.port == m.eval(p.port, true)});
+  // L7 content and DNS names: each fixed to the model's value, so that a region is exactly
+  // as wide as the generalisation proves (an atom dropped is a field that does not matter).
+  if (u.l7) {
+    const SymL7& l = p.l7;
+    auto text = [&](const z3::expr& s) { return string_of(m.eval(s, true)); };
+    bool http = m.eval(l.has_http, true).is_true(), dns = m.eval(l.has_dns, true).is_true();
+    atoms.push_back({Atom::Kind::L7, true, http ? "an HTTP request" : dns ? "a DNS query" : "no request",
+                     http ? l.has_http : dns ? l.has_dns : !l.has_http && !l.has_dns});
+    if (http) {
+      atoms.push_back({Atom::Kind::L7, true, "method " + text(l.method), l.method == m.eval(l.method, true)});
+      atoms.push_back({Atom::Kind::L7, true, "path " + text(l.path), l.path == m.eval(l.path, true)});
+      atoms.push_back({Atom::Kind::L7, true, "host " + text(l.host), l.host == m.eval(l.host, true)});
+      for (const auto& [n, h] : l.headers) {
+        if (m.eval(h.has, true).is_true())
+          atoms.push_back({Atom::Kind::L7, true, "header " + n + ": " + text(h.val), h.has && h.val == m.eval(h.val, true)});
+        else
+          atoms.push_back({Atom::Kind::L7, true, "no header " + n, !h.has});
+      }
+    }
+    if (dns) atoms.push_back({Atom::Kind::L7, true, "name " + text(l.dns), l.dns == m.eval(l.dns, true)});
+  }
+  if (u.fqdn)
+    for (const SymEndpoint* e : {&p.src, &p.dst}) {
+      bool has = m.eval(e->has_fqdn, true).is_true();
+      std::string name = has ? string_of(m.eval(e->fqdn, true)) : "";
+      atoms.push_back({Atom::Kind::Fqdn, e == &p.src, has ? "resolved from " + name : "not resolved from a DNS name",
+                       has ? e->has_fqdn && e->fqdn == m.eval(e->fqdn, true) : !e->has_fqdn});
+    }
   return atoms;
 }
 
 // "pods in namespace production with app=web, no tier; namespace labels team=a; address in 10.0.0.0/8"
 std::string endpoint_phrase(const std::vector<const Atom*>& kept) {
-  std::string kind, ns, labels, unlabelled, nslabels, ports, addr;
+  std::string kind, ns, labels, unlabelled, nslabels, ports, addr, fqdn;
   auto add = [](std::string& to, const std::string& s) { to += (to.empty() ? "" : ", ") + s; };
   for (const Atom* a : kept) {
     switch (a->kind) {
@@ -142,6 +171,7 @@ std::string endpoint_phrase(const std::vector<const Atom*>& kept) {
       case Atom::Kind::NsLabel: add(nslabels, a->text); break;
       case Atom::Kind::Port: add(ports, a->text); break;
       case Atom::Kind::Addr: addr = a->text; break;
+      case Atom::Kind::Fqdn: fqdn = a->text; break;
       default: break;
     }
   }
@@ -160,6 +190,7 @@ std::string endpoint_phrase(const std::vector<const Atom*>& kept) {
     out = "addresses outside the cluster";
   }
   if (!addr.empty()) out += out.empty() ? "any endpoint with address in " + addr : "; address in " + addr;
+  if (!fqdn.empty()) out += out.empty() ? "any endpoint " + fqdn : ", " + fqdn;
   return out.empty() ? "anywhere" : out;
 }
 
@@ -239,7 +270,7 @@ class Generaliser {
       if (keep[i]) region.push_back(atoms[i].e);
 
     Region r{"", "", "", extract(*fr_.enc, m, *fr_.pkt), ""};
-    std::string proto, ports;
+    std::string proto, ports, l7;
     std::vector<const Atom*> from, to;
     for (size_t i = 0; i < atoms.size(); ++i) {
       if (!keep[i]) continue;
@@ -247,12 +278,17 @@ class Generaliser {
       if (a.kind == Atom::Kind::Addr) a.text = widen_addr(region, a);
       if (a.kind == Atom::Kind::DstPort) ports = widen_port(region, m);
       if (a.kind == Atom::Kind::Proto) proto = a.text;
+      if (a.kind == Atom::Kind::L7) {
+        l7 += (l7.empty() ? "" : ", ") + a.text;
+        continue;
+      }
       (a.src ? from : to).push_back(&a);
     }
     r.from = endpoint_phrase(from);
     r.to = endpoint_phrase(to);
     r.traffic = proto.empty() ? (ports.empty() ? "any protocol" : "any protocol, " + ports)
                               : (ports.empty() ? proto + ", any port" : proto + " " + ports);
+    if (!l7.empty()) r.traffic += "; " + l7;
     z3::expr_vector conj(fr_.ctx);
     for (const auto& e : region) conj.push_back(e);
     block_ = std::make_unique<z3::expr>(z3::mk_and(conj));

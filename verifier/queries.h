@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/evaluate.h"
 #include "ir/inventory.h"
 #include "ir/model.h"
 #include "verifier/solver.h"
@@ -24,6 +25,11 @@ struct Scope {
   std::optional<ir::Peer> from, to;
   std::optional<int> proto;
   std::optional<uint16_t> port;
+  // L7 content: when `l7_pinned`, exactly this request or query (neither: a bare
+  // connection); otherwise any L7 content or none.
+  bool l7_pinned = false;
+  std::optional<ir::HttpRequest> http = std::nullopt;
+  std::optional<std::string> dns = std::nullopt;
 };
 
 struct ReachResult {

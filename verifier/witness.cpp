@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "verifier/regex_z3.h"
+
 namespace nv::verifier {
 
 namespace {
@@ -27,7 +29,8 @@ std::string fresh_value(const ValueDomain& d, const std::string& base, unsigned 
   return v;
 }
 
-std::string value_of(const z3::model& m, const z3::expr& v, const ValueDomain& d, const std::string& base) {
+std::string value_of(const z3::model& m, const z3::expr& v, const ValueDomain& d,
+                     const std::string& base) {
   if (d.is_string) return m.eval(v, true).get_string();
   uint64_t i = num(m, v);
   if (i < d.literals.size()) return d.literals[i];
@@ -57,14 +60,48 @@ std::vector<z3::expr> readability(Encoder& enc, const SymPacket& pkt) {
   // Addresses from a typical pod CIDR, node range and documentation range.
   for (const SymEndpoint* e : {&pkt.src, &pkt.dst}) {
     bool is_src = e == &pkt.src;
-    z3::expr pod = enc.addr_val(parse(v4 ? (is_src ? "10.244.1.10" : "10.244.2.20") : (is_src ? "fd00:10:244:1::a" : "fd00:10:244:2::14")));
-    z3::expr host = enc.addr_val(parse(v4 ? (is_src ? "10.0.0.11" : "10.0.0.12") : (is_src ? "fd00::11" : "fd00::12")));
-    z3::expr ext = enc.addr_val(parse(v4 ? (is_src ? "203.0.113.10" : "203.0.113.20") : (is_src ? "2001:db8::a" : "2001:db8::14")));
-    prefs.push_back(z3::implies(e->is_pod, e->addr == pod) && z3::implies(e->is_host, e->addr == host) &&
+    z3::expr pod = enc.addr_val(parse(v4 ? (is_src ? "10.244.1.10" : "10.244.2.20")
+                                         : (is_src ? "fd00:10:244:1::a" : "fd00:10:244:2::14")));
+    z3::expr host = enc.addr_val(
+        parse(v4 ? (is_src ? "10.0.0.11" : "10.0.0.12") : (is_src ? "fd00::11" : "fd00::12")));
+    z3::expr ext = enc.addr_val(parse(v4 ? (is_src ? "203.0.113.10" : "203.0.113.20")
+                                         : (is_src ? "2001:db8::a" : "2001:db8::14")));
+    prefs.push_back(z3::implies(e->is_pod, e->addr == pod) &&
+                    z3::implies(e->is_host, e->addr == host) &&
                     z3::implies(e->is_ext, e->addr == ext));
   }
   prefs.push_back(pkt.proto == c.bv_val(ir::kTCP, 8));
   prefs.push_back(pkt.port == c.bv_val(80, 16));
+  // L7: a bare connection unless a request matters; then a plain GET of printable text,
+  // names of DNS characters.
+  const Universe& u = enc.universe();
+  if (u.l7) {
+    const SymL7& l = pkt.l7;
+    prefs.push_back(!l.has_http && !l.has_dns);
+    for (const auto& [n, h] : l.headers) prefs.push_back(!h.has);
+    prefs.push_back(z3::implies(l.has_http, l.method == c.string_val("GET")));
+    auto printable = [&](const z3::expr& s) {
+      return z3::in_re(s, z3::star(z3::range(c.string_val(" "), c.string_val("~"))));
+    };
+    auto dns_chars = [&](const z3::expr& s) {
+      z3::expr ch = z3::range(c.string_val("a"), c.string_val("z")) +
+                    z3::range(c.string_val("0"), c.string_val("9")) + z3::to_re(c.string_val("-")) +
+                    z3::to_re(c.string_val("."));
+      return z3::in_re(s, z3::star(ch));
+    };
+    prefs.push_back(
+        z3::implies(l.has_http, z3::prefixof(c.string_val("/"), l.path) && printable(l.path)));
+    prefs.push_back(z3::implies(l.has_http, dns_chars(l.host)));
+    for (const auto& [n, h] : l.headers) prefs.push_back(z3::implies(h.has, printable(h.val)));
+    prefs.push_back(z3::implies(l.has_dns, dns_chars(l.dns)));
+  }
+  if (u.fqdn)
+    for (const SymEndpoint* e : {&pkt.src, &pkt.dst}) {
+      z3::expr ch = z3::range(c.string_val("a"), c.string_val("z")) +
+                    z3::range(c.string_val("0"), c.string_val("9")) + z3::to_re(c.string_val("-")) +
+                    z3::to_re(c.string_val("."));
+      prefs.push_back(z3::implies(e->has_fqdn, z3::in_re(e->fqdn, z3::star(ch))));
+    }
   return prefs;
 }
 
@@ -112,11 +149,36 @@ z3::model minimize(Checker& checker, z3::solver& s, const std::vector<z3::expr>&
     kept[drop] = false;
   }
   s.pop();
-  if (!checker.sat(s, z3::expr_vector(c))) throw InternalError("a satisfiable query became unsatisfiable");
+  if (!checker.sat(s, z3::expr_vector(c)))
+    throw InternalError("a satisfiable query became unsatisfiable");
   return s.get_model();
 }
 
+// The request or query of the model, and the DNS names of external endpoints.
+static void extract_l7(Encoder& enc, const z3::model& m, const SymPacket& pkt, Witness& w) {
+  const Universe& u = enc.universe();
+  auto text = [&](const z3::expr& s) { return string_of(m.eval(s, true)); };
+  if (u.l7 && truth(m, pkt.l7.has_http)) {
+    ir::HttpRequest r{text(pkt.l7.method), text(pkt.l7.path), text(pkt.l7.host), {}};
+    for (const auto& [n, h] : pkt.l7.headers)
+      if (truth(m, h.has)) r.headers[n] = text(h.val);
+    w.pkt.http = std::move(r);
+  }
+  if (u.l7 && truth(m, pkt.l7.has_dns)) w.pkt.dns_query = text(pkt.l7.dns);
+  if (u.fqdn)
+    for (auto [e, out] : {std::pair{&pkt.src, &w.pkt.src}, std::pair{&pkt.dst, &w.pkt.dst}})
+      if (out->kind == ir::EndpointKind::External && truth(m, e->has_fqdn))
+        out->fqdn = text(e->fqdn);
+}
+
 Witness extract(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
+  Witness w = extract_l34(enc, m, pkt);
+  w.l7_universe = enc.universe().l7;
+  extract_l7(enc, m, pkt, w);
+  return w;
+}
+
+Witness extract_l34(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
   const Universe& u = enc.universe();
   Witness w;
   w.family = u.family;
@@ -128,7 +190,8 @@ Witness extract(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
     const auto& classes = pkt.src.pinned->classes;
     size_t sc = num(m, pkt.src.pinned->cls), dc = num(m, pkt.dst.pinned->cls);
     const ir::Pod* sp = nullptr;
-    for (auto [e, c, out] : {std::tuple{&pkt.src, sc, &w.pkt.src}, std::tuple{&pkt.dst, dc, &w.pkt.dst}}) {
+    for (auto [e, c, out] :
+         {std::tuple{&pkt.src, sc, &w.pkt.src}, std::tuple{&pkt.dst, dc, &w.pkt.dst}}) {
       if (c < classes.size()) {
         const auto& pods = classes[c].pods;
         const ir::Pod* p = pods.front();
@@ -158,7 +221,8 @@ Witness extract(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
     if (truth(m, e->is_pod)) {
       mk.kind = ir::EndpointKind::Pod;
       mk.ns = value_of(m, e->ns, u.ns, "ns-other");
-      if (std::none_of(inv.namespaces.begin(), inv.namespaces.end(), [&](const ir::Namespace& n) { return n.name == mk.ns; })) {
+      if (std::none_of(inv.namespaces.begin(), inv.namespaces.end(),
+                       [&](const ir::Namespace& n) { return n.name == mk.ns; })) {
         ir::Namespace n{mk.ns, {{ir::kNamespaceNameLabel, mk.ns}}, {}};
         for (const auto& [k, lv] : e->ns_labels)
           if (truth(m, lv.has)) n.labels[k] = value_of(m, lv.val, u.ns_keys.at(k), "other");
@@ -173,7 +237,8 @@ Witness extract(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
         if (truth(m, lv.has)) p.labels[k] = value_of(m, lv.val, u.pod_keys.at(k), "other");
       for (const auto& [n, pv] : e->ports)
         if (truth(m, pv.has))
-          p.ports.push_back({n, static_cast<int>(num(m, pv.proto)), static_cast<uint16_t>(num(m, pv.port))});
+          p.ports.push_back(
+              {n, static_cast<int>(num(m, pv.proto)), static_cast<uint16_t>(num(m, pv.port))});
       inv.pods.push_back(std::move(p));
     } else if (truth(m, e->is_host)) {
       mk.kind = ir::EndpointKind::Host;
@@ -201,10 +266,11 @@ void recheck(const ir::PolicySet& ps, const Witness& w, bool expected, const std
 }
 
 std::string Witness::packet_line() const {
-  std::string out = ir::proto_name(pkt.proto) + " " + (pkt.src.addr ? pkt.src.addr->str() : "?") + " -> " +
-                    (pkt.dst.addr ? pkt.dst.addr->str() : "?");
+  std::string out = ir::proto_name(pkt.proto) + " " + (pkt.src.addr ? pkt.src.addr->str() : "?") +
+                    " -> " + (pkt.dst.addr ? pkt.dst.addr->str() : "?");
   if (pkt.proto == ir::kTCP || pkt.proto == ir::kUDP || pkt.proto == ir::kSCTP)
-    out += family == ir::Family::V6 ? " port " + std::to_string(pkt.port) : ":" + std::to_string(pkt.port);
+    out += family == ir::Family::V6 ? " port " + std::to_string(pkt.port)
+                                    : ":" + std::to_string(pkt.port);
   return out + (family == ir::Family::V4 ? " (IPv4)" : " (IPv6)");
 }
 
@@ -212,6 +278,7 @@ std::string Witness::endpoint_text(const ir::Endpoint& e) const {
   std::string a = e.addr ? e.addr->str() : "?";
   switch (e.kind) {
     case ir::EndpointKind::External:
+      if (e.fqdn) return *e.fqdn + " (any address DNS returns; here " + a + ")";
       return "address " + a + " (outside the cluster)";
     case ir::EndpointKind::Host:
       return e.pod ? "hostNetwork pod " + e.pod->id() + " on node " + e.node + " (" + a + ")"
@@ -221,7 +288,8 @@ std::string Witness::endpoint_text(const ir::Endpoint& e) const {
   }
   if (!world)  // a pod of the user's inventory
     return "pod " + e.pod->id() + " (" + a + ")";
-  std::string out = "a pod in namespace " + e.pod->ns + " with labels " + labels_text(e.pod->labels);
+  std::string out =
+      "a pod in namespace " + e.pod->ns + " with labels " + labels_text(e.pod->labels);
   ir::Labels nsl = inv->namespace_labels(e.pod->ns);
   nsl.erase(ir::kNamespaceNameLabel);
   if (!nsl.empty()) out += ", namespace labels " + labels_text(nsl);
@@ -231,8 +299,19 @@ std::string Witness::endpoint_text(const ir::Endpoint& e) const {
 }
 
 std::string Witness::text(const std::string& indent) const {
-  return indent + "packet       " + packet_line() + "\n" + indent + "source       " + endpoint_text(pkt.src) +
-         "\n" + indent + "destination  " + endpoint_text(pkt.dst) + "\n";
+  std::string out = indent + "packet       " + packet_line() + "\n" + indent + "source       " +
+                    endpoint_text(pkt.src) + "\n" + indent + "destination  " +
+                    endpoint_text(pkt.dst) + "\n";
+  if (pkt.http) {
+    out += indent + "request      " + pkt.http->str() + "\n";
+    for (const auto& [n, v] : pkt.http->headers)
+      out += indent + "  header     " + n + ": " + v + "\n";
+  } else if (pkt.dns_query) {
+    out += indent + "dns query    " + *pkt.dns_query + "\n";
+  } else if (l7_universe) {
+    out += indent + "request      none (a bare connection: no HTTP request or DNS query)\n";
+  }
+  return out;
 }
 
 }  // namespace nv::verifier

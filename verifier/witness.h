@@ -19,6 +19,7 @@ struct Witness {
   const ir::Inventory* inv = nullptr;    // `world`, or the pinned inventory
   ir::Packet pkt;
   ir::Family family = ir::Family::V4;
+  bool l7_universe = false;  // requests were possible: say so when this packet has none
 
   // "TCP 10.244.1.10 -> 10.244.2.20:8080 (IPv4)"
   std::string packet_line() const;
@@ -36,6 +37,8 @@ std::vector<z3::expr> readability(Encoder& enc, const SymPacket& pkt);
 z3::model minimize(Checker& checker, z3::solver& s, const std::vector<z3::expr>& prefs);
 
 Witness extract(Encoder& enc, const z3::model& m, const SymPacket& pkt);
+// The endpoints, protocol and port only (extract adds the L7 content).
+Witness extract_l34(Encoder& enc, const z3::model& m, const SymPacket& pkt);
 
 // The evaluator's verdict must equal the model's value of `allowed`; throws InternalError
 // naming `what` otherwise.

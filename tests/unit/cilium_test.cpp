@@ -489,9 +489,21 @@ TEST(Cilium, RefusedConstructsHaveTheirCodes) {
     const char* rule;
     ir::Code code;
   } cases[] = {
-      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: {http: [{method: GET}]}\n",
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: {kafka: [{topic: t}]}\n",
        ir::Code::NV6030},
-      {"  egress:\n  - toFQDNs: [{matchName: example.com}]\n", ir::Code::NV6031},
+      {"  egress:\n  - toFQDNs: [{matchName: example.com, matchPattern: \"*.com\"}]\n", ir::Code::NV6031},
+      {"  egress:\n  - toFQDNs: [{matchName: \"a b\"}]\n", ir::Code::NV6031},
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: {http: [{path: \"/a(\"}]}\n",
+       ir::Code::NV6041},
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: UDP}]\n      rules: {http: [{}]}\n",
+       ir::Code::NV6042},
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"53\"}]\n      rules: {dns: [{matchName: a.com}]}\n",
+       ir::Code::NV6042},
+      {"  egress:\n  - toPorts:\n    - ports: [{port: \"80\"}]\n      rules: {dns: [{matchName: a.com}]}\n",
+       ir::Code::NV6042},
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: {http: [{headerMatches: "
+       "[{name: x, value: y, mismatch: LOG}]}]}\n",
+       ir::Code::NV6043},
       {"  egress:\n  - toPorts:\n    - ports: [{port: \"443\"}]\n      serverNames: [example.com]\n", ir::Code::NV6032},
       {"  egress:\n  - toServices: [{k8sService: {serviceName: s, namespace: prod}}]\n", ir::Code::NV6033},
       {"  ingress:\n  - fromRequires: [{matchLabels: {env: prod}}]\n", ir::Code::NV6034},
@@ -556,11 +568,83 @@ TEST(Cilium, ErrorPositionsPointAtTheRefusedField) {
   auto l = load_text(cnp("prod", R"(spec:
   endpointSelector: {}
   egress:
-  - toEndpoints: [{}]
-    toFQDNs:
+  - toFQDNs:
     - matchName: example.com
+      matchPattern: "*.com"
 )"), kCluster);
-  EXPECT_EQ(where(*l, ir::Code::NV6031), "10:5");
+  EXPECT_EQ(where(*l, ir::Code::NV6031), "10:7");
+}
+
+// L7: a request must match an HTTP rule (whole-string regexes, headers); a bare connection
+// matches no L7 rule; an L4 rule for another peer on the same port allows every request;
+// a deny beside an L7 allow wins.
+TEST(Cilium, HttpRulesMatchRequestsNotBareConnections) {
+  auto l = load_ok(cnp("prod", R"(spec:
+  endpointSelector: {matchLabels: {app: web}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: api}}]
+    toPorts:
+    - ports: [{port: "8080", protocol: TCP}]
+      rules:
+        http:
+        - {method: GET, path: "/api/.*"}
+        - {method: POST, path: /login, headers: ["X-Token: abc"]}
+  - fromEndpoints: [{matchLabels: {app: db}}]
+    toPorts:
+    - ports: [{port: "8080", protocol: TCP}]
+  ingressDeny:
+  - fromEndpoints: [{matchLabels: {app: tool, "k8s:io.kubernetes.pod.namespace": dev}}]
+)"));
+  auto ask = [&](const std::string& from, std::optional<ir::HttpRequest> req) {
+    ir::Packet pkt{endpoint(*l, from), endpoint(*l, "prod/web"), ir::kTCP, 8080};
+    pkt.http = std::move(req);
+    return ir::evaluate(l->policies, l->inventory, pkt).allowed;
+  };
+  EXPECT_TRUE(ask("prod/api", ir::HttpRequest{"GET", "/api/x", "web", {}}));
+  EXPECT_FALSE(ask("prod/api", ir::HttpRequest{"GET", "/v1/api/x", "web", {}}));  // whole string
+  EXPECT_FALSE(ask("prod/api", ir::HttpRequest{"PUT", "/api/x", "web", {}}));
+  EXPECT_FALSE(ask("prod/api", std::nullopt));  // a bare connection
+  EXPECT_FALSE(ask("prod/api", ir::HttpRequest{"POST", "/login", "web", {}}));
+  EXPECT_TRUE(ask("prod/api", ir::HttpRequest{"POST", "/login", "web", {{"x-token", "abc"}}}));
+  EXPECT_FALSE(ask("prod/api", ir::HttpRequest{"POST", "/login", "web", {{"x-token", "abd"}}}));
+  EXPECT_TRUE(ask("prod/db", std::nullopt));  // the L4 rule wildcards L7 for its peer
+  EXPECT_TRUE(ask("prod/db", ir::HttpRequest{"DELETE", "/admin", "web", {}}));
+  EXPECT_FALSE(ask("dev/tool", ir::HttpRequest{"GET", "/api/x", "web", {}}));
+  ir::Packet pkt{endpoint(*l, "prod/api"), endpoint(*l, "prod/web"), ir::kTCP, 8080};
+  pkt.http = ir::HttpRequest{"GET", "/admin", "web", {}};
+  std::string why = ir::explain(ir::evaluate(l->policies, l->inventory, pkt), pkt);
+  EXPECT_NE(why.find("no HTTP rule of spec.ingress[0].toPorts[0] matches GET http://web/admin"), std::string::npos)
+      << why;
+}
+
+TEST(Cilium, DnsRulesAndFqdnPeers) {
+  auto l = load_ok(cnp("prod", R"(spec:
+  endpointSelector: {matchLabels: {app: web}}
+  egress:
+  - toPorts:
+    - ports: [{port: "53", protocol: ANY}]
+      rules: {dns: [{matchPattern: "*.example.com"}]}
+  - toFQDNs: [{matchName: API.example.com.}, {matchPattern: "*.cdn.net"}]
+    toPorts:
+    - ports: [{port: "443", protocol: TCP}]
+)"));
+  auto dns = [&](const std::string& name) {
+    ir::Packet pkt{endpoint(*l, "prod/web"), endpoint(*l, "10.2.0.1"), ir::kUDP, 53};
+    pkt.dns_query = name;
+    return ir::evaluate(l->policies, l->inventory, pkt).allowed;
+  };
+  EXPECT_TRUE(dns("a.example.com"));
+  EXPECT_FALSE(dns("a.b.example.com"));  // `*` stays within one label
+  EXPECT_FALSE(dns("example.org"));
+  auto fq = [&](std::optional<std::string> name) {
+    ir::Packet pkt{endpoint(*l, "prod/web"), endpoint(*l, "203.0.113.9"), ir::kTCP, 443};
+    pkt.dst.fqdn = std::move(name);
+    return ir::evaluate(l->policies, l->inventory, pkt).allowed;
+  };
+  EXPECT_TRUE(fq("api.example.com"));
+  EXPECT_TRUE(fq("x.cdn.net"));
+  EXPECT_FALSE(fq("api.example.org"));
+  EXPECT_FALSE(fq(std::nullopt));  // an address DNS did not return for a matching name
 }
 
 // The class-based matrix agrees with the reference evaluator on Cilium's lowerings (peers

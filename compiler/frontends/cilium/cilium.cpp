@@ -33,8 +33,9 @@ struct RuleLowering {
   load::Ctx& ctx;
   Scope scope;
 
-  // One ingress/egress/ingressDeny/egressDeny item. Returns nullopt after an error.
-  std::optional<ir::Rule> rule(const YNode& n, const std::string& path, ir::Direction dir, bool deny) {
+  // One ingress/egress/ingressDeny/egressDeny item: one IR rule, or one per toPorts entry
+  // when some entry has L7 rules (each entry has its own). Returns nullopt after an error.
+  std::optional<std::vector<ir::Rule>> rule(const YNode& n, const std::string& path, ir::Direction dir, bool deny) {
     size_t errors = ctx.diags.error_count();
     bool in = dir == ir::Direction::Ingress;
     std::string pre = in ? "from" : "to";
@@ -45,6 +46,7 @@ struct RuleLowering {
     const YNode* cidrs = r.list(in ? "fromCIDR" : "toCIDR");
     const YNode* cidr_sets = r.list(in ? "fromCIDRSet" : "toCIDRSet");
     const YNode* to_ports = r.list("toPorts");
+    const YNode* fqdns = in || deny ? nullptr : r.list("toFQDNs");
 
     // Fields netverify refuses, each with its code (the verifier will model L7 later).
     auto refuse = [&](const char* key, ir::Code code, const std::string& what) {
@@ -64,10 +66,6 @@ struct RuleLowering {
       if (!in) deny_field("toFQDNs", "toFQDNs");
     } else {
       refuse("authentication", ir::Code::NV6036, "mutual authentication is not supported yet");
-      if (!in)
-        refuse("toFQDNs", ir::Code::NV6031,
-               "DNS-based policy (toFQDNs) is not supported yet: the addresses it allows are those "
-               "DNS answers at run time; netverify refuses the policy rather than ignore them");
     }
     r.reject_unknown();
     if (!r.ok()) return std::nullopt;
@@ -76,7 +74,7 @@ struct RuleLowering {
     // per rule.
     std::vector<std::string> kinds;
     for (auto [node, key] : {std::pair{endpoints, "Endpoints"}, {entities, "Entities"},
-                             {cidrs, "CIDR"}, {cidr_sets, "CIDRSet"}})
+                             {cidrs, "CIDR"}, {cidr_sets, "CIDRSet"}, {fqdns, "FQDNs"}})
       if (node && !node->items.empty()) kinds.push_back(pre + key);
     if (kinds.size() > 1 && ctx.diags.error_count() == errors) {
       ctx.error(ir::Code::NV6013, n,
@@ -118,10 +116,19 @@ struct RuleLowering {
     each(cidr_sets, "CIDRSet", [&](const YNode& e, const std::string& p) {
       if (auto peer = cidr_set_peer(ctx, e, p)) rule.peers.push_back(*peer);
     });
+    // toFQDNs (fqdn.go): external addresses that DNS returned for a matching name. An empty
+    // list selects nothing, as the other L3 lists.
+    if (fqdns) {
+      any_l3 = true;
+      if (fqdns->items.empty()) explicit_empty = true;
+      else if (auto p = fqdn_peer(ctx, *fqdns, path + ".toFQDNs")) rule.peers.push_back(std::move(*p));
+    }
     bool has_l4 = to_ports && !to_ports->items.empty();
+    std::vector<PortRule> entries;
     if (has_l4)
       if (auto ports = port_rules(ctx, *to_ports, path + ".toPorts", dir, deny)) {
-        rule.ports = std::move(*ports);
+        entries = std::move(*ports);
+        for (const auto& e : entries) rule.ports.insert(rule.ports.end(), e.ports.begin(), e.ports.end());
         // toPorts entries without ports allow nothing (rule.go mergeIngress iterates ports).
         if (rule.ports.empty()) explicit_empty = true;
       }
@@ -131,8 +138,23 @@ struct RuleLowering {
     if (explicit_empty || (!any_l3 && !has_l4)) {
       rule.peers = {nothing()};
       rule.ports.clear();
+      return std::vector<ir::Rule>{rule};
     }
-    return rule;
+    bool any_l7 = false;
+    for (const auto& e : entries) any_l7 = any_l7 || e.l7.has_value();
+    if (!any_l7) return std::vector<ir::Rule>{rule};
+    // Each toPorts entry with its own L7 constraint: one IR rule per entry. An entry without
+    // L7 rules allows every request on its ports (an L4 rule wildcards the proxy).
+    std::vector<ir::Rule> out;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (entries[i].ports.empty()) continue;
+      ir::Rule part = rule;
+      part.path = path + ".toPorts[" + std::to_string(i) + "]";
+      part.ports = entries[i].ports;
+      part.l7 = entries[i].l7;
+      out.push_back(std::move(part));
+    }
+    return out;
   }
 };
 
@@ -258,8 +280,8 @@ std::optional<PolicyParts> lower_rule(load::Ctx& ctx, const load::Object& obj, c
     bool deny = i >= 2;
     ir::Policy& p = deny ? parts.deny : parts.allow;
     for (size_t j = 0; j < lists[i]->items.size(); ++j)
-      if (auto rule = low.rule(lists[i]->items[j], path + "." + kKeys[i] + "[" + std::to_string(j) + "]", dir, deny))
-        p.dir(dir).rules.push_back(std::move(*rule));
+      if (auto rules = low.rule(lists[i]->items[j], path + "." + kKeys[i] + "[" + std::to_string(j) + "]", dir, deny))
+        for (auto& rule : *rules) p.dir(dir).rules.push_back(std::move(rule));
   }
   if (ctx.diags.error_count() != errors) return std::nullopt;
 

@@ -61,10 +61,24 @@ std::optional<ir::Peer> cidr_peer(load::Ctx& ctx, const load::YNode& node);
 std::optional<ir::Peer> cidr_set_peer(load::Ctx& ctx, const load::YNode& node,
                                       const std::string& path);
 
-// One toPorts list; nullopt after an error. An empty result matches nothing.
-std::optional<std::vector<ir::PortMatch>> port_rules(load::Ctx& ctx, const load::YNode& list,
-                                                     const std::string& path, ir::Direction dir,
-                                                     bool deny);
+// One toPorts entry: its ports and, when it has L7 rules, their constraint.
+struct PortRule {
+  std::vector<ir::PortMatch> ports;
+  std::optional<ir::L7Match> l7;
+};
+
+// One toPorts list; nullopt after an error. No ports in any entry matches nothing.
+std::optional<std::vector<PortRule>> port_rules(load::Ctx& ctx, const load::YNode& list,
+                                                const std::string& path, ir::Direction dir,
+                                                bool deny);
+
+// A toPorts entry's `rules` (l7.cpp): nullopt when it has no HTTP or DNS rule, or after an
+// error (check the error count). `ports` are the entry's ports, for upstream's validation.
+std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const load::YNode& node, const std::string& path,
+                                    ir::Direction dir, const std::vector<ir::PortMatch>& ports);
+
+// A toFQDNs list as one peer: external addresses DNS returned for a matching name.
+std::optional<ir::Peer> fqdn_peer(load::Ctx& ctx, const load::YNode& list, const std::string& path);
 
 // A peer that matches no endpoint (an entity no endpoint of the model has, or an explicitly
 // empty peer list).

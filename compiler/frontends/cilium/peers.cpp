@@ -182,10 +182,10 @@ std::optional<uint16_t> parse_port_number(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::vector<ir::PortMatch>> port_rules(load::Ctx& ctx, const YNode& list,
-                                                     const std::string& path, ir::Direction dir,
-                                                     bool deny) {
-  std::vector<ir::PortMatch> out;
+std::optional<std::vector<PortRule>> port_rules(load::Ctx& ctx, const YNode& list,
+                                                const std::string& path, ir::Direction dir,
+                                                bool deny) {
+  std::vector<PortRule> out;
   bool ok = true;
   for (size_t i = 0; i < list.items.size(); ++i) {
     const YNode& item = list.items[i];
@@ -193,18 +193,16 @@ std::optional<std::vector<ir::PortMatch>> port_rules(load::Ctx& ctx, const YNode
     MapReader r(ctx, item, ipath);
     const YNode* ports = r.list("ports");
     // PortRule's L7 and TLS fields; a PortDenyRule has none of them (l4.go).
+    const YNode* rules = r.map("rules");
     for (const char* key : {"rules", "serverNames", "terminatingTLS", "originatingTLS", "listener"}) {
       if (!r.get(key)) continue;
       const YNode& at = *item.key_node(key);
       bool l7 = std::string_view(key) == "rules";
+      if (l7 && !deny) continue;  // read below, once the ports are known
       if (deny)
         ctx.error(ir::Code::NV6040, at,
                   "`" + ipath + "." + key + "`: deny rules have no " +
                       (l7 ? "L7 rules" : "TLS or listener settings") + " (upstream PortDenyRule has only ports)");
-      else if (l7)
-        ctx.error(ir::Code::NV6030, at,
-                  "`" + ipath + ".rules`: L7 rules (http, kafka, dns, l7proto) are not supported yet; "
-                  "netverify refuses the policy rather than ignore them");
       else
         ctx.error(ir::Code::NV6032, at, "`" + ipath + "." + key + "` is not supported yet");
       ok = false;
@@ -215,6 +213,7 @@ std::optional<std::vector<ir::PortMatch>> port_rules(load::Ctx& ctx, const YNode
       continue;
     }
     if (!ports) continue;  // no ports: this entry allows nothing (rule.go mergeIngress)
+    PortRule entry;
     if (ports->items.size() > 40) {
       ctx.error(ir::Code::NV6026, *ports, "too many ports, the max is 40");
       ok = false;
@@ -289,9 +288,15 @@ std::optional<std::vector<ir::PortMatch>> port_rules(load::Ctx& ctx, const YNode
       }
       for (int p : protos) {
         pm.proto = p;
-        out.push_back(pm);
+        entry.ports.push_back(pm);
       }
     }
+    if (rules && !deny && ok) {
+      size_t errors = ctx.diags.error_count();
+      entry.l7 = l7_rules(ctx, *rules, ipath + ".rules", dir, entry.ports);
+      if (ctx.diags.error_count() != errors) ok = false;
+    }
+    out.push_back(std::move(entry));
   }
   if (!ok) return std::nullopt;
   return out;

@@ -150,6 +150,7 @@ TEST(Regex, RefusedPatternsWithOffsets) {
       {"a$b", 1, "`$`"},
       {"(a$)", 2, "`$`"},
       {"\xc3\xa9+", 2, "non-ASCII"},
+      {"[a\xc3\xa9]", 2, "non-ASCII"},
       {"(a{1000}){1000}", 0, "too large"},
       {"a{1000}b{1000}" + std::string(20, 'c') + "(x{1000}){8}", 34, "too large"},
       {std::string(4097, 'a'), 4096, "longer than 4096"},

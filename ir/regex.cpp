@@ -11,7 +11,8 @@
 // One deliberate difference: strings are bytes. `.` and negated classes consume one byte
 // where RE2 consumes one UTF-8 character, and `\xHH` is the byte HH where RE2 means the code
 // point U+00HH; the two agree on ASCII. A quantifier right after a raw non-ASCII byte of the
-// pattern is refused (RE2 would repeat the whole UTF-8 character).
+// pattern is refused (RE2 would repeat the whole UTF-8 character), and so is a raw non-ASCII
+// byte in a class (RE2 would read a UTF-8 character).
 #include "ir/regex.h"
 
 #include <algorithm>
@@ -412,6 +413,10 @@ class Parser {
       ci_ = save;
       return s;
     }
+    if (static_cast<unsigned char>(p_[pos_]) >= 0x80)
+      fail(pos_,
+           "non-ASCII byte in a character class: RE2 reads the class as UTF-8 characters; "
+           "use \\xHH for a byte");
     Set s;
     s.set(static_cast<unsigned char>(p_[pos_++]));
     return s;

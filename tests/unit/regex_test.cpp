@@ -84,6 +84,10 @@ TEST(Regex, MatchTablesAgreeWithZ3) {
       {"", {""}, {"a"}},
       {"[^\\x00-\\xff]", {}, {"", "a"}},
       {"(a*)*b", {"b", "aaab"}, {"aaa"}},
+      // Empty languages (Z3 4.8.12 alone finds "" in the first).
+      {"(?:|a)[^\\x00-\\xff]{2}", {}, {"", "a"}},
+      {"(?:|a)(?:[^\\x00-\\xff]b){2,}", {}, {"", "a", "bb"}},
+      {"[^\\x00-\\xff]{0,3}a", {"a"}, {""}},
   };
   for (const auto& c : cases) {
     Regex re = parse_ok(c.pattern);
@@ -146,6 +150,7 @@ TEST(Regex, RefusedPatternsWithOffsets) {
       {"a$b", 1, "`$`"},
       {"(a$)", 2, "`$`"},
       {"\xc3\xa9+", 2, "non-ASCII"},
+      {"[a\xc3\xa9]", 2, "non-ASCII"},
       {"(a{1000}){1000}", 0, "too large"},
       {"a{1000}b{1000}" + std::string(20, 'c') + "(x{1000}){8}", 34, "too large"},
       {std::string(4097, 'a'), 4096, "longer than 4096"},
@@ -259,6 +264,15 @@ TEST(RegexZ3, BytesOnlyExcludesWiderCharacters) {
   EXPECT_EQ(s2.check(), z3::sat);
   s2.add(nv::verifier::bytes_only(x));
   EXPECT_EQ(s2.check(), z3::unsat);
+}
+
+TEST(RegexZ3, EmptyLanguagesHaveNoModel) {
+  for (const char* p : {"(?:|a)[^\\x00-\\xff]{2}", "(?:x|)(?:[^\\x00-\\xff]|[^\\x00-\\xff]){1,}"}) {
+    z3::context ctx;
+    z3::solver solver(ctx);
+    solver.add(nv::verifier::regex_matches(ctx.string_const("x"), parse_ok(p)));
+    EXPECT_EQ(solver.check(), z3::unsat) << p;
+  }
 }
 
 TEST(RegexZ3, ModelsOfMatchAndMismatch) {

@@ -21,7 +21,12 @@ struct Problem {
 
 // Everything a rule may carry that Calico has no form for, in one place. Calico has all
 // four actions; ports and peers refuse their own parts below.
-std::optional<Problem> unsupported(const ir::Rule&) { return std::nullopt; }
+std::optional<Problem> unsupported(const ir::Rule& r) {
+  if (r.l7) return Problem{Code::NV4080, "L7 (HTTP/DNS) rules are not converted yet"};
+  for (const auto& peer : r.peers)
+    if (peer.fqdns) return Problem{Code::NV4080, "FQDN peers (toFQDNs) are not converted yet"};
+  return std::nullopt;
+}
 
 // Keys Calico gives its own meaning in selectors (lowering.h): a pod label with such a key
 // would be read as Calico's, not the pod's.

@@ -27,6 +27,9 @@ constexpr size_t kMaxPorts = 40;  // per toPorts entry (rule_validation.go)
 // Everything a rule may carry that Cilium has no form for, in one place; `deny_tier`: the
 // policy sits where Cilium's denies sit (before every allow).
 std::optional<Problem> unsupported(const ir::Rule& r, bool deny_tier) {
+  if (r.l7) return Problem{Code::NV4080, "L7 (HTTP/DNS) rules are not converted yet"};
+  for (const auto& peer : r.peers)
+    if (peer.fqdns) return Problem{Code::NV4080, "FQDN peers (toFQDNs) are not converted yet"};
   if (r.action == ir::Action::Pass) return Problem{Code::NV4070, "Cilium has no Pass rules"};
   if (r.action == ir::Action::Deny && !deny_tier)
     return Problem{

@@ -14,17 +14,10 @@ namespace {
 using yaml::Node;
 using Code = ir::Code;
 
-struct Problem {
-  Code code;
-  std::string what;
-};
-
 // Everything a rule may carry that Calico has no form for, in one place. Calico has all
 // four actions; ports and peers refuse their own parts below.
 std::optional<Problem> unsupported(const ir::Rule& r) {
-  if (r.l7) return Problem{Code::NV4080, "L7 (HTTP/DNS) rules are not converted yet"};
-  for (const auto& peer : r.peers)
-    if (peer.fqdns) return Problem{Code::NV4080, "FQDN peers (toFQDNs) are not converted yet"};
+  if (auto l7 = l7_unsupported(r)) return l7;
   return std::nullopt;
 }
 

@@ -15,11 +15,6 @@ namespace {
 using yaml::Node;
 using Code = ir::Code;
 
-struct Problem {
-  Code code;
-  std::string what;
-};
-
 constexpr const char* kNsName = "k8s:io.kubernetes.pod.namespace";
 constexpr const char* kNsLabels = "k8s:io.cilium.k8s.namespace.labels.";
 constexpr size_t kMaxPorts = 40;  // per toPorts entry (rule_validation.go)
@@ -27,9 +22,7 @@ constexpr size_t kMaxPorts = 40;  // per toPorts entry (rule_validation.go)
 // Everything a rule may carry that Cilium has no form for, in one place; `deny_tier`: the
 // policy sits where Cilium's denies sit (before every allow).
 std::optional<Problem> unsupported(const ir::Rule& r, bool deny_tier) {
-  if (r.l7) return Problem{Code::NV4080, "L7 (HTTP/DNS) rules are not converted yet"};
-  for (const auto& peer : r.peers)
-    if (peer.fqdns) return Problem{Code::NV4080, "FQDN peers (toFQDNs) are not converted yet"};
+  if (auto l7 = l7_unsupported(r)) return l7;
   if (r.action == ir::Action::Pass) return Problem{Code::NV4070, "Cilium has no Pass rules"};
   if (r.action == ir::Action::Deny && !deny_tier)
     return Problem{

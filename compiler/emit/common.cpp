@@ -215,4 +215,11 @@ std::string join_docs(const std::vector<yaml::Node>& docs) {
   return out;
 }
 
+std::optional<Problem> l7_unsupported(const ir::Rule& r) {
+  if (r.l7) return Problem{ir::Code::NV4080, "L7 (HTTP/DNS) rules are not converted yet"};
+  for (const auto& peer : r.peers)
+    if (peer.fqdns) return Problem{ir::Code::NV4080, "FQDN peers (toFQDNs) are not converted yet"};
+  return std::nullopt;
+}
+
 }  // namespace nv::emit

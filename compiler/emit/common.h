@@ -71,6 +71,14 @@ std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& por
 yaml::Node object(const char* api_version, const char* kind, const std::string& name,
                   const std::string& ns);
 // "allow"-style names of kinds, for messages: "pods", "nodes", "external addresses".
+// A rule-level construct a target cannot express: its code and what it is.
+struct Problem {
+  ir::Code code;
+  std::string what;
+};
+// L7 rules and FQDN peers, which no emitter translates yet (NV4080).
+std::optional<Problem> l7_unsupported(const ir::Rule& r);
+
 std::string kinds_text(ir::KindMask k);
 std::string join_docs(const std::vector<yaml::Node>& docs);
 

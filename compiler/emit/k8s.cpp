@@ -12,17 +12,10 @@ namespace {
 using yaml::Node;
 using Code = ir::Code;
 
-struct Problem {
-  Code code;
-  std::string what;
-};
-
 // Everything a rule may carry that NetworkPolicy has no form for, in one place (ports and
 // peers are translated below and refuse their own parts).
 std::optional<Problem> unsupported(const ir::Rule& r) {
-  if (r.l7) return Problem{Code::NV4080, "L7 (HTTP/DNS) rules are not converted yet"};
-  for (const auto& peer : r.peers)
-    if (peer.fqdns) return Problem{Code::NV4080, "FQDN peers (toFQDNs) are not converted yet"};
+  if (auto l7 = l7_unsupported(r)) return l7;
   if (r.action == ir::Action::Deny)
     return Problem{Code::NV4070,
                    "Kubernetes NetworkPolicy has no deny rules (only allows, in no order)"};

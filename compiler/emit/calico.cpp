@@ -242,6 +242,18 @@ struct CalicoEmitter {
       refusals.add(Code::NV4072, p, nullptr, "its subject (" + s.str() + ") is not a set of pods");
       return;
     }
+    // Calico breaks order ties by kind, then namespace and name: a tie between a policy
+    // that becomes a GlobalNetworkPolicy and one that stays namespaced could change places.
+    bool global_here = !s.ns_name || s.ns_selector;
+    for (const auto& q : ps.policies())
+      if (&q != &p && q.tier == p.tier && q.order == p.order && q.subject.kinds == kPod &&
+          (!q.subject.ns_name || q.subject.ns_selector) != global_here) {
+        refusals.add(Code::NV4071, p, nullptr,
+                     "its order ties with " + q.id() +
+                         ", which becomes a Calico policy of the other kind; Calico would break "
+                         "the tie differently (give the two distinct orders)");
+        return;
+      }
     for (const auto* sel : {&s.pod_selector, &s.ns_selector})
       if (*sel && calico_key(**sel)) {
         refusals.add(Code::NV4073, p, nullptr,

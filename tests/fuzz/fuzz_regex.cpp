@@ -84,13 +84,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The other case mode, when it parses (it refuses exactly the same patterns).
   auto other = nv::ir::parse_regex(pattern, !ci);
   if (!std::holds_alternative<Regex>(other)) __builtin_trap();
-  const Regex& exact = ci ? std::get<Regex>(other) : re;
   const Regex& folded = ci ? re : std::get<Regex>(other);
 
   std::string candidates[4] = {pattern, text, "", pattern.substr(0, pattern.size() / 2)};
   for (std::string& s : candidates) {
+    // The case-insensitive language is closed under case swapping. (It need not contain
+    // the exact one: as in RE2, (?i)[^x] is [^xX], so "X" matches [^x] but not (?i)[^x].)
     bool f = nv::ir::full_match(folded, s);
-    if (nv::ir::full_match(exact, s) && !f) __builtin_trap();
     if (nv::ir::full_match(folded, swap_case(s)) != f) __builtin_trap();
   }
   for (size_t round = 0; round < 3; ++round) {
@@ -98,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string s;
     if (!sampler.draw(re, s)) continue;
     if (!nv::ir::full_match(re, s)) __builtin_trap();
-    if (!nv::ir::full_match(folded, swap_case(s))) __builtin_trap();
+    if (nv::ir::full_match(folded, swap_case(s)) != nv::ir::full_match(folded, s)) __builtin_trap();
   }
   return 0;
 }

@@ -318,16 +318,10 @@ Output to_calico(const ir::PolicySet& ps, const ir::Inventory* pin) {
   e.tiers(docs, origins);
   for (const auto& tier : ps.by_tier())
     for (size_t i : tier) e.policy(ps.policies()[i]);
-  Output out;
-  out.refusals = e.refusals.take();
-  if (out.refusals.empty()) {
-    for (auto& d : e.docs) docs.push_back(std::move(d));
-    origins.insert(origins.end(), e.origins.begin(), e.origins.end());
-    out.yaml = join_docs(docs);
-    out.origins = std::move(origins);
-    out.policies = static_cast<int>(e.docs.size());
-  }
-  return out;
+  int policies = static_cast<int>(e.docs.size());
+  for (auto& d : e.docs) docs.push_back(std::move(d));
+  origins.insert(origins.end(), e.origins.begin(), e.origins.end());
+  return finish_output(e.refusals, docs, std::move(origins), policies);
 }
 
 }  // namespace nv::emit

@@ -295,14 +295,7 @@ Output to_cilium(const ir::PolicySet& ps, const ir::Inventory* pin) {
   CiliumEmitter e{pin, {}, {}, {}, {}};
   for (const auto& tier : ps.by_tier())
     for (size_t i : tier) e.policy(ps.policies()[i]);
-  Output out;
-  out.refusals = e.refusals.take();
-  if (out.refusals.empty()) {
-    out.yaml = join_docs(e.docs);
-    out.origins = std::move(e.origins);
-    out.policies = static_cast<int>(e.docs.size());
-  }
-  return out;
+  return finish_output(e.refusals, e.docs, std::move(e.origins), static_cast<int>(e.docs.size()));
 }
 
 }  // namespace nv::emit

@@ -222,4 +222,16 @@ std::optional<Problem> l7_unsupported(const ir::Rule& r) {
   return std::nullopt;
 }
 
+Output finish_output(Refusals& refusals, const std::vector<yaml::Node>& docs,
+                     std::vector<Origin> origins, int policies) {
+  Output out;
+  out.refusals = refusals.take();
+  if (out.refusals.empty()) {
+    out.yaml = join_docs(docs);
+    out.origins = std::move(origins);
+    out.policies = policies;
+  }
+  return out;
+}
+
 }  // namespace nv::emit

@@ -81,6 +81,10 @@ std::optional<Problem> l7_unsupported(const ir::Rule& r);
 
 std::string kinds_text(ir::KindMask k);
 std::string join_docs(const std::vector<yaml::Node>& docs);
+// An emitter's result: the refusals, or (when there are none) the documents joined, their
+// origins, and `policies` objects counted.
+Output finish_output(Refusals& refusals, const std::vector<yaml::Node>& docs,
+                     std::vector<Origin> origins, int policies);
 
 inline constexpr ir::KindMask kPod = ir::mask(ir::EndpointKind::Pod);
 inline constexpr ir::KindMask kExternal = ir::mask(ir::EndpointKind::External);

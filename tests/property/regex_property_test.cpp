@@ -5,7 +5,8 @@
 //  (c) a Z3 model of a match (of a mismatch) under bytes_only is accepted (rejected) by
 //      full_match, and unsat only when sampling agrees that no (every) string matches;
 //  (d) a case-insensitive parse accepts exactly the strings with a case variant that the
-//      case-sensitive parse accepts (variants enumerated, or found by Z3 by intersection).
+//      case-sensitive parse accepts (variants enumerated);
+//  (e) a case-insensitive negated class is the complement of the class's case closure.
 // An `unknown` from Z3 is a failure, except in (c), where a timeout discards the case.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -246,38 +247,72 @@ RC_GTEST_PROP(RegexProperty, Z3ModelsAreJudgedAlikeByFullMatch, ()) {
   }
 }
 
-// Whether some string equal to s up to ASCII case is in exact's language: by enumeration
-// when s has few letters, else by Z3 (the intersection with the literal s parsed
-// case-insensitively, which is slow in Z3 4.8.12: hundreds of ms per query).
-bool some_case_variant_matches(const Regex& exact, const std::string& s) {
+namespace {
+
+// Whether some string equal to s up to ASCII case is in exact's language, by enumerating
+// the case variants; nullopt when s has more than 10 letters (1,024 variants at most).
+std::optional<bool> some_case_variant_matches(const Regex& exact, const std::string& s) {
   std::vector<size_t> letters;
   for (size_t i = 0; i < s.size(); ++i)
     if ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') letters.push_back(i);
-  if (letters.size() <= 12) {
-    for (unsigned mask = 0; mask < (1u << letters.size()); ++mask) {
-      std::string v = s;
-      for (size_t b = 0; b < letters.size(); ++b)
-        if (mask >> b & 1) v[letters[b]] ^= 0x20;
-      if (nv::ir::full_match(exact, v)) return true;
-    }
-    return false;
+  if (letters.size() > 10) return std::nullopt;
+  for (unsigned mask = 0; mask < (1u << letters.size()); ++mask) {
+    std::string v = s;
+    for (size_t b = 0; b < letters.size(); ++b)
+      if (mask >> b & 1) v[letters[b]] ^= 0x20;
+    if (nv::ir::full_match(exact, v)) return true;
   }
-  z3::context& ctx = z3_shared().ctx;
-  z3::expr t = ctx.string_const("t");
-  Regex variants = parsed(nv::ir::str(Regex::literal(s)), true);
-  return check(nv::verifier::regex_matches(t, exact) && nv::verifier::regex_matches(t, variants)) ==
-         z3::sat;
+  return false;
 }
 
-// DISABLED: in a clean CI rehearsal it ran 657 s and died with SIGSEGV (seed
-// 3873376180881641237, the Z3 intersection path for strings with more than 12 letters is
-// the suspect), and its claim is false for negated classes holding letters (RE2's (?i)[^x]
-// is [^xX]). Case folding stays covered by the unit tests and by fuzz_regex's closure check.
-RC_GTEST_PROP(RegexProperty, DISABLED_CaseInsensitiveAcceptsExactlyTheCaseVariants, ()) {
+bool is_letter(uint8_t b) { return (b | 0x20) >= 'a' && (b | 0x20) <= 'z'; }
+
+}  // namespace
+
+// (d) str() never prints a negated class (only `[^\x00-\xff]`, which has no letters), so
+// for its patterns RE2's (?i) folds every character matcher to its case closure: the folded
+// language is exactly the strings with a case variant in the exact language. Strings with
+// more than 10 letters are skipped (tagged), not decided by Z3: the Z3 intersection path was
+// slow (hundreds of ms a query in 4.8.12) and crashed a CI rehearsal.
+RC_GTEST_PROP(RegexProperty, CaseInsensitiveAcceptsExactlyTheCaseVariants, ()) {
   std::string pattern = nv::ir::str(gen_regex(3, true));
   Regex exact = parsed(pattern), folded = parsed(pattern, true);
   for (int i = 0; i < 4; ++i) {
     std::string s = gen_string(uniform(0, 2) ? exact : folded);
-    RC_ASSERT(some_case_variant_matches(exact, s) == nv::ir::full_match(folded, s));
+    auto oracle = some_case_variant_matches(exact, s);
+    if (!oracle) {
+      RC_TAG("string with more than 10 letters skipped");
+      continue;
+    }
+    RC_ASSERT(*oracle == nv::ir::full_match(folded, s));
+  }
+}
+
+// (e) A negated class is folded the other way, as RE2 does: (?i)[^S] is the complement of
+// the case closure of S, so (?i)[^x] refuses both x and X. Checked byte by byte against
+// that definition, for random sets S of bytes printed as a class.
+RC_GTEST_PROP(RegexProperty, CaseInsensitiveNegatedClassIsTheComplementOfTheClosure, ()) {
+  std::vector<uint8_t> members;
+  int n = uniform(1, 5);
+  for (int i = 0; i < n; ++i) members.push_back(some_byte());
+  std::string pattern = "[^";
+  for (uint8_t b : members) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02x", b);
+    pattern += buf;
+  }
+  pattern += "]";
+  Regex exact = parsed(pattern), folded = parsed(pattern, true);
+  auto closure_has = [&](uint8_t b) {
+    for (uint8_t m : members)
+      if (m == b || (is_letter(m) && is_letter(b) && (m ^ 0x20) == b)) return true;
+    return false;
+  };
+  for (int b = 0; b < 256; ++b) {
+    std::string s(1, static_cast<char>(b));
+    bool in_set = false;
+    for (uint8_t m : members) in_set = in_set || m == b;
+    RC_ASSERT(nv::ir::full_match(exact, s) == !in_set);
+    RC_ASSERT(nv::ir::full_match(folded, s) == !closure_has(static_cast<uint8_t>(b)));
   }
 }

@@ -51,7 +51,7 @@ std::string describe(const ir::PolicySet& ps, const ir::Inventory& inv, Countere
 // The peer-address partition
 //
 // With one endpoint of a packet fixed, the specification depends on the other (peer)
-// address only through what the deciding policies see of its owner (PodView) and its
+// address only through what the deciding policies see of its owner (PeerView) and its
 // membership in their CIDRs, and the ruleset only through the sets and maps it looks the
 // peer field up in.
 // Cutting the address line at every boundary of all of these gives blocks on which both
@@ -265,79 +265,54 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
   return out;
 }
 
-// What the selectors of a policy set can see of a pod: its namespace if some peer names
-// it, and for every key a pod or namespace selector tests, the value if some selector
-// compares with it (every value where a string operator tests the key), "*" for any
-// other value, or absent; and the named ports the rules name. Pods alike in this and in
-// CIDR membership are alike for every formula over the set (the encoding compares names
-// and label values only with those literals).
-class PodView {
+// What one direction's specification sees of a peer pod: whether the pod passes each
+// peer term of that direction's rules, CIDRs aside, and, for egress, the container ports
+// behind the named ports those rules name (a named port is the destination pod's, and in
+// an ingress part the destination is the fixed pod). `matches(Peer, ...)` is the
+// conjunction of the term's tests, and the CIDR tests depend on the address alone, which
+// the address cuts decide: so two pods alike in this view and in every CIDR of the part
+// are alike for every rule of the direction, and the specification cannot tell them
+// apart. A pod's subject tests do not enter: in a part the subject is the fixed pod.
+class PeerView {
  public:
-  explicit PodView(const ir::PolicySet& ps) {
-    for (const auto& p : ps.policies()) {
-      add(p.subject);
-      for (const auto& dr : p.dirs)
-        for (const auto& r : dr.rules) {
-          for (const auto& peer : r.peers) add(peer);
+  PeerView(const ir::PolicySet& ps, ir::Direction d, ir::Family family) : family_(family) {
+    std::set<std::string> seen;
+    for (const auto& p : ps.policies())
+      for (const auto& r : p.dir(d).rules) {
+        for (ir::Peer peer : r.peers) {
+          peer.cidrs.reset();
+          if (seen.insert(peer.str()).second) terms_.push_back(std::move(peer));
+        }
+        if (d == ir::Direction::Egress)
           for (const auto& pm : r.ports)
             if (!pm.named.empty()) names_.insert(pm.named);
-        }
-    }
+      }
   }
   std::string key(const ir::Pod& pod, const ir::Inventory& inv) const {
-    std::string k = (ns_names_.count(pod.ns) ? pod.ns : "*") + '\0';
-    view(keys_, pod.labels, k);
-    k += '\0';
-    view(ns_keys_, inv.namespace_labels(pod.ns), k);
+    ir::Endpoint e = ir::Endpoint::of_pod(pod, family_);
+    std::string k;
+    for (const auto& t : terms_) k += ir::matches(t, e, inv) ? '1' : '0';
     for (const auto& n : names_)
       for (const auto& cp : pod.ports)
-        if (cp.name == n) k += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
+        if (cp.name == n)
+          k += '\0' + n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port);
     return k;
   }
 
  private:
-  struct Lits {
-    std::set<std::string> values;
-    bool raw = false;
-  };
-  static void view(const std::map<std::string, Lits>& keys, const ir::Labels& labels, std::string& k) {
-    for (const auto& [key, lits] : keys) {
-      auto it = labels.find(key);
-      if (it == labels.end())
-        k += '-';
-      else if (lits.raw || lits.values.count(it->second))
-        k += "=" + it->second;
-      else
-        k += '*';
-      k += '\0';
-    }
-  }
-  void add(const ir::Peer& p) {
-    if (p.ns_name) ns_names_.insert(*p.ns_name);
-    if (p.pod_selector) add(*p.pod_selector, keys_);
-    if (p.ns_selector) add(*p.ns_selector, ns_keys_);
-  }
-  void add(const ir::Selector& s, std::map<std::string, Lits>& keys) {
-    if (!s.key.empty()) {
-      Lits& l = keys[s.key];
-      l.values.insert(s.values.begin(), s.values.end());
-      if (s.op == ir::Selector::Op::Contains || s.op == ir::Selector::Op::StartsWith ||
-          s.op == ir::Selector::Op::EndsWith)
-        l.raw = true;
-    }
-    for (const auto& kid : s.kids) add(kid, keys);
-  }
-  std::map<std::string, Lits> keys_, ns_keys_;
-  std::set<std::string> names_, ns_names_;
+  ir::Family family_;
+  std::vector<ir::Peer> terms_;
+  std::set<std::string> names_;
 };
 
 // One address per distinct outcome of every test, the fixed address excluded.
 //
 // On the specification side the tests are those of the policies that can decide the
-// part: peers alike for them (PodView, and membership in their CIDRs) are alike for the
+// part: peers alike for them (PeerView, and membership in their CIDRs) are alike for the
 // specification.
-std::vector<u128> representatives(const std::vector<InventoryAddr>& known, const Universe& pu, const PodView& view,
-                                  const ir::Inventory& inv, const std::vector<PeerTest>& tests, const Known& k) {
+std::vector<u128> representatives(const std::vector<InventoryAddr>& known, const Universe& pu,
+                                  const PeerView& view, const ir::Inventory& inv,
+                                  const std::vector<PeerTest>& tests, const Known& k) {
   u128 top = k.family == ir::Family::V4 ? (u128(1) << 32) - 1 : ~u128(0);
   std::vector<u128> cuts = {0, k.value};
   if (k.value < top) cuts.push_back(k.value + 1);
@@ -468,7 +443,10 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     } else {
       TestCollector tc(fw, k);
       tc.chain(fw.entry);
-      for (u128 r : representatives(known, *u, PodView(*ps), inv, tc.tests, k)) {
+      for (u128 r : representatives(
+               known, *u,
+               PeerView(*ps, from ? ir::Direction::Egress : ir::Direction::Ingress, family), inv,
+               tc.tests, k)) {
         ir::IpAddr ra = backends::addr_of(r, family);
         auto kit = std::lower_bound(known.begin(), known.end(), r,
                                     [](const InventoryAddr& x, u128 v) { return x.value < v; });

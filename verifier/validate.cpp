@@ -19,7 +19,9 @@ namespace nv::verifier {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // The policies that select one of the node's pods: the only ones whose rules the node
 // enforces (a policy that selects none of them takes no part in their tier walks).
@@ -450,7 +452,8 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       auto kit = std::lower_bound(known.begin(), known.end(), r,
                                   [](const InventoryAddr& x, u128 v) { return x.value < v; });
       bool is_known = kit != known.end() && kit->value == r;
-      if (is_known && (kit->kind == "L" || kit->kind == "O")) continue;  // other parts; never forwarded
+      if (is_known && (kit->kind == "L" || kit->kind == "O"))
+        continue;  // other parts; never forwarded
       choices.push_back(ir::Endpoint::of_ip(inv, backends::addr_of(r, family)));
     }
     stats.reps += seconds_since(t0);
@@ -465,7 +468,8 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     enc.pin_to(from ? pkt.src : pkt.dst, self, inv);
     enc.pin_choices(from ? pkt.dst : pkt.src, choices, inv);
     z3::expr spec = enc.side(ps, dir, pkt);
-    z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto && fp.port == pkt.port;
+    z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto &&
+                    fp.port == pkt.port;
     // The fixed endpoint is `a`, the peer one of `peer_values`.
     Holds holds = [&](Field f, const backends::Range& r) {
       if (f == k.fixed) return r.lo <= k.value && k.value <= r.hi;
@@ -475,7 +479,8 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       }
       return true;
     };
-    if (!ask((from ? " from " : " to ") + a.str(), slice(fw, holds), enc.facts_conj() && link && spec != fw_ok))
+    if (!ask((from ? " from " : " to ") + a.str(), slice(fw, holds),
+             enc.facts_conj() && link && spec != fw_ok))
       return false;
     differing_spec = spec;
     return true;
@@ -489,7 +494,8 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
   for (const ir::Pod* pod : backends::local_pods(inv, node)) {
     for (const auto& a : pod->ips) {
       if (a.family != family) continue;
-      if ((differs = part(*pod, a, ir::Direction::Egress) || part(*pod, a, ir::Direction::Ingress))) break;
+      if ((differs = part(*pod, a, ir::Direction::Egress) || part(*pod, a, ir::Direction::Ingress)))
+        break;
     }
     if (differs) break;
   }
@@ -508,14 +514,17 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     SymPacket pkt = enc.packet("local.");
     enc.pin_choices(pkt.src, choices, inv);
     enc.pin_choices(pkt.dst, choices, inv);
-    z3::expr spec = enc.side(node_ps, ir::Direction::Egress, pkt) && enc.side(node_ps, ir::Direction::Ingress, pkt);
-    z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto && fp.port == pkt.port;
+    z3::expr spec = enc.side(node_ps, ir::Direction::Egress, pkt) &&
+                    enc.side(node_ps, ir::Direction::Ingress, pkt);
+    z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto &&
+                    fp.port == pkt.port;
     Holds holds = [&](Field f, const backends::Range& r) {
       if (f != src_f && f != dst_f) return true;
       auto it = std::lower_bound(values.begin(), values.end(), r.lo);
       return it != values.end() && *it <= r.hi;
     };
-    if ((differs = ask("between the node's pods", slice(fw, holds), enc.facts_conj() && link && spec != fw_ok)))
+    if ((differs = ask("between the node's pods", slice(fw, holds),
+                       enc.facts_conj() && link && spec != fw_ok)))
       differing_spec = spec;
   }
   if (!differs) {
@@ -542,8 +551,8 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     differs = ask("between addresses that are not the node's pods", slice(fw, holds), z3::mk_and(c) && !fw_ok);
   }
   if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0")
-    std::fprintf(stderr, "timing: %s: %u parts in %.3f s: peer representatives %.3f s, Z3 %.3f s\n", name.c_str(), n,
-                 seconds_since(start), stats.reps, stats.solve);
+    std::fprintf(stderr, "timing: %s: %u parts in %.3f s: peer representatives %.3f s, Z3 %.3f s\n",
+                 name.c_str(), n, seconds_since(start), stats.reps, stats.solve);
   if (!differs) return std::nullopt;
 
   const z3::model& m = *model;

@@ -9,6 +9,8 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/backends/plan.h"
 #include "verifier/encode.h"
@@ -177,9 +179,22 @@ class TestCollector {
 // range can) can never match, and is dropped. Sets are kept whole where a rule looks them
 // up with other fields. The slice decides every packet of the part as the whole ruleset
 // does, and is much smaller when maps are large.
-using Holds = std::function<bool(Field, const backends::Range&)>;
 
-backends::Firewall slice(const backends::Firewall& fw, const Holds& holds) {
+// The key fields each named set is looked up with, by every rule that uses it.
+using Uses = std::map<std::string, std::vector<std::vector<Field>>>;
+Uses set_uses(const backends::Firewall& fw) {
+  Uses uses;
+  for (const auto& [name, c] : fw.chains)
+    for (const auto& r : c.rules) {
+      for (const auto& m : r.matches)
+        if (!m.set.empty()) uses[m.set].push_back(m.key);
+      if (r.vmap && !r.vmap->map.empty()) uses[r.vmap->map].push_back(r.vmap->key);
+    }
+  return uses;
+}
+
+template <typename H>
+backends::Firewall slice(const backends::Firewall& fw, const Uses& uses, const H& holds) {
   auto keep = [&](const backends::Element& e, const std::vector<std::vector<Field>>& uses) {
     for (const auto& key : uses) {
       if (key.size() != e.key.size()) return true;  // malformed; let the encoder complain
@@ -192,13 +207,7 @@ backends::Firewall slice(const backends::Firewall& fw, const Holds& holds) {
   auto filter = [&](backends::Set& set, const std::vector<std::vector<Field>>& uses) {
     std::erase_if(set.elements, [&](const backends::Element& e) { return !keep(e, uses); });
   };
-  std::map<std::string, std::vector<std::vector<Field>>> uses;
-  for (const auto& [name, c] : fw.chains)
-    for (const auto& r : c.rules) {
-      for (const auto& m : r.matches)
-        if (!m.set.empty()) uses[m.set].push_back(m.key);
-      if (r.vmap && !r.vmap->map.empty()) uses[r.vmap->map].push_back(r.vmap->key);
-    }
+  static const std::vector<std::vector<Field>> kUnused;
   // Named sets are copied element by element, only the kept ones: they hold nearly all of
   // a large ruleset's elements, and a part keeps few of them.
   backends::Firewall out;
@@ -210,7 +219,8 @@ backends::Firewall slice(const backends::Firewall& fw, const Holds& holds) {
     o.key = set.key;
     o.is_map = set.is_map;
     o.span = set.span;
-    const auto& u = uses[name];
+    auto it = uses.find(name);
+    const auto& u = it == uses.end() ? kUnused : it->second;
     for (const auto& e : set.elements)
       if (keep(e, u)) o.elements.push_back(e);
   }
@@ -233,7 +243,9 @@ struct InventoryAddr {
   size_t shape = 0;              // pods alike in namespace, labels and container ports share one
 };
 
-std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const std::string& node, ir::Family f) {
+// `shapes` gets one endpoint per pod shape.
+std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const std::string& node, ir::Family f,
+                                               std::vector<ir::Endpoint>& shape_ends) {
   std::map<ir::IpAddr, std::string> m;
   for (const auto& n : inv.nodes)
     for (const auto& a : n.addresses)
@@ -266,7 +278,9 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
       for (const auto& [key, v] : ia.pod->labels) sh += key + '=' + v + '\0';
       for (const auto& cp : ia.pod->ports)
         sh += cp.name + '/' + std::to_string(cp.proto) + '/' + std::to_string(cp.port) + '\0';
-      ia.shape = shapes.emplace(std::move(sh), shapes.size()).first->second;
+      auto [it, fresh] = shapes.emplace(std::move(sh), shapes.size());
+      ia.shape = it->second;
+      if (fresh) shape_ends.push_back(ir::Endpoint::of_pod(*ia.pod, f));
     }
     out.push_back(std::move(ia));
   }
@@ -283,7 +297,7 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
 // apart. A pod's subject tests do not enter: in a part the subject is the fixed pod.
 class PeerView {
  public:
-  PeerView(const ir::PolicySet& ps, ir::Direction d, ir::Family family) : family_(family) {
+  PeerView(const ir::PolicySet& ps, ir::Direction d) {
     std::set<std::string> seen;
     for (const auto& p : ps.policies())
       for (const auto& r : p.dir(d).rules) {
@@ -296,8 +310,8 @@ class PeerView {
             if (!pm.named.empty()) names_.insert(pm.named);
       }
   }
-  std::string key(const ir::Pod& pod, const ir::Inventory& inv) const {
-    ir::Endpoint e = ir::Endpoint::of_pod(pod, family_);
+  std::string key(const ir::Endpoint& e, const ir::Inventory& inv) const {
+    const ir::Pod& pod = *e.pod;
     std::string k;
     for (const auto& t : terms_) k += ir::matches(t, e, inv) ? '1' : '0';
     for (const auto& n : names_)
@@ -308,7 +322,6 @@ class PeerView {
   }
 
  private:
-  ir::Family family_;
   std::vector<ir::Peer> terms_;
   std::set<std::string> names_;
 };
@@ -318,44 +331,55 @@ class PeerView {
 // On the specification side the tests are those of the policies that can decide the
 // part: peers alike for them (PeerView, and membership in their CIDRs) are alike for the
 // specification.
-std::vector<u128> representatives(const std::vector<InventoryAddr>& known, const Universe& pu,
+// Interns strings as small integers, in order of first sight.
+class Interner {
+ public:
+  int32_t id(const std::string& s) { return ids_.emplace(s, static_cast<int32_t>(ids_.size())).first->second; }
+
+ private:
+  std::unordered_map<std::string, int32_t> ids_;
+};
+
+void put(std::string& sig, int32_t v) { sig.append(reinterpret_cast<const char*>(&v), sizeof v); }
+
+std::vector<u128> representatives(const std::vector<InventoryAddr>& known,
+                                  const std::vector<ir::Endpoint>& shape_ends, const Universe& pu,
                                   const PeerView& view, const ir::Inventory& inv,
                                   const std::vector<PeerTest>& tests, const Known& k) {
-  u128 top = k.family == ir::Family::V4 ? (u128(1) << 32) - 1 : ~u128(0);
+  const u128 top = k.family == ir::Family::V4 ? (u128(1) << 32) - 1 : ~u128(0);
+  // The cuts besides the known addresses (which are sorted and distinct already).
   std::vector<u128> cuts = {0, k.value};
   if (k.value < top) cuts.push_back(k.value + 1);
   auto cut_range = [&](u128 lo, u128 hi) {
     cuts.push_back(lo);
     if (hi < top) cuts.push_back(hi + 1);
   };
-  std::vector<std::pair<u128, std::string>> table;
-  std::map<size_t, std::string> view_of_shape;
-  for (const auto& ka : known) {
-    std::string key = ka.kind;
-    if (ka.pod) {
-      auto [it, fresh] = view_of_shape.emplace(ka.shape, std::string());
-      if (fresh) it->second = view.key(*ka.pod, inv);
-      key += it->second;
-    }
-    table.emplace_back(ka.value, std::move(key));
-    cut_range(ka.value, ka.value);
-  }
-  std::vector<std::pair<u128, u128>> cr;
-  for (const auto& c : pu.cidrs) {
+  // The CIDRs as events along the line: CIDR i begins to hold at lo, stops at hi + 1.
+  std::vector<std::tuple<u128, bool, size_t>> events;  // position, enters, CIDR
+  for (size_t i = 0; i < pu.cidrs.size(); ++i) {
+    const auto& c = pu.cidrs[i];
     u128 lo = backends::addr_value(c.addr);
     int host = c.addr.bits() - c.len;
     u128 hi = host >= 128 ? top : lo + ((u128(1) << host) - 1);
-    cr.emplace_back(lo, hi);
     cut_range(lo, hi);
+    events.emplace_back(lo, true, i);
+    if (hi < top) events.emplace_back(hi + 1, false, i);
   }
+  std::sort(events.begin(), events.end());  // by position; a leave before an enter there
+  // Each test's ranges sorted, with interned outcomes.
+  Interner outcomes;
   struct Sorted {
-    std::vector<std::tuple<u128, u128, std::string>> r;
+    std::vector<std::tuple<u128, u128, int32_t>> r;
     bool disjoint = true;
+    size_t next = 0;  // ranges with lo <= the current cut
   };
   std::vector<Sorted> sorted;
   for (const auto& t : tests) {
-    for (const auto& [lo, hi, id] : t.ranges) cut_range(lo, hi);
-    Sorted st{t.ranges};
+    Sorted st;
+    for (const auto& [lo, hi, id] : t.ranges) {
+      cut_range(lo, hi);
+      st.r.emplace_back(lo, hi, outcomes.id(id));
+    }
     std::sort(st.r.begin(), st.r.end());
     for (size_t i = 1; i < st.r.size(); ++i)
       if (std::get<0>(st.r[i]) <= std::get<1>(st.r[i - 1])) st.disjoint = false;
@@ -364,24 +388,49 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, const
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
 
-  std::set<std::string> seen;
+  // One sweep over the known addresses and the cuts together, in address order.
+  Interner views, members;
+  std::vector<int32_t> view_of_shape(shape_ends.size(), -1);
+  std::string member(pu.cidrs.size(), '0');
+  int32_t member_id = members.id(member);
+  size_t ki = 0, ci = 0, ei = 0;
+  std::unordered_set<std::string> seen;
   std::vector<u128> reps;
-  for (u128 r : cuts) {
+  std::string sig;
+  while (ki < known.size() || ci < cuts.size()) {
+    u128 r = ci == cuts.size() || (ki < known.size() && known[ki].value < cuts[ci]) ? known[ki].value : cuts[ci];
+    const InventoryAddr* ka = ki < known.size() && known[ki].value == r ? &known[ki] : nullptr;
+    if (ka) ++ki;
+    if (ci < cuts.size() && cuts[ci] == r) ++ci;
+    bool moved = false;
+    for (; ei < events.size() && std::get<0>(events[ei]) <= r; ++ei, moved = true)
+      member[std::get<2>(events[ei])] = std::get<1>(events[ei]) ? '1' : '0';
+    if (moved) member_id = members.id(member);
+    for (auto& t : sorted)
+      while (t.next < t.r.size() && std::get<0>(t.r[t.next]) <= r) ++t.next;
     if (r == k.value) continue;
-    std::string sig;
-    auto it = std::lower_bound(table.begin(), table.end(), std::make_pair(r, std::string()));
-    sig += (it != table.end() && it->first == r ? it->second : "X") + '|';
-    for (const auto& [lo, hi] : cr) sig += (lo <= r && r <= hi) ? '1' : '0';
+
+    sig.clear();
+    int32_t who = -1;  // an address of no one
+    if (ka) {
+      who = static_cast<int32_t>(ka->kind[0]) << 24;
+      if (ka->pod) {
+        int32_t& v = view_of_shape[ka->shape];
+        if (v < 0) v = views.id(view.key(shape_ends[ka->shape], inv));
+        who += v;
+      }
+    }
+    put(sig, who);
+    put(sig, member_id);
     for (const auto& t : sorted) {
-      sig += '|';
-      auto end = std::upper_bound(t.r.begin(), t.r.end(), std::make_tuple(r, top, std::string("\xff")));
       if (t.disjoint) {
-        if (end != t.r.begin() && std::get<1>(*(end - 1)) >= r) sig += std::get<2>(*(end - 1));
+        put(sig, t.next && std::get<1>(t.r[t.next - 1]) >= r ? std::get<2>(t.r[t.next - 1]) : -1);
         continue;
       }
       // Concatenated keys may overlap on this field: every element that holds r.
-      for (auto e = t.r.begin(); e != end; ++e)
-        if (std::get<1>(*e) >= r) sig += std::get<2>(*e) + ',';
+      for (size_t e = 0; e < t.next; ++e)
+        if (std::get<1>(t.r[e]) >= r) put(sig, std::get<2>(t.r[e]));
+      put(sig, -2);
     }
     if (seen.insert(sig).second) reps.push_back(r);
   }
@@ -403,7 +452,9 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
   const bool v4 = family == ir::Family::V4;
   const Field src_f = v4 ? Field::Src4 : Field::Src6, dst_f = v4 ? Field::Dst4 : Field::Dst6;
   const std::string name = std::string("validate-") + node + (v4 ? "-ipv4" : "-ipv6");
-  const std::vector<InventoryAddr> known = inventory_addresses(inv, node, family);
+  const Uses uses = set_uses(fw);
+  std::vector<ir::Endpoint> shape_ends;
+  const std::vector<InventoryAddr> known = inventory_addresses(inv, node, family, shape_ends);
   std::vector<ir::IpAddr> local;
   for (const auto& k : known)
     if (k.kind == "L") local.push_back(k.addr);
@@ -448,7 +499,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     TestCollector tc(fw, k);
     tc.chain(fw.entry);
     std::vector<ir::Endpoint> choices;
-    for (u128 r : representatives(known, u, PeerView(ps, dir, family), inv, tc.tests, k)) {
+    for (u128 r : representatives(known, shape_ends, u, PeerView(ps, dir), inv, tc.tests, k)) {
       auto kit = std::lower_bound(known.begin(), known.end(), r,
                                   [](const InventoryAddr& x, u128 v) { return x.value < v; });
       bool is_known = kit != known.end() && kit->value == r;
@@ -471,7 +522,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto &&
                     fp.port == pkt.port;
     // The fixed endpoint is `a`, the peer one of `peer_values`.
-    Holds holds = [&](Field f, const backends::Range& r) {
+    auto holds = [&](Field f, const backends::Range& r) {
       if (f == k.fixed) return r.lo <= k.value && k.value <= r.hi;
       if (f == k.peer) {
         auto it = std::lower_bound(peer_values.begin(), peer_values.end(), r.lo);
@@ -479,7 +530,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       }
       return true;
     };
-    if (!ask((from ? " from " : " to ") + a.str(), slice(fw, holds),
+    if (!ask((from ? " from " : " to ") + a.str(), slice(fw, uses, holds),
              enc.facts_conj() && link && spec != fw_ok))
       return false;
     differing_spec = spec;
@@ -518,12 +569,12 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
                     enc.side(node_ps, ir::Direction::Ingress, pkt);
     z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto &&
                     fp.port == pkt.port;
-    Holds holds = [&](Field f, const backends::Range& r) {
+    auto holds = [&](Field f, const backends::Range& r) {
       if (f != src_f && f != dst_f) return true;
       auto it = std::lower_bound(values.begin(), values.end(), r.lo);
       return it != values.end() && *it <= r.hi;
     };
-    if ((differs = ask("between the node's pods", slice(fw, holds),
+    if ((differs = ask("between the node's pods", slice(fw, uses, holds),
                        enc.facts_conj() && link && spec != fw_ok)))
       differing_spec = spec;
   }
@@ -542,13 +593,13 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     std::vector<u128> excluded;
     for (const auto& k : known)
       if (k.kind == "L" || k.kind == "O") excluded.push_back(k.value);
-    Holds holds = [&](Field f, const backends::Range& r) {
+    auto holds = [&](Field f, const backends::Range& r) {
       if (f != src_f && f != dst_f) return true;
       auto lo = std::lower_bound(excluded.begin(), excluded.end(), r.lo);
       auto hi = std::upper_bound(excluded.begin(), excluded.end(), r.hi);
       return static_cast<u128>(hi - lo) != r.hi - r.lo + 1;
     };
-    differs = ask("between addresses that are not the node's pods", slice(fw, holds), z3::mk_and(c) && !fw_ok);
+    differs = ask("between addresses that are not the node's pods", slice(fw, uses, holds), z3::mk_and(c) && !fw_ok);
   }
   if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0")
     std::fprintf(stderr, "timing: %s: %u parts in %.3f s: peer representatives %.3f s, Z3 %.3f s\n",

@@ -244,7 +244,8 @@ struct InventoryAddr {
 };
 
 // `shapes` gets one endpoint per pod shape.
-std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const std::string& node, ir::Family f,
+std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const std::string& node,
+                                               ir::Family f,
                                                std::vector<ir::Endpoint>& shape_ends) {
   std::map<ir::IpAddr, std::string> m;
   for (const auto& n : inv.nodes)
@@ -334,7 +335,9 @@ class PeerView {
 // Interns strings as small integers, in order of first sight.
 class Interner {
  public:
-  int32_t id(const std::string& s) { return ids_.emplace(s, static_cast<int32_t>(ids_.size())).first->second; }
+  int32_t id(const std::string& s) {
+    return ids_.emplace(s, static_cast<int32_t>(ids_.size())).first->second;
+  }
 
  private:
   std::unordered_map<std::string, int32_t> ids_;
@@ -398,7 +401,9 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known,
   std::vector<u128> reps;
   std::string sig;
   while (ki < known.size() || ci < cuts.size()) {
-    u128 r = ci == cuts.size() || (ki < known.size() && known[ki].value < cuts[ci]) ? known[ki].value : cuts[ci];
+    u128 r = ci == cuts.size() || (ki < known.size() && known[ki].value < cuts[ci])
+                 ? known[ki].value
+                 : cuts[ci];
     const InventoryAddr* ka = ki < known.size() && known[ki].value == r ? &known[ki] : nullptr;
     if (ka) ++ki;
     if (ci < cuts.size() && cuts[ci] == r) ++ci;
@@ -599,7 +604,8 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       auto hi = std::upper_bound(excluded.begin(), excluded.end(), r.hi);
       return static_cast<u128>(hi - lo) != r.hi - r.lo + 1;
     };
-    differs = ask("between addresses that are not the node's pods", slice(fw, uses, holds), z3::mk_and(c) && !fw_ok);
+    differs = ask("between addresses that are not the node's pods", slice(fw, uses, holds),
+                  z3::mk_and(c) && !fw_ok);
   }
   if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0")
     std::fprintf(stderr, "timing: %s: %u parts in %.3f s: peer representatives %.3f s, Z3 %.3f s\n",

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -369,37 +368,43 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known,
     if (hi < top) events.emplace_back(hi + 1, false, i);
   }
   std::sort(events.begin(), events.end());  // by position; a leave before an enter there
-  // Each test's ranges sorted, with interned outcomes.
+  // The tests' ranges as events too: range of outcome o of test t begins to hold at lo,
+  // stops at hi + 1. A test's state at a cut is the set of outcomes of its ranges that
+  // hold it (one at most, unless a concatenated key's ranges overlap on this field), and
+  // the tests' states together are kept as the sparse map of the tests with some range
+  // there: most tests hold few addresses, so a cut costs what changes at it.
   Interner outcomes;
-  struct Sorted {
-    std::vector<std::tuple<u128, u128, int32_t>> r;
-    bool disjoint = true;
-    size_t next = 0;  // ranges with lo <= the current cut
+  struct End {
+    u128 at;
+    bool enters;
+    uint32_t test;
+    int32_t outcome;
+    bool operator<(const End& o) const { return std::tie(at, enters) < std::tie(o.at, o.enters); }
   };
-  std::vector<Sorted> sorted;
-  for (const auto& t : tests) {
-    Sorted st;
-    for (const auto& [lo, hi, id] : t.ranges) {
+  std::vector<End> ends;
+  for (uint32_t t = 0; t < tests.size(); ++t)
+    for (const auto& [lo, hi, id] : tests[t].ranges) {
       cut_range(lo, hi);
-      st.r.emplace_back(lo, hi, outcomes.id(id));
+      int32_t o = outcomes.id(id);
+      ends.push_back({lo, true, t, o});
+      if (hi < top) ends.push_back({hi + 1, false, t, o});
     }
-    std::sort(st.r.begin(), st.r.end());
-    for (size_t i = 1; i < st.r.size(); ++i)
-      if (std::get<0>(st.r[i]) <= std::get<1>(st.r[i - 1])) st.disjoint = false;
-    sorted.push_back(std::move(st));
-  }
+  std::stable_sort(ends.begin(), ends.end());
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
 
   // One sweep over the known addresses and the cuts together, in address order.
-  Interner views, members;
+  Interner views, members, states;
+  std::vector<std::multiset<int32_t>> active(tests.size());
+  std::map<uint32_t, const std::multiset<int32_t>*> holding;  // tests with a range at the cut
+  int32_t state_id = states.id(std::string());
   std::vector<int32_t> view_of_shape(shape_ends.size(), -1);
   std::string member(pu.cidrs.size(), '0');
   int32_t member_id = members.id(member);
-  size_t ki = 0, ci = 0, ei = 0;
+  size_t ki = 0, ci = 0, ei = 0, ti = 0;
   std::unordered_set<std::string> seen;
   std::vector<u128> reps;
-  std::string sig;
+  std::string sig, state;
   while (ki < known.size() || ci < cuts.size()) {
     u128 r = ci == cuts.size() || (ki < known.size() && known[ki].value < cuts[ci])
                  ? known[ki].value
@@ -411,8 +416,27 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known,
     for (; ei < events.size() && std::get<0>(events[ei]) <= r; ++ei, moved = true)
       member[std::get<2>(events[ei])] = std::get<1>(events[ei]) ? '1' : '0';
     if (moved) member_id = members.id(member);
-    for (auto& t : sorted)
-      while (t.next < t.r.size() && std::get<0>(t.r[t.next]) <= r) ++t.next;
+    moved = false;
+    for (; ti < ends.size() && ends[ti].at <= r; ++ti, moved = true) {
+      const End& e = ends[ti];
+      auto& set = active[e.test];
+      if (e.enters) {
+        set.insert(e.outcome);
+        holding[e.test] = &set;
+      } else {
+        set.erase(set.find(e.outcome));
+        if (set.empty()) holding.erase(e.test);
+      }
+    }
+    if (moved) {
+      state.clear();
+      for (const auto& [t, set] : holding) {
+        put(state, static_cast<int32_t>(t));
+        for (int32_t o : *set) put(state, o);
+        put(state, -1);
+      }
+      state_id = states.id(state);
+    }
     if (r == k.value) continue;
 
     sig.clear();
@@ -427,16 +451,7 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known,
     }
     put(sig, who);
     put(sig, member_id);
-    for (const auto& t : sorted) {
-      if (t.disjoint) {
-        put(sig, t.next && std::get<1>(t.r[t.next - 1]) >= r ? std::get<2>(t.r[t.next - 1]) : -1);
-        continue;
-      }
-      // Concatenated keys may overlap on this field: every element that holds r.
-      for (size_t e = 0; e < t.next; ++e)
-        if (std::get<1>(t.r[e]) >= r) put(sig, std::get<2>(t.r[e]));
-      put(sig, -2);
-    }
+    put(sig, state_id);
     if (seen.insert(sig).second) reps.push_back(r);
   }
   return reps;

@@ -1,6 +1,9 @@
 #include "verifier/holes.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 
@@ -37,16 +40,37 @@ class HoleFinder {
       : ps_(ps), inv_(inv), opt_(opt), fr_(ir::Family::V4, {&ps}, Scope{}, symbolic(opt.query), {opt.dns}) {}
 
   HoleReport run() {
+    // Seconds per kind of check, printed with NETVERIFY_TIMINGS=1 (as the CLI's phases).
+    using Clock = std::chrono::steady_clock;
+    double t_sel = 0, t_iso = 0, t_rules = 0;
+    auto since = [](Clock::time_point t) {
+      return std::chrono::duration<double>(Clock::now() - t).count();
+    };
     for (const auto& p : ps_.policies()) {
+      auto t0 = Clock::now();
       selectors(p);
+      t_sel += since(t0);
       for (auto d : ir::kDirections) {
+        t0 = Clock::now();
         isolation(p, d);
+        t_iso += since(t0);
+        t0 = Clock::now();
         const auto& rules = p.dir(d).rules;
         for (size_t j = 0; j < rules.size(); ++j) rule_checks(p, d, rules[j]);
+        t_rules += since(t0);
       }
     }
+    auto t0 = Clock::now();
     dns();
+    double t_dns = since(t0);
+    t0 = Clock::now();
     if (opt_.shadowing) shadowing();
+    double t_shadow = since(t0);
+    if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0")
+      std::fprintf(stderr,
+                   "timing: holes: selectors %.3f s, isolation %.3f s, rules %.3f s, dns %.3f s, "
+                   "shadowing %.3f s\n",
+                   t_sel, t_iso, t_rules, t_dns, t_shadow);
     std::stable_sort(report_.findings.begin(), report_.findings.end(), [](const Finding& a, const Finding& b) {
       return std::tie(a.span.file, a.span.doc, a.span.line, a.span.col) <
              std::tie(b.span.file, b.span.doc, b.span.line, b.span.col);

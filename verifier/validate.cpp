@@ -1,6 +1,9 @@
 #include "verifier/validate.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -457,90 +460,148 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known,
   return reps;
 }
 
-}  // namespace
-
-std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const ir::Inventory& inv,
-                                                const std::string& node, const backends::Firewall& fw,
-                                                ir::Family family, const SolverOptions& opt) {
-  z3::context ctx;
-  FwPacket fp = make_fw_packet(ctx, family, "fw.");
-  Checker checker(ctx, opt);
-  // The ruleset is encoded once; each part below asks about it in a solver of its own.
-  z3::expr fw_ok = ctx.bool_const("fw.accepts");
-  z3::expr new_conn = fp.ct == ctx.bv_val(backends::kCtNew, 8);
-
-  const bool v4 = family == ir::Family::V4;
-  const Field src_f = v4 ? Field::Src4 : Field::Src6, dst_f = v4 ? Field::Dst4 : Field::Dst6;
-  const std::string name = std::string("validate-") + node + (v4 ? "-ipv4" : "-ipv6");
-  const Uses uses = set_uses(fw);
+// What every part shares, read-only once built.
+struct Shared {
+  const ir::PolicySet& all;
+  const ir::Inventory& inv;
+  const std::string& node;
+  const backends::Firewall& fw;
+  ir::Family family;
+  SolverOptions opt;
+  Field src_f, dst_f;
+  std::string name;
+  Uses uses;
   std::vector<ir::Endpoint> shape_ends;
-  const std::vector<InventoryAddr> known = inventory_addresses(inv, node, family, shape_ends);
+  std::vector<InventoryAddr> known;
   std::vector<ir::IpAddr> local;
-  for (const auto& k : known)
-    if (k.kind == "L") local.push_back(k.addr);
-  ir::PolicySet node_ps = selecting(all, inv, node, nullptr);
-  auto inv_values = std::make_shared<const InventoryValues>(inv);
+  ir::PolicySet node_ps;
+  std::shared_ptr<const InventoryValues> inv_values;
   Universe node_u;
-  node_u.family = family;
-  node_u.add(node_ps);
-  node_u.add_inventory(inv, inv_values);
-  node_u.finish();
 
-  // Where the time goes, printed with NETVERIFY_TIMINGS=1 (as the CLI's phases).
-  struct {
-    double reps = 0, solve = 0;
-  } stats;
-  auto start = Clock::now();
-  std::optional<z3::expr> differing_spec;  // the specification of the part that differs
-  std::optional<z3::model> model;
-  unsigned n = 0;
-  auto ask = [&](const std::string& label, const backends::Firewall& seen, const z3::expr& query) {
-    ++n;
+  Shared(const ir::PolicySet& all, const ir::Inventory& inv, const std::string& node, const backends::Firewall& fw,
+         ir::Family family, const SolverOptions& opt)
+      : all(all), inv(inv), node(node), fw(fw), family(family), opt(opt) {
+    const bool v4 = family == ir::Family::V4;
+    src_f = v4 ? Field::Src4 : Field::Src6;
+    dst_f = v4 ? Field::Dst4 : Field::Dst6;
+    name = std::string("validate-") + node + (v4 ? "-ipv4" : "-ipv6");
+    uses = set_uses(fw);
+    known = inventory_addresses(inv, node, family, shape_ends);
+    for (const auto& k : known)
+      if (k.kind == "L") local.push_back(k.addr);
+    node_ps = selecting(all, inv, node, nullptr);
+    inv_values = std::make_shared<const InventoryValues>(inv);
+    node_u.family = family;
+    node_u.add(node_ps);
+    node_u.add_inventory(inv, inv_values);
+    node_u.finish();
+  }
+};
+
+// One part of the packet space: from the node's pod at `addr` to anything but the node's
+// pods, to it from anything but them, between two of them, and between two addresses
+// that are neither (which the node must let through). Together they cover every packet
+// that crosses the node's forward path.
+struct Part {
+  enum class Kind { Egress, Ingress, Local, Transit } kind;
+  const ir::Pod* pod = nullptr;
+  ir::IpAddr addr;
+};
+
+// Decides parts in a Z3 context of its own; stops at the first part that differs.
+class Worker {
+ public:
+  explicit Worker(const Shared& sh)
+      : sh_(sh),
+        fp_(make_fw_packet(ctx_, sh.family, "fw.")),
+        checker_(ctx_, sh.opt),
+        fw_ok_(ctx_.bool_const("fw.accepts")),
+        new_conn_(fp_.ct == ctx_.bv_val(backends::kCtNew, 8)) {}
+
+  // Whether the ruleset and the policies differ on some packet of the part.
+  bool differs(const Part& p) {
+    switch (p.kind) {
+      case Part::Kind::Egress:
+        return pod_part(*p.pod, p.addr, ir::Direction::Egress);
+      case Part::Kind::Ingress:
+        return pod_part(*p.pod, p.addr, ir::Direction::Ingress);
+      case Part::Kind::Local:
+        return local_part();
+      case Part::Kind::Transit:
+        return transit_part();
+    }
+    return false;
+  }
+
+  // The packet of the part that differed.
+  Counterexample counterexample() const {
+    const z3::model& m = *model_;
+    Counterexample cx;
+    backends::Packet pkt = fw_packet_value(m, fp_);
+    cx.src = pkt.src;
+    cx.dst = pkt.dst;
+    cx.proto = pkt.proto;
+    cx.port = pkt.port;
+    cx.ruleset_accepts = m.eval(fw_ok_, true).is_true();
+    cx.policies_allow = !differing_spec_ || m.eval(*differing_spec_, true).is_true();  // transit: allowed
+    cx.text = describe(sh_.all, sh_.inv, cx);
+    return cx;
+  }
+
+  unsigned asked = 0;
+  double reps_seconds = 0, solve_seconds = 0;
+
+ private:
+  bool ask(const std::string& label, const backends::Firewall& seen, const z3::expr& query) {
+    ++asked;
     auto t0 = Clock::now();
-    auto m = checker.model_of(fw_ok == fw_accepts(ctx, seen, fp) && new_conn && query,
-                              name + " " + label);
-    stats.solve += seconds_since(t0);
+    auto m = checker_.model_of(fw_ok_ == fw_accepts(ctx_, seen, fp_) && new_conn_ && query, sh_.name + " " + label);
+    solve_seconds += seconds_since(t0);
     if (!m) return false;
-    model.emplace(*m);
+    model_.emplace(*m);
     return true;
-  };
+  }
+  z3::expr link(const SymPacket& pkt) {
+    return fp_.src == pkt.src.addr && fp_.dst == pkt.dst.addr && fp_.proto == pkt.proto && fp_.port == pkt.port;
+  }
+
   // One endpoint is the node's pod at `a`, the other one of the representatives of the
   // addresses that are not the node's pods (nor the node).
-  auto part = [&](const ir::Pod& pod, const ir::IpAddr& a, ir::Direction dir) {
+  bool pod_part(const ir::Pod& pod, const ir::IpAddr& a, ir::Direction dir) {
     auto t0 = Clock::now();
     const bool from = dir == ir::Direction::Egress;
-    ir::PolicySet ps = selecting(all, inv, node, &pod);
+    const ir::Family family = sh_.family;
+    const auto& known = sh_.known;
+    ir::PolicySet ps = selecting(sh_.all, sh_.inv, sh_.node, &pod);
     Universe u;
     u.family = family;
     u.add(ps);
-    u.add_inventory(inv, inv_values);
+    u.add_inventory(sh_.inv, sh_.inv_values);
     u.finish();
-    Known k{family, from ? src_f : dst_f, from ? dst_f : src_f, backends::addr_value(a)};
-    TestCollector tc(fw, k);
-    tc.chain(fw.entry);
+    Known k{family, from ? sh_.src_f : sh_.dst_f, from ? sh_.dst_f : sh_.src_f, backends::addr_value(a)};
+    TestCollector tc(sh_.fw, k);
+    tc.chain(sh_.fw.entry);
     std::vector<ir::Endpoint> choices;
-    for (u128 r : representatives(known, shape_ends, u, PeerView(ps, dir), inv, tc.tests, k)) {
+    for (u128 r : representatives(known, sh_.shape_ends, u, PeerView(ps, dir), sh_.inv, tc.tests, k)) {
       auto kit = std::lower_bound(known.begin(), known.end(), r,
                                   [](const InventoryAddr& x, u128 v) { return x.value < v; });
       bool is_known = kit != known.end() && kit->value == r;
       if (is_known && (kit->kind == "L" || kit->kind == "O"))
         continue;  // other parts; never forwarded
-      choices.push_back(ir::Endpoint::of_ip(inv, backends::addr_of(r, family)));
+      choices.push_back(ir::Endpoint::of_ip(sh_.inv, backends::addr_of(r, family)));
     }
-    stats.reps += seconds_since(t0);
+    reps_seconds += seconds_since(t0);
     if (choices.empty()) return false;
     std::vector<u128> peer_values;
     for (const auto& c : choices) peer_values.push_back(backends::addr_value(*c.addr));
     std::sort(peer_values.begin(), peer_values.end());
-    Encoder enc(ctx, u);
-    SymPacket pkt = enc.packet("p" + std::to_string(n) + ".");
+    Encoder enc(ctx_, u);
+    SymPacket pkt = enc.packet("p" + std::to_string(asked) + ".");
     ir::Endpoint self = ir::Endpoint::of_pod(pod, family);
     self.addr = a;
-    enc.pin_to(from ? pkt.src : pkt.dst, self, inv);
-    enc.pin_choices(from ? pkt.dst : pkt.src, choices, inv);
+    enc.pin_to(from ? pkt.src : pkt.dst, self, sh_.inv);
+    enc.pin_choices(from ? pkt.dst : pkt.src, choices, sh_.inv);
     z3::expr spec = enc.side(ps, dir, pkt);
-    z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto &&
-                    fp.port == pkt.port;
     // The fixed endpoint is `a`, the peer one of `peer_values`.
     auto holds = [&](Field f, const backends::Range& r) {
       if (f == k.fixed) return r.lo <= k.value && k.value <= r.hi;
@@ -550,94 +611,166 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       }
       return true;
     };
-    if (!ask((from ? " from " : " to ") + a.str(), slice(fw, uses, holds),
-             enc.facts_conj() && link && spec != fw_ok))
+    if (!ask((from ? " from " : " to ") + a.str(), slice(sh_.fw, sh_.uses, holds),
+             enc.facts_conj() && link(pkt) && spec != fw_ok_))
       return false;
-    differing_spec = spec;
+    differing_spec_ = spec;
     return true;
-  };
-
-  // The parts of the packet space: from each of the node's pods to anything but them, to
-  // each from anything but them, between two of them, and between two addresses that
-  // are neither (which the node must let through). Together they cover every packet
-  // that crosses the node's forward path.
-  bool differs = false;
-  for (const ir::Pod* pod : backends::local_pods(inv, node)) {
-    for (const auto& a : pod->ips) {
-      if (a.family != family) continue;
-      if ((differs = part(*pod, a, ir::Direction::Egress) || part(*pod, a, ir::Direction::Ingress)))
-        break;
-    }
-    if (differs) break;
   }
+
   // Between two of the node's pods both sides decide: one part, both endpoints among
   // them, the node's policies encoded once (110 parts, one per source pod, each encoding
   // all of them again, took 30 times as long on a 110-pod node).
-  if (!differs && local.size() >= 2) {
+  bool local_part() {
     std::vector<ir::Endpoint> choices;
     std::vector<u128> values;
-    for (const auto& l : local) {
-      choices.push_back(ir::Endpoint::of_ip(inv, l));
+    for (const auto& l : sh_.local) {
+      choices.push_back(ir::Endpoint::of_ip(sh_.inv, l));
       values.push_back(backends::addr_value(l));
     }
     std::sort(values.begin(), values.end());
-    Encoder enc(ctx, node_u);
+    Encoder enc(ctx_, sh_.node_u);
     SymPacket pkt = enc.packet("local.");
-    enc.pin_choices(pkt.src, choices, inv);
-    enc.pin_choices(pkt.dst, choices, inv);
-    z3::expr spec = enc.side(node_ps, ir::Direction::Egress, pkt) &&
-                    enc.side(node_ps, ir::Direction::Ingress, pkt);
-    z3::expr link = fp.src == pkt.src.addr && fp.dst == pkt.dst.addr && fp.proto == pkt.proto &&
-                    fp.port == pkt.port;
+    enc.pin_choices(pkt.src, choices, sh_.inv);
+    enc.pin_choices(pkt.dst, choices, sh_.inv);
+    z3::expr spec = enc.side(sh_.node_ps, ir::Direction::Egress, pkt) &&
+                    enc.side(sh_.node_ps, ir::Direction::Ingress, pkt);
     auto holds = [&](Field f, const backends::Range& r) {
-      if (f != src_f && f != dst_f) return true;
+      if (f != sh_.src_f && f != sh_.dst_f) return true;
       auto it = std::lower_bound(values.begin(), values.end(), r.lo);
       return it != values.end() && *it <= r.hi;
     };
-    if ((differs = ask("between the node's pods", slice(fw, uses, holds),
-                       enc.facts_conj() && link && spec != fw_ok)))
-      differing_spec = spec;
+    if (!ask("between the node's pods", slice(sh_.fw, sh_.uses, holds), enc.facts_conj() && link(pkt) && spec != fw_ok_))
+      return false;
+    differing_spec_ = spec;
+    return true;
   }
-  if (!differs) {
-    z3::expr_vector c(ctx);
-    for (const auto& k : known)
-      if (k.kind == "L" || k.kind == "O") {
-        z3::expr v = addr_val(ctx, k.addr);
-        c.push_back(fp.src != v && fp.dst != v);
-      }
-    c.push_back(fp.src != fp.dst);
-    auto proto_is = [&](int p) { return fp.proto == ctx.bv_val(p, 8); };
-    c.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP)),
-                            fp.port == ctx.bv_val(0, 16)));
-    // Neither address is one of `excluded`: a range of nothing else holds neither.
+
+  // Between two addresses that are neither the node's pods nor the node: must pass.
+  bool transit_part() {
+    z3::expr_vector c(ctx_);
     std::vector<u128> excluded;
-    for (const auto& k : known)
-      if (k.kind == "L" || k.kind == "O") excluded.push_back(k.value);
+    for (const auto& k : sh_.known)
+      if (k.kind == "L" || k.kind == "O") {
+        z3::expr v = addr_val(ctx_, k.addr);
+        c.push_back(fp_.src != v && fp_.dst != v);
+        excluded.push_back(k.value);
+      }
+    c.push_back(fp_.src != fp_.dst);
+    auto proto_is = [&](int p) { return fp_.proto == ctx_.bv_val(p, 8); };
+    c.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP)),
+                            fp_.port == ctx_.bv_val(0, 16)));
+    // Neither address is one of `excluded`: a range of nothing else holds neither.
     auto holds = [&](Field f, const backends::Range& r) {
-      if (f != src_f && f != dst_f) return true;
+      if (f != sh_.src_f && f != sh_.dst_f) return true;
       auto lo = std::lower_bound(excluded.begin(), excluded.end(), r.lo);
       auto hi = std::upper_bound(excluded.begin(), excluded.end(), r.hi);
       return static_cast<u128>(hi - lo) != r.hi - r.lo + 1;
     };
-    differs = ask("between addresses that are not the node's pods", slice(fw, uses, holds),
-                  z3::mk_and(c) && !fw_ok);
+    differing_spec_.reset();
+    return ask("between addresses that are not the node's pods", slice(sh_.fw, sh_.uses, holds),
+               z3::mk_and(c) && !fw_ok_);
   }
-  if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0")
-    std::fprintf(stderr, "timing: %s: %u parts in %.3f s: peer representatives %.3f s, Z3 %.3f s\n",
-                 name.c_str(), n, seconds_since(start), stats.reps, stats.solve);
-  if (!differs) return std::nullopt;
 
-  const z3::model& m = *model;
-  Counterexample cx;
-  backends::Packet pkt = fw_packet_value(m, fp);
-  cx.src = pkt.src;
-  cx.dst = pkt.dst;
-  cx.proto = pkt.proto;
-  cx.port = pkt.port;
-  cx.ruleset_accepts = m.eval(fw_ok, true).is_true();
-  cx.policies_allow = !differing_spec || m.eval(*differing_spec, true).is_true();  // transit: allowed
-  cx.text = describe(all, inv, cx);
-  return cx;
+  const Shared& sh_;
+  z3::context ctx_;
+  FwPacket fp_;
+  Checker checker_;
+  z3::expr fw_ok_, new_conn_;
+  std::optional<z3::expr> differing_spec_;  // the specification of the part that differs
+  std::optional<z3::model> model_;
+};
+
+// Parts are dealt round-robin to this many workers, each with its own Z3 context, when
+// there are enough of them to pay for a thread. A fixed number, not the machine's: what
+// a part's solver answers depends on the queries its context answered before, so the
+// counterexample reported would otherwise depend on the machine.
+constexpr size_t kWorkers = 2;
+constexpr size_t kPartsPerThread = 16;
+
+}  // namespace
+
+std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const ir::Inventory& inv,
+                                                const std::string& node, const backends::Firewall& fw,
+                                                ir::Family family, const SolverOptions& opt) {
+  auto start = Clock::now();
+  const Shared sh(all, inv, node, fw, family, opt);
+  std::vector<Part> parts;
+  for (const ir::Pod* pod : backends::local_pods(inv, node))
+    for (const auto& a : pod->ips)
+      if (a.family == family) {
+        parts.push_back({Part::Kind::Egress, pod, a});
+        parts.push_back({Part::Kind::Ingress, pod, a});
+      }
+  if (sh.local.size() >= 2) parts.push_back({Part::Kind::Local, nullptr, {}});
+  parts.push_back({Part::Kind::Transit, nullptr, {}});
+
+  // Each worker decides its parts in order and stops at its first difference or error,
+  // or once another worker has met one at an earlier part. The first part in order that
+  // met one is reported, as a single worker deciding all parts in order would.
+  // (One when queries are written out: their files are numbered in the order asked.)
+  const size_t n_workers =
+      parts.size() >= kWorkers * kPartsPerThread && opt.emit_smt2_dir.empty() ? kWorkers : 1;
+  struct Outcome {
+    size_t part = SIZE_MAX;
+    std::optional<Counterexample> cx;
+    std::exception_ptr error;
+    unsigned asked = 0;
+    double reps = 0, solve = 0;
+  };
+  std::vector<Outcome> outcomes(n_workers);
+  std::atomic<size_t> first_event{SIZE_MAX};
+  auto work = [&](size_t w) {
+    Outcome& out = outcomes[w];
+    try {
+      Worker worker(sh);
+      for (size_t i = w; i < parts.size() && i < first_event.load(); i += n_workers) {
+        bool differs = false;
+        try {
+          differs = worker.differs(parts[i]);
+        } catch (...) {
+          out.part = i;
+          out.error = std::current_exception();
+        }
+        if (differs) {
+          out.part = i;
+          out.cx = worker.counterexample();
+        }
+        if (out.part != SIZE_MAX) {
+          size_t seen = first_event.load();
+          while (i < seen && !first_event.compare_exchange_weak(seen, i)) {
+          }
+          break;
+        }
+      }
+      out.asked = worker.asked;
+      out.reps = worker.reps_seconds;
+      out.solve = worker.solve_seconds;
+    } catch (...) {  // never a pass: the error is this worker's outcome
+      if (!out.error) out.error = std::current_exception();
+      if (out.part == SIZE_MAX) out.part = w;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < n_workers; ++w) threads.emplace_back(work, w);
+  work(0);
+  for (auto& t : threads) t.join();
+
+  if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0") {
+    unsigned asked = 0;
+    double reps = 0, solve = 0;
+    for (const auto& o : outcomes) asked += o.asked, reps += o.reps, solve += o.solve;
+    std::fprintf(stderr,
+                 "timing: %s: %u parts in %.3f s on %zu threads: peer representatives %.3f s, Z3 %.3f s "
+                 "(summed over threads)\n",
+                 sh.name.c_str(), asked, seconds_since(start), n_workers, reps, solve);
+  }
+  const Outcome* first = nullptr;
+  for (const auto& o : outcomes)
+    if (o.part != SIZE_MAX && (!first || o.part < first->part)) first = &o;
+  if (!first) return std::nullopt;
+  if (first->error) std::rethrow_exception(first->error);
+  return first->cx;
 }
 
 }  // namespace nv::verifier

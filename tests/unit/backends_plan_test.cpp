@@ -2,6 +2,8 @@
 // verdicts against the reference evaluator on the seed guide's cluster, node by node.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "compiler/backends/iptables.h"
 #include "compiler/backends/nft.h"
 #include "compiler/backends/parse.h"
@@ -145,5 +147,73 @@ TEST(Validate, ProvesTheGuideAndCatchesAPortTypo) {
     EXPECT_NE(cx->policies_allow, cx->ruleset_accepts);
     backends::Packet pkt{cx->src, cx->dst, static_cast<uint8_t>(cx->proto), cx->port, backends::kCtNew};
     EXPECT_EQ(backends::run(*m, pkt) == backends::VerdictKind::Accept, cx->ruleset_accepts) << cx->text;
+  }
+}
+
+// A node with enough pods that validation decides its parts on two threads: it proves the
+// ruleset, and for a mutant that breaks two pods, one early and one late in the order,
+// each in parts of both workers, it reports the first part in order, the same
+// counterexample on every run.
+TEST(Validate, TwoWorkersReportTheFirstDifferenceInOrder) {
+  std::vector<std::string> inv = {"ns prod", "ns other"};
+  for (int i = 0; i < 24; ++i)
+    inv.push_back("pod prod/web" + std::to_string(i) + " 10.1.0." + std::to_string(10 + i) +
+                  " app=web node=node-1 idx=i" + std::to_string(i));
+  inv.push_back("pod other/client 10.2.0.5 app=client node=node-2");
+  const std::string policies = R"(apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: prod}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress, Egress]
+  ingress:
+  - from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: client}}}]
+    ports: [{protocol: TCP, port: 8080}]
+  egress:
+  - to: [{namespaceSelector: {}, podSelector: {matchLabels: {app: client}}}]
+    ports: [{protocol: TCP, port: 8080}]
+)";
+  auto w = test::load_text(policies, test::inventory_yaml(inv));
+  ASSERT_FALSE(w->diags.has_errors()) << w->messages();
+  backends::NodePlan plan = backends::plan_node(w->policies, w->inventory, "node-1");
+  backends::EmitInfo info;
+  std::string nft = backends::emit_nft(plan, info);
+  verifier::SolverOptions so;
+  ir::Diagnostics d;
+  auto fw = backends::parse_nft(nft, "nft", d);
+  ASSERT_TRUE(fw) << nft;
+  EXPECT_FALSE(verifier::validate_firewall(w->policies, w->inventory, "node-1", *fw, ir::Family::V4, so));
+
+  // A late pod (10.1.0.33) and an early one (10.1.0.11) classified nowhere: the node
+  // isolates neither any more.
+  std::string mutant = nft;
+  for (const std::string addr : {"10.1.0.33", "10.1.0.11"}) {
+    size_t p = mutant.find(addr + " : ");
+    if (p == std::string::npos) p = mutant.find(addr + ",");
+    ASSERT_NE(p, std::string::npos) << addr << "\n" << nft;
+  }
+  // Drop both pods' elements from every map and set they appear in.
+  auto drop = [&](const std::string& addr) {
+    std::string out;
+    std::istringstream in(mutant);
+    for (std::string line; std::getline(in, line);)
+      if (line.find(addr + " ") == std::string::npos && line.find(addr + ",") == std::string::npos) out += line + "\n";
+    mutant = out;
+  };
+  drop("10.1.0.33");
+  drop("10.1.0.11");
+  auto m = backends::parse_nft(mutant, "m", d);
+  ASSERT_TRUE(m) << mutant;
+  std::string first;
+  for (int run = 0; run < 2; ++run) {
+    auto cx = verifier::validate_firewall(w->policies, w->inventory, "node-1", *m, ir::Family::V4, so);
+    ASSERT_TRUE(cx);
+    // Parts go egress, ingress per pod in address order, dealt alternately to the two
+    // workers: web1's egress (part 2, the first worker's) differs first; its ingress
+    // (part 3) is the second worker's first difference, web23's parts come later.
+    EXPECT_EQ(cx->src.str(), "10.1.0.11") << cx->text;
+    EXPECT_NE(cx->policies_allow, cx->ruleset_accepts);
+    if (run == 0) first = cx->text;
+    EXPECT_EQ(cx->text, first);
   }
 }

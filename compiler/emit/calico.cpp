@@ -17,7 +17,16 @@ using Code = ir::Code;
 // Everything a rule may carry that Calico has no form for, in one place. Calico has all
 // four actions; ports and peers refuse their own parts below.
 std::optional<Problem> unsupported(const ir::Rule& r) {
-  if (auto l7 = l7_unsupported(r)) return l7;
+  // Calico's `http` match (methods, exact or prefix paths) has no lowering in netverify's
+  // Calico frontend yet, so a converted rule could not be read back and proved.
+  if (r.l7 && r.l7->dns.empty())
+    return Problem{Code::NV4080,
+                   "HTTP rules (" +
+                       (r.l7->http.empty() ? std::string("rules.http") : r.l7->http.front().where) +
+                       "): netverify cannot yet read Calico `http` matches back to prove a "
+                       "conversion (Calico's own HTTP match has methods and exact/prefix paths "
+                       "only, no hosts or headers)"};
+  if (auto l7 = l7_unsupported(r, "Calico")) return l7;
   return std::nullopt;
 }
 

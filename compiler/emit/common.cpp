@@ -215,10 +215,19 @@ std::string join_docs(const std::vector<yaml::Node>& docs) {
   return out;
 }
 
-std::optional<Problem> l7_unsupported(const ir::Rule& r) {
-  if (r.l7) return Problem{ir::Code::NV4080, "L7 (HTTP/DNS) rules are not converted yet"};
+std::optional<Problem> l7_unsupported(const ir::Rule& r, const std::string& target) {
+  if (r.l7 && !r.l7->dns.empty())
+    return Problem{ir::Code::NV4080, "DNS rules (" + r.l7->dns.front().where + "): " + target +
+                                         " has no L7 rules on DNS queries"};
+  if (r.l7)
+    return Problem{ir::Code::NV4080,
+                   "HTTP rules (" +
+                       (r.l7->http.empty() ? std::string("rules.http") : r.l7->http.front().where) +
+                       "): " + target + " has no L7 rules on HTTP requests that netverify reads"};
   for (const auto& peer : r.peers)
-    if (peer.fqdns) return Problem{ir::Code::NV4080, "FQDN peers (toFQDNs) are not converted yet"};
+    if (peer.fqdns)
+      return Problem{ir::Code::NV4080, "FQDN peer " + peer.str() + " (toFQDNs): " + target +
+                                           " has no peers named by DNS name"};
   return std::nullopt;
 }
 

@@ -76,8 +76,9 @@ struct Problem {
   ir::Code code;
   std::string what;
 };
-// L7 rules and FQDN peers, which no emitter translates yet (NV4080).
-std::optional<Problem> l7_unsupported(const ir::Rule& r);
+// L7 rules and FQDN peers, for a target that has no form for them (NV4080), naming the
+// construct and the target ("Kubernetes NetworkPolicy").
+std::optional<Problem> l7_unsupported(const ir::Rule& r, const std::string& target);
 
 std::string kinds_text(ir::KindMask k);
 std::string join_docs(const std::vector<yaml::Node>& docs);

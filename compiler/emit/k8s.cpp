@@ -15,7 +15,7 @@ using Code = ir::Code;
 // Everything a rule may carry that NetworkPolicy has no form for, in one place (ports and
 // peers are translated below and refuse their own parts).
 std::optional<Problem> unsupported(const ir::Rule& r) {
-  if (auto l7 = l7_unsupported(r)) return l7;
+  if (auto l7 = l7_unsupported(r, "Kubernetes NetworkPolicy")) return l7;
   if (r.action == ir::Action::Deny)
     return Problem{Code::NV4070,
                    "Kubernetes NetworkPolicy has no deny rules (only allows, in no order)"};

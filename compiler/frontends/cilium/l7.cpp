@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "compiler/frontends/cilium/lower.h"
+#include "ir/fqdn_pattern.h"
 
 namespace nv::cilium {
 
@@ -19,25 +20,6 @@ std::string lower(std::string_view s) {
   for (char c : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
-
-ir::Regex chars(std::vector<std::pair<uint8_t, uint8_t>> ranges) {
-  ir::Regex r;
-  r.op = ir::Regex::Op::Chars;
-  r.ranges = std::move(ranges);
-  return r;
-}
-
-ir::Regex repeat(ir::Regex kid, unsigned min) {
-  ir::Regex r;
-  r.op = ir::Regex::Op::Repeat;
-  r.min = min;
-  r.max = ir::Regex::kUnbounded;
-  r.kids.push_back(std::move(kid));
-  return r;
-}
-
-// matchpattern.go allowedDNSCharsREGroup, `[-a-zA-Z0-9_]`, sorted and disjoint.
-ir::Regex dns_char() { return chars({{'-', '-'}, {'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}}); }
 
 bool valid_dns_chars(std::string_view s, bool star) {
   for (char c : s)
@@ -56,30 +38,6 @@ std::string fqdn_text(std::string_view s) {
   n = b == std::string::npos ? "" : n.substr(b);
   if (n.size() > 1 && n.back() == '.') n.pop_back();
   return n;
-}
-
-// matchpattern.go ToAnchoredRegexp: `*` alone is every name (one or more labels of DNS
-// characters); otherwise `.` is a literal dot and `*` is `[-a-zA-Z0-9_]*` (within one label:
-// the class has no dot), anchored at both ends.
-ir::Regex pattern_regex(const std::string& pattern) {
-  if (pattern == "*") {
-    ir::Regex label = repeat(dns_char(), 1);
-    return ir::Regex::concat(
-        {label, repeat(ir::Regex::concat({ir::Regex::literal("."), label}), 0)});
-  }
-  std::vector<ir::Regex> parts;
-  std::string lit;
-  for (char c : pattern) {
-    if (c != '*') {
-      lit += c;
-      continue;
-    }
-    if (!lit.empty()) parts.push_back(ir::Regex::literal(lit));
-    lit.clear();
-    parts.push_back(repeat(dns_char(), 0));
-  }
-  if (!lit.empty()) parts.push_back(ir::Regex::literal(lit));
-  return ir::Regex::concat(std::move(parts));
 }
 
 // An FQDNSelector (fqdn.go): exactly one of matchName and matchPattern, each of the
@@ -105,7 +63,7 @@ std::optional<ir::Regex> fqdn_selector(load::Ctx& ctx, const YNode& node, const 
                   (has_pattern ? " and '*'" : "") + " only)");
     return std::nullopt;
   }
-  return has_name ? ir::Regex::literal(text) : pattern_regex(text);
+  return has_name ? ir::Regex::literal(text) : ir::fqdn_pattern(text);  // ir/fqdn_pattern.h
 }
 
 // An HTTP method, path or host: an RE2 regular expression that Envoy matches against the

@@ -218,16 +218,16 @@ std::string join_docs(const std::vector<yaml::Node>& docs) {
 std::optional<Problem> l7_unsupported(const ir::Rule& r, const std::string& target) {
   if (r.l7 && !r.l7->dns.empty())
     return Problem{ir::Code::NV4080, "DNS rules (" + r.l7->dns.front().where + "): " + target +
-                                         " has no L7 rules on DNS queries"};
+                                         " has no DNS (L7) rules"};
   if (r.l7)
     return Problem{ir::Code::NV4080,
                    "HTTP rules (" +
                        (r.l7->http.empty() ? std::string("rules.http") : r.l7->http.front().where) +
-                       "): " + target + " has no L7 rules on HTTP requests that netverify reads"};
+                       "): " + target + " has no HTTP (L7) rules"};
   for (const auto& peer : r.peers)
     if (peer.fqdns)
       return Problem{ir::Code::NV4080, "FQDN peer " + peer.str() + " (toFQDNs): " + target +
-                                           " has no peers named by DNS name"};
+                                           " has no DNS-name peers"};
   return std::nullopt;
 }
 

@@ -93,13 +93,11 @@ struct CalicoEmitter {
     std::vector<ProtoPorts> out;
     std::vector<bool> all;  // the protocol's every port is already in
     bool ok = true;
-    for (const auto& pm : split_named_any(r.ports, pin)) {
+    for (const auto& pm : split_named_any(r.ports)) {
       if (pm.proto == ir::kAnyProto) {
         refusals.add(
             Code::NV4075, p, &r,
-            "port " + pm.str() + " has no protocol; Calico rules need TCP, UDP or SCTP for ports" +
-                (pm.named.empty() ? ""
-                                  : " (with --cluster, a named port is split into the three)"));
+            "port " + pm.str() + " has no protocol; Calico rules need TCP, UDP or SCTP for ports");
         ok = false;
         continue;
       }

@@ -128,7 +128,7 @@ struct CiliumEmitter {
     Node* cur = nullptr;
     size_t n = 0;
     bool ok = true;
-    for (const auto& pm : split_named_any(r.ports, pin)) {
+    for (const auto& pm : split_named_any(r.ports)) {
       std::string why;
       if (pm.proto != ir::kTCP && pm.proto != ir::kUDP && pm.proto != ir::kSCTP)
         why =

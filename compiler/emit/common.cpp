@@ -168,9 +168,7 @@ Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind,
   return any_in && any_out ? Cover::Some : any_in ? Cover::All : Cover::None;
 }
 
-std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports,
-                                           const ir::Inventory* pin) {
-  if (!pin) return ports;
+std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports) {
   std::vector<ir::PortMatch> out;
   for (const auto& pm : ports) {
     if (pm.proto != ir::kAnyProto || pm.named.empty()) {

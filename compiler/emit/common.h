@@ -61,11 +61,10 @@ Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind,
                const ir::Inventory* pin);
 
 // The rule's ports with every named port of any protocol split into TCP, UDP and SCTP, as
-// dialects whose named ports need a protocol write it. Exact only on a pinned inventory,
-// whose container ports are all TCP, UDP or SCTP; the symbolic model lets a container port
-// have any protocol, so without `pin` the ports are returned as they are (and refused).
-std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports,
-                                           const ir::Inventory* pin);
+// dialects whose named ports need a protocol write it. Exact: a container port's protocol
+// is TCP, UDP or SCTP, in an inventory and in the verifier's symbolic pods alike
+// (verifier/encode.cpp Encoder::endpoint).
+std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports);
 
 // The metadata block and a document's header.
 yaml::Node object(const char* api_version, const char* kind, const std::string& name,

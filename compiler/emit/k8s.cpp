@@ -37,7 +37,7 @@ struct K8sEmitter {
     for (const auto& pm : r.ports)
       if (pm.proto == ir::kAnyProto && pm.all_ports()) return Node::list();
     bool ok = true;
-    for (const auto& pm : split_named_any(r.ports, pin)) {
+    for (const auto& pm : split_named_any(r.ports)) {
       if (pm.proto != ir::kTCP && pm.proto != ir::kUDP && pm.proto != ir::kSCTP) {
         refusals.add(Code::NV4075, p, &r,
                      pm.proto == ir::kAnyProto

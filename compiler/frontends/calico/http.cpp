@@ -36,10 +36,11 @@ std::optional<ir::Regex> http_path(load::Ctx& ctx, const YNode& node, const std:
   if (!r.ok()) return std::nullopt;
   bool has_exact = exact && !exact->empty(), has_prefix = prefix && !prefix->empty();
   if (has_exact == has_prefix) {
-    ctx.error(ir::Code::NV5030, node,
-              "`" + path + "`: " +
-                  (has_exact ? "both exact and prefix are set" : "one of exact and prefix must be set") +
-                  " (Calico rejects it)");
+    ctx.error(
+        ir::Code::NV5030, node,
+        "`" + path + "`: " +
+            (has_exact ? "both exact and prefix are set" : "one of exact and prefix must be set") +
+            " (Calico rejects it)");
     return std::nullopt;
   }
   const std::string& v = has_exact ? *exact : *prefix;
@@ -68,16 +69,19 @@ std::optional<ir::L7Match> lower_http(load::Ctx& ctx, const YNode& node, const Y
   size_t errors = ctx.diags.error_count();
   if (where.direction == ir::Direction::Egress)
     ctx.error(ir::Code::NV5043, key,
-              "`" + path + "`: HTTP matches are not allowed in egress rules (Calico rejects them: "
-              "Dikastes sees the requests a workload receives)");
+              "`" + path +
+                  "`: HTTP matches are not allowed in egress rules (Calico rejects them: "
+                  "Dikastes sees the requests a workload receives)");
   if (where.has_action && where.action != ir::Action::Allow)
     ctx.error(ir::Code::NV5043, key,
-              "`" + path + "`: HTTP matches are only valid on Allow rules (Calico rejects them "
-              "on Deny, Pass and Log rules)");
+              "`" + path +
+                  "`: HTTP matches are only valid on Allow rules (Calico rejects them "
+                  "on Deny, Pass and Log rules)");
   if (where.protocol && *where.protocol != ir::kTCP && where.protocol_node)
     ctx.error(ir::Code::NV5043, *where.protocol_node,
               "rules that specify HTTP fields must set protocol to TCP or leave it empty "
-              "(`" + path + "`)");
+              "(`" +
+                  path + "`)");
 
   MapReader r(ctx, node, path);
   const YNode* methods = r.list("methods");

@@ -15,7 +15,7 @@ struct HttpPlacement {
   ir::Action action = ir::Action::Allow;
   bool has_action = false;  // an action was read (a missing one is reported elsewhere)
   ir::Direction direction = ir::Direction::Ingress;
-  std::optional<int> protocol;             // the rule's `protocol`, if set
+  std::optional<int> protocol;  // the rule's `protocol`, if set
   const load::YNode* protocol_node = nullptr;
 };
 

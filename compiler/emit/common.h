@@ -79,6 +79,10 @@ struct Problem {
 // construct and the target ("Kubernetes NetworkPolicy").
 std::optional<Problem> l7_unsupported(const ir::Rule& r, const std::string& target);
 
+// An IR HTTP rule as a Calico `http` match (calico_http.cpp); nullopt and `why` when the
+// Calico frontend would not lower any match to exactly this rule.
+std::optional<yaml::Node> calico_http(const ir::HttpRule& h, std::string& why);
+
 std::string kinds_text(ir::KindMask k);
 std::string join_docs(const std::vector<yaml::Node>& docs);
 // An emitter's result: the refusals, or (when there are none) the documents joined, their

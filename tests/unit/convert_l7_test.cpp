@@ -116,3 +116,51 @@ TEST(ConvertL7, RefusedWhereTheTargetHasNoForm) {
   EXPECT_NE(k8s.refusals[1].message.find("DNS rules"), std::string::npos);
   EXPECT_NE(k8s.refusals[2].message.find("FQDN peer"), std::string::npos);
 }
+
+namespace {
+
+const char* kCalicoHttp = R"(apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: api, namespace: prod}
+spec:
+  selector: app == 'api'
+  ingress:
+  - action: Allow
+    protocol: TCP
+    source: {selector: app == 'web'}
+    destination: {ports: [8080]}
+    http:
+      methods: [GET, HEAD]
+      paths: [{exact: /healthz}, {prefix: /api/v1/}]
+)";
+
+std::unique_ptr<test::Loaded> load_calico(const std::string& text) {
+  LoadOptions lo;
+  lo.cni = Cni::Calico;
+  auto w = load_text(text, "", lo);
+  EXPECT_FALSE(w->diags.has_errors()) << w->messages();
+  return w;
+}
+
+}  // namespace
+
+// Calico's http match (methods, exact and prefix paths) round-trips through the IR, and
+// the proof rejects an output that drops a method or a path.
+TEST(ConvertL7, CalicoHttpRoundTripAndMutants) {
+  auto in = load_calico(kCalicoHttp);
+  auto out = emit::convert(in->policies, emit::Target::Calico, nullptr);
+  ASSERT_TRUE(out.refusals.empty());
+  for (const char* want : {"- exact: /healthz", "- prefix: /api/v1/", "- HEAD"})
+    EXPECT_NE(out.yaml.find(want), std::string::npos) << want << "\n" << out.yaml;
+  EXPECT_TRUE(equivalent(in->policies, load_calico(out.yaml)->policies)) << out.yaml;
+  EXPECT_FALSE(equivalent(in->policies, load_calico(erase_line(out.yaml, "- HEAD"))->policies));
+}
+
+// A Cilium HTTP rule with a host, or a path regex that is no Calico path, is refused.
+TEST(ConvertL7, CiliumHttpWithoutCalicoForm) {
+  auto host = load_cilium(std::string(kPolicy));
+  auto out = emit::convert(host->policies, emit::Target::Calico, nullptr);
+  ASSERT_FALSE(out.refusals.empty());
+  EXPECT_NE(out.refusals[0].message.find("a host match"), std::string::npos)
+      << out.refusals[0].message;
+}

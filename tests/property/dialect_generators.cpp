@@ -163,7 +163,7 @@ std::string calico_rule(const std::string& dir) {
   }
   // HTTP matches: ingress Allow rules with protocol TCP or none (validator.go).
   if (dir == "ingress" && r.find("action: Allow") != std::string::npos &&
-      (proto.empty() || proto == "TCP") && coin(3))
+      (proto.empty() || proto == "TCP") && coin(5))
     r += calico_http();
   return r;
 }
@@ -341,7 +341,7 @@ std::string cilium_ports(bool named_ok, bool l7_ok = false) {
     std::string item = out.substr(at, next == std::string::npos ? std::string::npos : next - at);
     all_tcp = all_tcp && item.find("protocol: TCP") != std::string::npos;
   }
-  if (l7_ok && all_tcp && coin(2)) out += cilium_http();
+  if (l7_ok && all_tcp && coin(4)) out += cilium_http();
   return out;
 }
 
@@ -362,7 +362,7 @@ std::string cilium_rule(bool ingress, bool deny = false) {
             (coin() ? "      except: [10.0.0.4/30]\n" : "");
   }
   // what == 4: L4 only (or nothing at all)
-  if (!deny && !ingress && coin(4)) {
+  if (!deny && !ingress && coin(8)) {
     // toFQDNs (allow rules only), alone or with ports; or DNS rules on port 53.
     if (coin()) {
       body = "    toFQDNs:\n";

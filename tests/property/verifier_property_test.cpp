@@ -390,6 +390,10 @@ bool has_strings(const Universe& u) {
   return any;
 }
 
+// Universes with L7 content or FQDN endpoints have string variables too (requests, names),
+// and their witnesses cost as much: they are capped like string universes.
+bool heavy(const Universe& u) { return has_strings(u) || u.l7 || u.fqdn; }
+
 // Query properties: a case runs its queries in one case of this many (each query costs
 // 15-50 ms, a diff 100-200 ms).
 constexpr int kEquivOneIn = 8, kContainsOneIn = 6, kDiffOneIn = 20;
@@ -497,7 +501,7 @@ void concrete_packets(const test::World& w) {
     u.add_request(names, true);
   }
   u.finish();
-  if (has_strings(u) && !one_in(3)) {
+  if (heavy(u) && !one_in(3)) {
     ++g_capped;
     return;
   }
@@ -540,6 +544,15 @@ std::optional<z3::model> model_of(z3::context& ctx, Encoder& enc, const SymPacke
   return verifier::minimize(checker, s, verifier::readability(enc, sp));
 }
 
+// Left alone, the solver's witnesses are mostly bare connections. With L7 in the universe,
+// half of the witnesses are asked to carry an HTTP request or a DNS query (or, with FQDN
+// peers, to go to a named endpoint); the goal without it is the fallback.
+z3::expr l7_steer(const Universe& u, const SymPacket& sp, z3::context& ctx) {
+  if (u.fqdn && one_in(3)) return sp.dst.has_fqdn;
+  if (!u.l7 || one_in(2)) return ctx.bool_val(true);
+  return one_in(3) ? sp.l7.has_dns : sp.l7.has_http;
+}
+
 // Both goals; one of them, at random, in a string universe unless in full mode.
 std::vector<bool> goals(bool strings) {
   if (strings && !full_mode()) return {*rc::gen::arbitrary<bool>()};
@@ -554,7 +567,7 @@ void symbolic_witnesses(const test::World& w) {
   u.family = uniform(0, 3) == 0 ? ir::Family::V6 : ir::Family::V4;
   u.add(ps);
   u.finish();
-  bool strings = has_strings(u);
+  bool strings = heavy(u);
   if (strings && !one_in(3)) {
     ++g_capped;
     return;
@@ -565,8 +578,10 @@ void symbolic_witnesses(const test::World& w) {
   bool readable = one_in(strings ? 4 : 2);
   bool any = false;
   std::vector<bool> todo = goals(strings);
+  z3::expr steer = l7_steer(u, sp, ctx);
   for (bool goal : todo) {
-    auto m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
+    auto m = model_of(ctx, enc, sp, (goal ? allowed : !allowed) && steer, readable);
+    if (!m && !steer.is_true()) m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
     if (!m) continue;
     any = true;
     verifier::Witness wit = verifier::extract(enc, *m, sp);
@@ -587,7 +602,7 @@ void pinned_witnesses(const test::World& w) {
   u.add(ps);
   u.add_inventory(inv);
   u.finish();
-  bool strings = has_strings(u);
+  bool strings = heavy(u);
   if (strings && !one_in(3)) {
     ++g_capped;
     return;
@@ -597,8 +612,10 @@ void pinned_witnesses(const test::World& w) {
   enc.pin(sp, inv);
   z3::expr allowed = enc.allowed(ps, sp);
   bool readable = one_in(strings ? 4 : 2);
+  z3::expr steer = l7_steer(u, sp, ctx);
   for (bool goal : goals(strings)) {
-    auto m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
+    auto m = model_of(ctx, enc, sp, (goal ? allowed : !allowed) && steer, readable);
+    if (!m && !steer.is_true()) m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
     if (!m) continue;
     verifier::Witness wit = verifier::extract(enc, *m, sp);
     RC_ASSERT(wit.inv == &inv);  // recheck() and the queries read it

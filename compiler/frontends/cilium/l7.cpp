@@ -141,6 +141,9 @@ std::optional<ir::HttpRule> http_rule(load::Ctx& ctx, const YNode& node, const s
                                   "netverify does not read"));
         continue;
       }
+      // Upstream (http.go PortRuleHTTP.Sanitize) requires only the name; a value-less match
+      // without a secret is handed to Cilium's Envoy filter with an empty value, whose meaning
+      // netverify has not pinned down (pkg/envoy getHTTPRule): refused rather than guessed.
       if (!name || name->empty() || !value || value->empty()) {
         ctx.error(ir::Code::NV6043, hn, "`" + hp + "` needs a name and a value");
         continue;
@@ -169,7 +172,9 @@ std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const YNode& node, const std
   r.reject_unknown();
   if (!r.ok() || ctx.diags.error_count() != errors) return std::nullopt;
   bool has_http = http && !http->items.empty(), has_dns = dns && !dns->items.empty();
-  // L7Rules.IsEmpty: no rules of any kind leaves the port an L4 rule.
+  // L7Rules.IsEmpty: no rules of any kind leaves the port an L4 rule (rule_validation.go
+  // PortRule.sanitize: `case pr.Rules.IsEmpty()` skips every L7 check, and the Envoy
+  // policy of such a port is L3/L4 only).
   if (!has_http && !has_dns) return std::nullopt;
   if (has_http && has_dns) {
     ctx.error(ir::Code::NV6042, node,
@@ -178,7 +183,8 @@ std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const YNode& node, const std
   }
   ir::L7Match m;
   if (has_http) {
-    // rule_validation.go: L7 rules other than DNS apply to TCP ports only.
+    // rule_validation.go PortRule.sanitize: L7 rules other than DNS apply to TCP ports only;
+    // ANY is refused too ("L7 rules can only apply to TCP (not ANY) except for DNS rules").
     for (const auto& pm : ports)
       if (pm.proto != ir::kTCP) {
         ctx.error(ir::Code::NV6042, node,
@@ -198,15 +204,10 @@ std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const YNode& node, const std
           "`" + path + ".dns`: DNS rules are egress rules only (Cilium rejects them on ingress)");
       return std::nullopt;
     }
-    for (const auto& pm : ports)
-      if (!pm.named.empty() || pm.lo != 53 || pm.hi != 53) {
-        ctx.error(
-            ir::Code::NV6042, node,
-            "`" + path +
-                ".dns`: netverify models DNS rules on port 53 only, and this entry has port " +
-                pm.str());
-        return std::nullopt;
-      }
+    // Any port: rule_validation.go PortRule.sanitize lets DNS rules sit on TCP, UDP or ANY
+    // ports of any number ("DNS L7 rules can be TCP, UDP or ANY"); the DNS proxy answers
+    // the queries sent to those ports. A query is DNS content on the packet, so the port
+    // part stays the entry's ports.
     for (size_t i = 0; i < dns->items.size(); ++i) {
       std::string dp = path + ".dns[" + std::to_string(i) + "]";
       if (auto re = fqdn_selector(ctx, dns->items[i], dp)) m.dns.push_back({std::move(*re), dp});

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/verify_common.h"
 #include "ir/evaluate.h"
 
 namespace nv::cli {
@@ -37,32 +38,30 @@ std::optional<Target> resolve(Session& s, const std::string& text, const char* f
   // fqdn:NAME or fqdn:NAME@IP: an external address that DNS returned for NAME (192.0.2.1,
   // a documentation address, unless given).
   if (text.starts_with("fqdn:")) {
-    std::string rest = text.substr(5), addr = family == ir::Family::V6 ? "2001:db8::1" : "192.0.2.1";
-    if (auto at = rest.find('@'); at != std::string::npos) {
-      addr = rest.substr(at + 1);
-      rest = rest.substr(0, at);
-    }
-    auto ip = ir::IpAddr::parse(addr);
-    if (rest.empty() || !ip) {
-      s.usage_error(ir::Code::NV4001, std::string(flag) + " \"" + text + "\": expected fqdn:NAME or fqdn:NAME@IP");
+    std::string err;
+    auto f = parse_fqdn_spec(text, err);
+    if (!f) {
+      s.usage_error(ir::Code::NV4001, std::string(flag) + " \"" + text + "\": " + err);
       return std::nullopt;
     }
-    ir::Endpoint e = ir::Endpoint::of_ip(inv, *ip);
+    ir::IpAddr ip =
+        f->ip ? *f->ip : *ir::IpAddr::parse(family == ir::Family::V6 ? "2001:db8::1" : "192.0.2.1");
+    ir::Endpoint e = ir::Endpoint::of_ip(inv, ip);
     if (e.kind != ir::EndpointKind::External) {
-      s.usage_error(ir::Code::NV4001, std::string(flag) + " \"" + text + "\": " + addr +
-                                          " belongs to the cluster; a DNS name resolves to an outside address");
+      s.usage_error(ir::Code::NV4001,
+                    std::string(flag) + " \"" + text + "\": " + ip.str() +
+                        " belongs to the cluster; a DNS name resolves to an outside address");
       return std::nullopt;
     }
-    rest = lower(rest);
-    if (rest.size() > 1 && rest.back() == '.') rest.pop_back();
-    e.fqdn = rest;
+    e.fqdn = f->name;
     return Target{e, nullptr};
   }
   if (auto ip = ir::IpAddr::parse(text)) {
     if (const ir::Service* svc = inv.find_service_by_ip(*ip)) {
       if (allow_service) return Target{std::nullopt, svc};
-      s.usage_error(ir::Code::NV4001, std::string(flag) + " " + text + " is the cluster IP of service " +
-                                          svc->id() + "; a Service is never the source of a packet");
+      s.usage_error(ir::Code::NV4001, std::string(flag) + " " + text +
+                                          " is the cluster IP of service " + svc->id() +
+                                          "; a Service is never the source of a packet");
       return std::nullopt;
     }
     return Target{ir::Endpoint::of_ip(inv, *ip), nullptr};
@@ -82,8 +81,8 @@ std::optional<Target> resolve(Session& s, const std::string& text, const char* f
   if (first != last) kind = text.substr(first + 1, last - first - 1);
   if (!kind.empty() && kind != "pod" && kind != "pods" && kind != "svc" && kind != "service" &&
       kind != "services") {
-    s.usage_error(ir::Code::NV4001, std::string(flag) + " \"" + text + "\": unknown kind \"" + kind +
-                                        "\" (expected pod or svc)");
+    s.usage_error(ir::Code::NV4001, std::string(flag) + " \"" + text + "\": unknown kind \"" +
+                                        kind + "\" (expected pod or svc)");
     return std::nullopt;
   }
   bool want_pod = kind.empty() || kind.starts_with("pod");
@@ -99,7 +98,9 @@ std::optional<Target> resolve(Session& s, const std::string& text, const char* f
   if (pod) return Target{ir::Endpoint::of_pod(*pod, family), nullptr};
   if (svc) return Target{std::nullopt, svc};
   s.usage_error(ir::Code::NV4002, std::string(flag) + " \"" + text + "\": no " +
-                                      (want_svc && want_pod ? "pod or service" : want_svc ? "service" : "pod") +
+                                      (want_svc && want_pod ? "pod or service"
+                                       : want_svc           ? "service"
+                                                            : "pod") +
                                       " of that name in the inventory");
   return std::nullopt;
 }
@@ -140,9 +141,11 @@ int run(const QueryOptions& o) {
   int proto = *ir::parse_proto(o.protocol);
   ir::Packet pkt{*from->endpoint, {}, proto, static_cast<uint16_t>(o.port)};
   // The request on the connection; none given: a bare connection.
-  bool http = !o.http_method.empty() || !o.http_path.empty() || !o.http_host.empty() || !o.http_headers.empty();
+  bool http = !o.http_method.empty() || !o.http_path.empty() || !o.http_host.empty() ||
+              !o.http_headers.empty();
   if (http && !o.dns_name.empty()) {
-    s.usage_error(ir::Code::NV4001, "--dns-name and --http-* describe two different requests; give one kind");
+    s.usage_error(ir::Code::NV4001,
+                  "--dns-name and --http-* describe two different requests; give one kind");
     return kExitInput;
   }
   if (http) {
@@ -185,10 +188,12 @@ int run(const QueryOptions& o) {
     if (!sp) {
       std::string ports;
       for (const auto& p : svc.ports)
-        ports += (ports.empty() ? "" : ", ") + ir::proto_name(p.proto) + "/" + std::to_string(p.port);
-      s.usage_error(ir::Code::NV4002, "service " + svc.id() + " has no port " + o.protocol + "/" +
-                                          std::to_string(o.port) +
-                                          (ports.empty() ? " (it has no ports)" : " (it has " + ports + ")"));
+        ports +=
+            (ports.empty() ? "" : ", ") + ir::proto_name(p.proto) + "/" + std::to_string(p.port);
+      s.usage_error(ir::Code::NV4002,
+                    "service " + svc.id() + " has no port " + o.protocol + "/" +
+                        std::to_string(o.port) +
+                        (ports.empty() ? " (it has no ports)" : " (it has " + ports + ")"));
       return kExitInput;
     }
     std::string body;
@@ -197,8 +202,9 @@ int run(const QueryOptions& o) {
       if (!sp->target_name.empty()) {
         auto resolved = p->named_port(sp->target_name, proto);
         if (!resolved) {
-          body += "  endpoint " + p->id() + ": not an endpoint for this port (no container port named " +
-                  sp->target_name + ")\n";
+          body += "  endpoint " + p->id() +
+                  ": not an endpoint for this port (no container port named " + sp->target_name +
+                  ")\n";
           continue;
         }
         target = *resolved;
@@ -212,11 +218,12 @@ int run(const QueryOptions& o) {
       body += "  endpoint " + p->id() + " " + ir::proto_name(proto) + "/" + std::to_string(target) +
               ": " + (v.allowed ? "ALLOWED" : "DENIED") + "\n" + indent(ir::explain(v, ep), "  ");
     }
-    std::string verdict = total == 0          ? "NO ENDPOINTS"
-                          : allowed == total  ? "ALLOWED"
-                          : allowed == 0      ? "DENIED"
-                                              : "PARTLY ALLOWED";
-    std::string target = sp->target_name.empty() ? std::to_string(sp->target_port) : sp->target_name;
+    std::string verdict = total == 0         ? "NO ENDPOINTS"
+                          : allowed == total ? "ALLOWED"
+                          : allowed == 0     ? "DENIED"
+                                             : "PARTLY ALLOWED";
+    std::string target =
+        sp->target_name.empty() ? std::to_string(sp->target_port) : sp->target_name;
     std::cout << pkt.src.str() << " -> service " << svc.id() << " " << o.protocol << "/" << o.port
               << " (targetPort " << target << "): " << verdict;
     if (total) std::cout << " (" << allowed << " of " << total << " endpoints)";
@@ -236,9 +243,10 @@ void add_query(CLI::App& app, int& exit_code) {
   auto* sub = app.add_subcommand("query", "Can a pod or address reach a pod, service or address?");
   add_common(sub, o->common, true);
   sub->add_option("--from", o->from, "Source: NAMESPACE/POD or an IP address")->required();
-  sub->add_option("--to", o->to,
-                  "Destination: NAMESPACE/POD, NAMESPACE/svc/SERVICE (NAMESPACE/NAME when "
-                  "unambiguous), an IP address, or fqdn:NAME[@IP] (an address DNS returned for NAME)")
+  sub->add_option(
+         "--to", o->to,
+         "Destination: NAMESPACE/POD, NAMESPACE/svc/SERVICE (NAMESPACE/NAME when "
+         "unambiguous), an IP address, or fqdn:NAME[@IP] (an address DNS returned for NAME)")
       ->required();
   sub->add_option("--port", o->port, "Destination port (a Service's port for a Service)")
       ->required()
@@ -246,12 +254,16 @@ void add_query(CLI::App& app, int& exit_code) {
   sub->add_option("--protocol", o->protocol, "TCP, UDP or SCTP")
       ->check(CLI::IsMember({"TCP", "UDP", "SCTP"}, CLI::ignore_case))
       ->capture_default_str();
-  sub->add_option("--expect", o->expect, "Exit 1 unless the answer is allow (every endpoint) or deny (none)")
+  sub->add_option("--expect", o->expect,
+                  "Exit 1 unless the answer is allow (every endpoint) or deny (none)")
       ->check(CLI::IsMember({"allow", "deny"}));
-  sub->add_option("--http-method", o->http_method, "The connection carries an HTTP request with this method");
-  sub->add_option("--http-path", o->http_path, "... and this path (the request target, query string included)");
+  sub->add_option("--http-method", o->http_method,
+                  "The connection carries an HTTP request with this method");
+  sub->add_option("--http-path", o->http_path,
+                  "... and this path (the request target, query string included)");
   sub->add_option("--http-host", o->http_host, "... and this Host (authority)");
-  sub->add_option("--http-header", o->http_headers, "... and this header, 'Name: value' (repeatable)");
+  sub->add_option("--http-header", o->http_headers,
+                  "... and this header, 'Name: value' (repeatable)");
   sub->add_option("--dns-name", o->dns_name, "The connection carries a DNS query for this name");
   sub->add_option("--ip-family", o->family, "Pod addresses used when neither side is an IP: 4 or 6")
       ->check(CLI::IsMember({4, 6}))

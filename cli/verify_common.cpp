@@ -1,17 +1,21 @@
 #include "cli/verify_common.h"
 
+#include <cctype>
 #include <iostream>
 #include <tuple>
 
 namespace nv::cli {
 
 void add_verify_options(CLI::App* sub, VerifyOptions& o) {
-  sub->add_option("--timeout", o.timeout_s, "Seconds per solver query (0: none); running out is exit 3")
+  sub->add_option("--timeout", o.timeout_s,
+                  "Seconds per solver query (0: none); running out is exit 3")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  sub->add_option("--solver-rlimit", o.rlimit,
-                  "Z3 resource limit per query (deterministic, unlike --timeout); running out is exit 3");
-  sub->add_option("--emit-smt2", o.emit_smt2, "Write every solver query to this directory as SMT-LIB 2");
+  sub->add_option(
+      "--solver-rlimit", o.rlimit,
+      "Z3 resource limit per query (deterministic, unlike --timeout); running out is exit 3");
+  sub->add_option("--emit-smt2", o.emit_smt2,
+                  "Write every solver query to this directory as SMT-LIB 2");
   sub->add_option("--ip-family", o.ip_family, "Address families to prove: 4, 6 or both")
       ->check(CLI::IsMember({"4", "6", "both"}))
       ->capture_default_str();
@@ -37,7 +41,9 @@ int guarded(Session& s, const std::function<int()>& body) {
   try {
     return body();
   } catch (const verifier::SolverUnknown& e) {
-    s.usage_error(ir::Code::NV4010, std::string(e.what()) + "; raise --timeout or --solver-rlimit, or narrow the question");
+    s.usage_error(
+        ir::Code::NV4010,
+        std::string(e.what()) + "; raise --timeout or --solver-rlimit, or narrow the question");
     return kExitUnknown;
   } catch (const verifier::InternalError& e) {
     s.usage_error(ir::Code::NV4011, e.what());
@@ -56,14 +62,17 @@ std::string trim(std::string_view s) {
 bool valid_key(const std::string& k) {
   if (k.empty() || k.size() > 317) return false;
   for (char c : k)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+          c == '/'))
+      return false;
   return true;
 }
 
 bool valid_value(const std::string& v) {
   if (v.size() > 63) return false;
   for (char c : v)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
   return true;
 }
 
@@ -142,8 +151,45 @@ std::optional<ir::Selector> parse_label_selector(const std::string& text, std::s
   return ir::Selector::conj(std::move(out));
 }
 
+std::optional<FqdnSpec> parse_fqdn_spec(const std::string& spec, std::string& err) {
+  FqdnSpec f;
+  std::string name = spec.substr(spec.starts_with("fqdn:") ? 5 : 0), addr;
+  if (auto at = name.find('@'); at != std::string::npos) {
+    addr = name.substr(at + 1);
+    name = name.substr(0, at);
+  }
+  // As the Cilium frontend compares names: lower-case, without dns.FQDN's trailing dot.
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name.size() > 1 && name.back() == '.') name.pop_back();
+  bool ok = !name.empty() && name.size() <= 253;
+  for (char c : name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+  if (!ok) {
+    err = "'" + name + "' is not a DNS name (expected fqdn:NAME or fqdn:NAME@IP)";
+    return std::nullopt;
+  }
+  f.name = name;
+  if (!addr.empty() || spec.ends_with("@")) {
+    if (!(f.ip = ir::IpAddr::parse(addr))) {
+      err = "'" + addr + "' is not an IP address (expected fqdn:NAME@IP)";
+      return std::nullopt;
+    }
+  }
+  return f;
+}
+
 std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string& err) {
   ir::Peer p;
+  // fqdn:NAME[@IP]: an address outside the cluster that DNS returned for NAME; any such
+  // address unless IP is given (the verifier's address is free, the name a string).
+  if (spec.starts_with("fqdn:")) {
+    auto f = parse_fqdn_spec(spec, err);
+    if (!f) return std::nullopt;
+    p.kinds = ir::mask(ir::EndpointKind::External);
+    p.fqdns = std::vector<ir::Regex>{ir::Regex::literal(f->name)};
+    if (f->ip) p.cidrs = std::vector<ir::CidrBlock>{{ir::Cidr::host(*f->ip), {}}};
+    return p;
+  }
   if (spec == "world") {
     p.kinds = ir::mask(ir::EndpointKind::External);
     return p;
@@ -157,7 +203,7 @@ std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string
   }
   auto slash = spec.find('/');
   if (slash == std::string::npos) {
-    err = "expected NS/SELECTOR (NS a namespace or *), a CIDR, or world";
+    err = "expected NS/SELECTOR (NS a namespace or *), a CIDR, world, or fqdn:NAME[@IP]";
     return std::nullopt;
   }
   std::string ns = spec.substr(0, slash);
@@ -175,8 +221,10 @@ std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string
   return p;
 }
 
-bool parse_ends(Session& s, const std::string& from, const std::string& to, verifier::Scope& scope) {
-  for (auto [flag, text, out] : {std::tuple{"--from ", &from, &scope.from}, std::tuple{"--to ", &to, &scope.to}}) {
+bool parse_ends(Session& s, const std::string& from, const std::string& to,
+                verifier::Scope& scope) {
+  for (auto [flag, text, out] :
+       {std::tuple{"--from ", &from, &scope.from}, std::tuple{"--to ", &to, &scope.to}}) {
     if (text->empty()) continue;
     std::string err;
     if (!(*out = parse_endpoint_spec(*text, err))) {
@@ -189,13 +237,18 @@ bool parse_ends(Session& s, const std::string& from, const std::string& to, veri
 
 void add_hole_flags(CLI::App* sub, HoleFlags& f) {
   sub->add_option("--dns", f.dns, "The cluster DNS pods, as NS/SELECTOR")->capture_default_str();
-  sub->add_option("--dns-port", f.dns_port, "DNS port")->check(CLI::Range(0, 65535))->capture_default_str();
+  sub->add_option("--dns-port", f.dns_port, "DNS port")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
   sub->add_option("--dns-proto", f.dns_proto, "DNS protocol")->capture_default_str();
-  sub->add_option("--pod-cidr", f.pod_cidrs, "The cluster's pod network, for ipBlock checks (repeat for more)")
+  sub->add_option("--pod-cidr", f.pod_cidrs,
+                  "The cluster's pod network, for ipBlock checks (repeat for more)")
       ->allow_extra_args(false);
-  sub->add_option("--service-cidr", f.service_cidrs, "The cluster's service network (repeat for more)")
+  sub->add_option("--service-cidr", f.service_cidrs,
+                  "The cluster's service network (repeat for more)")
       ->allow_extra_args(false);
-  sub->add_flag("--no-shadowing", f.no_shadowing, "Skip the shadowed-rule checks (one solver query per rule)");
+  sub->add_flag("--no-shadowing", f.no_shadowing,
+                "Skip the shadowed-rule checks (one solver query per rule)");
 }
 
 bool hole_options(const HoleFlags& f, Session& s, verifier::HoleOptions& h) {

@@ -47,6 +47,14 @@ int guarded(Session& s, const std::function<int()>& body);
 //                 label selector (app=web,tier!=db,env in (a,b),!canary; empty: all pods)
 //   CIDR or IP    every endpoint with an address inside
 //   world         every address outside the cluster
+//   fqdn:NAME[@IP] an address outside the cluster that DNS returned for NAME (any such
+//                 address, or IP only); NAME lower-cased, a trailing dot dropped
+// fqdn:NAME[@IP], the one parser of the spelling (endpoint specs and `query --to`).
+struct FqdnSpec {
+  std::string name;              // lower-case, no trailing dot
+  std::optional<ir::IpAddr> ip;  // when @IP was given
+};
+std::optional<FqdnSpec> parse_fqdn_spec(const std::string& spec, std::string& err);
 std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string& err);
 std::optional<ir::Selector> parse_label_selector(const std::string& text, std::string& err);
 // --from and --to (each optional) into the scope; false after reporting NV4004.

@@ -1,10 +1,10 @@
 #include "verifier/encode.h"
 
-#include "verifier/regex_z3.h"
-
 #include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
+
+#include "verifier/regex_z3.h"
 
 namespace nv::verifier {
 
@@ -152,8 +152,9 @@ z3::expr Encoder::value_var(const ValueDomain& d, const std::string& name) {
     // Readable witnesses: what a Kubernetes label value may hold.
     // (In z3++ 4.8, + is the union of regular expressions; | would be a bit-vector or.)
     z3::expr ch = z3::range(ctx_.string_val("a"), ctx_.string_val("z")) +
-                  z3::range(ctx_.string_val("0"), ctx_.string_val("9")) + z3::to_re(ctx_.string_val("-")) +
-                  z3::to_re(ctx_.string_val(".")) + z3::to_re(ctx_.string_val("_"));
+                  z3::range(ctx_.string_val("0"), ctx_.string_val("9")) +
+                  z3::to_re(ctx_.string_val("-")) + z3::to_re(ctx_.string_val(".")) +
+                  z3::to_re(ctx_.string_val("_"));
     facts_.push_back(z3::in_re(v, z3::star(ch)));
     facts_.push_back(v.length() <= ctx_.int_val(63));
     return v;
@@ -208,18 +209,31 @@ SymEndpoint Encoder::endpoint(const std::string& name) {
   for (const auto& [k, d] : u_.pod_keys)
     e.labels.emplace(k, LabelVar{b("label[" + k + "]"), value_var(d, name + ".label[" + k + "]=")});
   for (const auto& [k, d] : u_.ns_keys)
-    e.ns_labels.emplace(k, LabelVar{b("nslabel[" + k + "]"), value_var(d, name + ".nslabel[" + k + "]=")});
-  for (const auto& n : u_.port_names)
-    e.ports.emplace(n, NamedPortVar{b("port[" + n + "]"), ctx_.bv_const((name + ".port[" + n + "].proto").c_str(), 8),
-                                    ctx_.bv_const((name + ".port[" + n + "].number").c_str(), 16)});
+    e.ns_labels.emplace(
+        k, LabelVar{b("nslabel[" + k + "]"), value_var(d, name + ".nslabel[" + k + "]=")});
+  for (const auto& n : u_.port_names) {
+    NamedPortVar v{b("port[" + n + "]"),
+                   ctx_.bv_const((name + ".port[" + n + "].proto").c_str(), 8),
+                   ctx_.bv_const((name + ".port[" + n + "].number").c_str(), 16)};
+    // A container port's protocol is TCP, UDP or SCTP (k8s.io/api core/v1 ContainerPort,
+    // validated by ValidateContainerPorts / supportedPortProtocols).
+    auto is = [&](int proto) { return v.proto == ctx_.bv_val(proto, 8); };
+    facts_.push_back(z3::implies(v.has, is(ir::kTCP) || is(ir::kUDP) || is(ir::kSCTP)));
+    e.ports.emplace(n, std::move(v));
+  }
   return e;
 }
 
 SymL7 Encoder::l7_vars(const std::string& prefix) {
   auto b = [&](const std::string& s) { return ctx_.bool_const((prefix + s).c_str()); };
   auto str = [&](const std::string& s) { return ctx_.string_const((prefix + s).c_str()); };
-  SymL7 l{u_.l7 ? b("has_http") : ctx_.bool_val(false), str("http.method"), str("http.path"),
-          str("http.host"), {}, u_.l7 ? b("has_dns") : ctx_.bool_val(false), str("dns.name")};
+  SymL7 l{u_.l7 ? b("has_http") : ctx_.bool_val(false),
+          str("http.method"),
+          str("http.path"),
+          str("http.host"),
+          {},
+          u_.l7 ? b("has_dns") : ctx_.bool_val(false),
+          str("dns.name")};
   if (!u_.l7) return l;
   for (const auto& n : u_.header_names) {
     LabelVar h{b("http.header[" + n + "]"), str("http.header[" + n + "]=")};
@@ -234,8 +248,8 @@ SymL7 Encoder::l7_vars(const std::string& prefix) {
 
 SymPacket Encoder::packet(const std::string& prefix) {
   SymPacket p{endpoint(prefix + "src"), endpoint(prefix + "dst"),
-              ctx_.bv_const((prefix + "proto").c_str(), 8), ctx_.bv_const((prefix + "port").c_str(), 16),
-              l7_vars(prefix)};
+              ctx_.bv_const((prefix + "proto").c_str(), 8),
+              ctx_.bv_const((prefix + "port").c_str(), 16), l7_vars(prefix)};
   // Namespace labels are a function of the namespace.
   z3::expr same_ns = p.src.ns == p.dst.ns;
   for (const auto& [k, a] : p.src.ns_labels) {
@@ -283,7 +297,8 @@ z3::expr Encoder::label_atom(const Selector& s, const LabelVar& lv, const ValueD
 }
 
 z3::expr Encoder::selector(const Selector& s, const std::map<std::string, LabelVar>& labels,
-                           const std::map<std::string, ValueDomain>& doms, const z3::expr* ns_name) {
+                           const std::map<std::string, ValueDomain>& doms,
+                           const z3::expr* ns_name) {
   switch (s.op) {
     case Selector::Op::All:
       return ctx_.bool_val(true);
@@ -311,7 +326,8 @@ z3::expr Encoder::ns_is(const SymEndpoint& e, const std::string& name) {
 z3::expr Encoder::in_cidr(const z3::expr& addr, const ir::Cidr& c) {
   if (c.family() != u_.family) return ctx_.bool_val(false);
   if (c.len == 0) return ctx_.bool_val(true);
-  unsigned hi = static_cast<unsigned>(u_.addr_bits() - 1), lo = static_cast<unsigned>(u_.addr_bits() - c.len);
+  unsigned hi = static_cast<unsigned>(u_.addr_bits() - 1),
+           lo = static_cast<unsigned>(u_.addr_bits() - c.len);
   return addr.extract(hi, lo) == addr_val(c.addr).extract(hi, lo);
 }
 
@@ -329,7 +345,8 @@ z3::expr Encoder::peer(const ir::Peer& p, const SymEndpoint& e) {
   z3::expr r = z3::mk_or(kinds);
   if (p.ns_name) r = r && e.is_pod && ns_is(e, *p.ns_name);
   if (p.ns_selector) r = r && e.is_pod && selector(*p.ns_selector, e.ns_labels, u_.ns_keys, &e.ns);
-  if (p.pod_selector) r = r && e.is_pod && selector(*p.pod_selector, e.labels, u_.pod_keys, nullptr);
+  if (p.pod_selector)
+    r = r && e.is_pod && selector(*p.pod_selector, e.labels, u_.pod_keys, nullptr);
   if (p.cidrs) {
     z3::expr_vector any(ctx_);
     for (const auto& b : *p.cidrs) any.push_back(in_block(e.addr, b));
@@ -372,11 +389,13 @@ void Encoder::pin_l7(const SymPacket& p, const std::optional<ir::HttpRequest>& h
   facts_.push_back(http ? l.has_http : !l.has_http);
   facts_.push_back(dns ? l.has_dns : !l.has_dns);
   if (http) {
-    facts_.push_back(l.method == string_lit(ctx_, http->method) && l.path == string_lit(ctx_, http->path) &&
+    facts_.push_back(l.method == string_lit(ctx_, http->method) &&
+                     l.path == string_lit(ctx_, http->path) &&
                      l.host == string_lit(ctx_, http->host));
     for (const auto& [n, v] : l.headers) {
       auto it = http->headers.find(n);
-      facts_.push_back(it == http->headers.end() ? !v.has : v.has && v.val == string_lit(ctx_, it->second));
+      facts_.push_back(it == http->headers.end() ? !v.has
+                                                 : v.has && v.val == string_lit(ctx_, it->second));
     }
   }
   if (dns) facts_.push_back(l.dns == string_lit(ctx_, *dns));
@@ -387,7 +406,8 @@ z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
   if (pm.proto != ir::kAnyProto) r = pkt.proto == ctx_.bv_val(pm.proto, 8);
   if (pm.named.empty()) {
     if (pm.all_ports()) return r;
-    return r && z3::ule(ctx_.bv_val(pm.lo, 16), pkt.port) && z3::ule(pkt.port, ctx_.bv_val(pm.hi, 16));
+    return r && z3::ule(ctx_.bv_val(pm.lo, 16), pkt.port) &&
+           z3::ule(pkt.port, ctx_.bv_val(pm.hi, 16));
   }
   // A named port: the destination pod's container port of that name and protocol.
   const SymEndpoint& d = pkt.dst;
@@ -400,10 +420,12 @@ z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
       std::set<int> seen_protos;
       for (const auto& cp : rep.ports) {
         if (cp.name != pm.named || !seen_protos.insert(cp.proto).second) continue;
-        entries.push_back(pkt.proto == ctx_.bv_val(cp.proto, 8) && pkt.port == ctx_.bv_val(cp.port, 16));
+        entries.push_back(pkt.proto == ctx_.bv_val(cp.proto, 8) &&
+                          pkt.port == ctx_.bv_val(cp.port, 16));
       }
       if (!entries.empty())
-        any.push_back(d.pinned->cls == ctx_.bv_val(i, d.pinned->cls.get_sort().bv_size()) && z3::mk_or(entries));
+        any.push_back(d.pinned->cls == ctx_.bv_val(i, d.pinned->cls.get_sort().bv_size()) &&
+                      z3::mk_or(entries));
     }
     return r && d.is_pod && z3::mk_or(any);
   }
@@ -514,11 +536,13 @@ z3::expr Encoder::pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inv
   }
   for (const auto& [port_name, pv] : e.ports) {
     const std::string& n = port_name;  // clang 14 lambdas cannot capture structured bindings
-    auto it = std::find_if(pod.ports.begin(), pod.ports.end(), [&](const ir::ContainerPort& cp) { return cp.name == n; });
+    auto it = std::find_if(pod.ports.begin(), pod.ports.end(),
+                           [&](const ir::ContainerPort& cp) { return cp.name == n; });
     if (it == pod.ports.end()) {
       c.push_back(!pv.has);
     } else {
-      c.push_back(pv.has && pv.proto == ctx_.bv_val(it->proto, 8) && pv.port == ctx_.bv_val(it->port, 16));
+      c.push_back(pv.has && pv.proto == ctx_.bv_val(it->proto, 8) &&
+                  pv.port == ctx_.bv_val(it->port, 16));
     }
   }
   return z3::mk_and(c);
@@ -528,7 +552,8 @@ void Encoder::pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& class
                            const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv) {
   unsigned w = 1;
   while ((1ull << w) < classes.size() + 1) ++w;
-  e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv});
+  e.pinned = std::make_shared<PinTable>(
+      PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv});
   const z3::expr& cls = e.pinned->cls;
   facts_.push_back(z3::ule(cls, ctx_.bv_val(classes.size(), w)));
   // The last index: an address that no pod or node of the inventory has.
@@ -554,7 +579,8 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
     }
     for (const auto& n : u_.port_names)
       for (const auto& cp : pod.ports)
-        if (cp.name == n) key += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
+        if (cp.name == n)
+          key += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
     for (const auto& c : u_.cidrs) key += c.contains(*a) ? '1' : '0';
     auto [it, fresh] = by_key.emplace(key, classes.size());
     if (fresh) classes.push_back({});
@@ -569,15 +595,17 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
     unsigned w = e->pinned->cls.get_sort().bv_size();
     for (size_t i = 0; i < classes.size(); ++i) {
       const ir::Pod& rep = *classes[i].pods.front();
-      facts_.push_back(z3::implies(e->pinned->cls == ctx_.bv_val(i, w),
-                                   pod_is(*e, rep, inv) && e->addr == addr_val(*rep.ip(u_.family))));
+      facts_.push_back(
+          z3::implies(e->pinned->cls == ctx_.bv_val(i, w),
+                      pod_is(*e, rep, inv) && e->addr == addr_val(*rep.ip(u_.family))));
     }
   }
   // A class of one pod is that pod: it cannot be the source and the destination.
   unsigned w = p.src.pinned->cls.get_sort().bv_size();
   for (size_t i = 0; i < classes.size(); ++i)
     if (classes[i].pods.size() == 1)
-      facts_.push_back(!(p.src.pinned->cls == ctx_.bv_val(i, w) && p.dst.pinned->cls == ctx_.bv_val(i, w)));
+      facts_.push_back(
+          !(p.src.pinned->cls == ctx_.bv_val(i, w) && p.dst.pinned->cls == ctx_.bv_val(i, w)));
 }
 
 void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv) {
@@ -586,7 +614,8 @@ void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory&
     case ir::EndpointKind::Pod:
       f = f && pod_is(e, *c.pod, inv);
       // Named ports through a one-class pin table: a name may carry several protocols.
-      e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), 1), {{{c.pod}}}, &inv});
+      e.pinned = std::make_shared<PinTable>(
+          PinTable{ctx_.bv_const((e.name + ".class").c_str(), 1), {{{c.pod}}}, &inv});
       f = f && e.pinned->cls == ctx_.bv_val(0, 1);
       break;
     case ir::EndpointKind::Host:
@@ -600,21 +629,24 @@ void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory&
   facts_.push_back(f);
 }
 
-void Encoder::pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices, const ir::Inventory& inv) {
+void Encoder::pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices,
+                          const ir::Inventory& inv) {
   std::vector<PinnedClass> classes;
   for (const auto& c : choices)
     if (c.kind == ir::EndpointKind::Pod) classes.push_back({{c.pod}});
   const unsigned none = static_cast<unsigned>(classes.size());
   unsigned w = 1;
   while ((1ull << w) < none + 1ull) ++w;
-  e.pinned = std::make_shared<PinTable>(PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv});
+  e.pinned = std::make_shared<PinTable>(
+      PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv});
   const z3::expr& cls = e.pinned->cls;
   z3::expr_vector any(ctx_);
   unsigned next = 0;
   for (const auto& c : choices) {
     z3::expr here = e.addr == addr_val(*c.addr);
     any.push_back(here);
-    z3::expr f = c.kind == ir::EndpointKind::Pod  ? pod_is(e, *c.pod, inv) && cls == ctx_.bv_val(next++, w)
+    z3::expr f = c.kind == ir::EndpointKind::Pod
+                     ? pod_is(e, *c.pod, inv) && cls == ctx_.bv_val(next++, w)
                  : c.kind == ir::EndpointKind::Host ? e.is_host && cls == ctx_.bv_val(none, w)
                                                     : e.is_ext && cls == ctx_.bv_val(none, w);
     facts_.push_back(z3::implies(here, f));

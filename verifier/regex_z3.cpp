@@ -13,7 +13,9 @@
 #include "verifier/regex_z3.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace nv::verifier {
@@ -111,7 +113,31 @@ z3::expr to_z3(z3::context& ctx, const ir::Regex& re) {
   return r;
 }
 
+namespace {
+
+// The one string a regex matches when it is a literal (single-byte classes in sequence).
+std::optional<std::string> literal_of(const ir::Regex& re) {
+  using Op = ir::Regex::Op;
+  auto one = [](const ir::Regex& c) {
+    return c.op == Op::Chars && c.ranges.size() == 1 && c.ranges[0].first == c.ranges[0].second;
+  };
+  if (one(re)) return std::string(1, static_cast<char>(re.ranges[0].first));
+  if (re.op != Op::Concat) return std::nullopt;
+  std::string out;
+  for (const auto& k : re.kids) {
+    if (!one(k)) return std::nullopt;
+    out += static_cast<char>(k.ranges[0].first);
+  }
+  return out;
+}
+
+}  // namespace
+
 z3::expr regex_matches(const z3::expr& s, const ir::Regex& re) {
+  // A literal (an exact DNS name, an HTTP method) as string equality: the same formula, and
+  // Z3 4.8.12's regex derivatives took 35 s to refute "a.b.evil" in (str.to_re "a.b") in
+  // `reach --to fqdn:api.external.com.evil.example` against a toFQDNs matchName.
+  if (auto lit = literal_of(re)) return s == string_lit(s.ctx(), *lit);
   return z3::in_re(s, to_z3(s.ctx(), re));
 }
 

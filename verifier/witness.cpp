@@ -1,6 +1,7 @@
 #include "verifier/witness.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "verifier/regex_z3.h"
 
@@ -107,6 +108,25 @@ std::vector<z3::expr> readability(Encoder& enc, const SymPacket& pkt) {
 
 z3::model minimize(Checker& checker, z3::solver& s, const std::vector<z3::expr>& prefs) {
   z3::context& c = s.ctx();
+  // Preferences only make the witness readable: a check that the solver cannot decide
+  // quickly (string preferences against HTTP regexes can take minutes in Z3 4.8.12) drops
+  // the preference, or ends minimizing, instead of failing the query. Each check gets at
+  // most kPreferMs; the answer is the same witness whenever every check is decided.
+  constexpr unsigned kPreferMs = 5'000;
+  unsigned full = checker.options().timeout_ms;
+  auto limit = [&](unsigned ms) {
+    z3::params p(c);
+    p.set("timeout", ms);
+    s.set(p);
+  };
+  limit(full == 0 ? kPreferMs : std::min(full, kPreferMs));
+  auto decided = [&](const z3::expr_vector& as) -> std::optional<bool> {
+    try {
+      return checker.sat(s, as);
+    } catch (const SolverUnknown&) {
+      return std::nullopt;
+    }
+  };
   // One indicator literal per preference, so that cores name preferences.
   std::vector<z3::expr> flags;
   s.push();
@@ -119,20 +139,25 @@ z3::model minimize(Checker& checker, z3::solver& s, const std::vector<z3::expr>&
     z3::expr_vector assumptions(c);
     for (size_t i = 0; i < flags.size(); ++i)
       if (kept[i]) assumptions.push_back(flags[i]);
-    if (checker.sat(s, assumptions)) {
+    auto first = decided(assumptions);
+    if (!first) break;  // undecided: the witness without preferences (below)
+    if (*first) {
       // Cores are not minimal: give each dropped preference a second chance, in order.
       for (size_t i = 0; i < flags.size(); ++i) {
         if (kept[i]) continue;
         assumptions.push_back(flags[i]);
-        if (checker.sat(s, assumptions)) {
+        if (decided(assumptions) == std::optional<bool>(true)) {
           kept[i] = true;
         } else {
           assumptions.pop_back();
         }
       }
-      if (!checker.sat(s, assumptions)) throw InternalError("witness minimization lost its model");
+      auto last = decided(assumptions);
+      if (!last) break;
+      if (!*last) throw InternalError("witness minimization lost its model");
       z3::model m = s.get_model();
       s.pop();
+      limit(full);
       return m;
     }
     // Drop the least wanted preference of the core.
@@ -149,6 +174,7 @@ z3::model minimize(Checker& checker, z3::solver& s, const std::vector<z3::expr>&
     kept[drop] = false;
   }
   s.pop();
+  limit(full);
   if (!checker.sat(s, z3::expr_vector(c)))
     throw InternalError("a satisfiable query became unsatisfiable");
   return s.get_model();

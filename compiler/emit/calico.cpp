@@ -17,7 +17,14 @@ using Code = ir::Code;
 // Everything a rule may carry that Calico has no form for, in one place. Calico has all
 // four actions; ports and peers refuse their own parts below.
 std::optional<Problem> unsupported(const ir::Rule& r) {
-  if (auto l7 = l7_unsupported(r)) return l7;
+  // HTTP: Calico's `http` match, on ingress Allow rules over TCP (calico_http.cpp and
+  // rules() below); DNS rules and DNS-name peers have no Calico form.
+  if (r.l7 && r.l7->dns.empty()) {
+    ir::Rule rest = r;
+    rest.l7.reset();
+    return l7_unsupported(rest, "Calico");
+  }
+  if (auto l7 = l7_unsupported(r, "Calico")) return l7;
   return std::nullopt;
 }
 
@@ -84,13 +91,11 @@ struct CalicoEmitter {
     std::vector<ProtoPorts> out;
     std::vector<bool> all;  // the protocol's every port is already in
     bool ok = true;
-    for (const auto& pm : split_named_any(r.ports, pin)) {
+    for (const auto& pm : split_named_any(r.ports)) {
       if (pm.proto == ir::kAnyProto) {
         refusals.add(
             Code::NV4075, p, &r,
-            "port " + pm.str() + " has no protocol; Calico rules need TCP, UDP or SCTP for ports" +
-                (pm.named.empty() ? ""
-                                  : " (with --cluster, a named port is split into the three)"));
+            "port " + pm.str() + " has no protocol; Calico rules need TCP, UDP or SCTP for ports");
         ok = false;
         continue;
       }
@@ -197,6 +202,33 @@ struct CalicoEmitter {
     return out;
   }
 
+  // The `http` matches of a rule: {nullopt} without L7; nullopt after a refusal. Calico
+  // accepts them on ingress Allow rules over TCP only (validator.go validateRule,
+  // validate{Global,}NetworkPolicy).
+  std::optional<std::vector<std::optional<Node>>> http_matches(const ir::Policy& p,
+                                                               const ir::Rule& r, ir::Direction d,
+                                                               const std::vector<ProtoPorts>& pp) {
+    if (!r.l7) return std::vector<std::optional<Node>>{std::nullopt};
+    std::string why;
+    if (d != ir::Direction::Ingress)
+      why = "HTTP rules on egress (Calico's http match is for ingress only)";
+    for (const auto& proto : pp)
+      if (why.empty() && proto.proto != ir::kTCP)
+        why = "HTTP rules on protocol " + ir::proto_name(proto.proto) +
+              " (Calico's http match needs TCP)";
+    std::vector<std::optional<Node>> out;
+    for (const auto& h : r.l7->http) {
+      if (!why.empty()) break;
+      if (auto m = calico_http(h, why)) out.push_back(std::move(*m));
+    }
+    if (why.empty() && out.empty()) why = "an L7 constraint without HTTP rules";
+    if (!why.empty()) {
+      refusals.add(Code::NV4080, p, &r, why);
+      return std::nullopt;
+    }
+    return out;
+  }
+
   void rules(const ir::Policy& p, ir::Direction d, const std::string& ns, Node& spec) {
     bool in = d == ir::Direction::Ingress;
     Node list = Node::list();
@@ -208,18 +240,23 @@ struct CalicoEmitter {
       auto s = sides(p, r, ns);
       auto pp = ports(p, r);
       if (!s || !pp) continue;
+      auto http = http_matches(p, r, d, *pp);
+      if (!http) continue;
       // A rule has one protocol and one peer side: one Calico rule for each pair, in a row
       // with one action, so that the first of them to match decides as the IR rule would.
+      // An L7 rule's HTTP rules are a union: one Calico rule per HTTP rule as well.
       for (auto& proto : *pp)
-        for (const auto& side : *s) {
-          Node& rule = list.push(Node::map());
-          rule.set("action", Node::str(action_text(r.action)));
-          if (proto.proto != ir::kAnyProto) rule.set("protocol", protocol_node(proto.proto));
-          Node dst = in ? Node::map() : side;
-          if (!proto.ports.empty()) dst.set("ports", proto.ports);
-          if (in && !side.empty()) rule.set("source", side);
-          if (!dst.empty()) rule.set("destination", std::move(dst));
-        }
+        for (const auto& side : *s)
+          for (const auto& h : *http) {
+            Node& rule = list.push(Node::map());
+            rule.set("action", Node::str(action_text(r.action)));
+            if (proto.proto != ir::kAnyProto) rule.set("protocol", protocol_node(proto.proto));
+            Node dst = in ? Node::map() : side;
+            if (!proto.ports.empty()) dst.set("ports", proto.ports);
+            if (in && !side.empty()) rule.set("source", side);
+            if (!dst.empty()) rule.set("destination", std::move(dst));
+            if (h) rule.set("http", *h);
+          }
     }
     if (!list.empty()) spec.set(in ? "ingress" : "egress", std::move(list));
   }

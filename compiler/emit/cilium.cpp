@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "compiler/emit/common.h"
+#include "ir/fqdn_pattern.h"
 
 namespace nv::emit {
 
@@ -22,7 +23,6 @@ constexpr size_t kMaxPorts = 40;  // per toPorts entry (rule_validation.go)
 // Everything a rule may carry that Cilium has no form for, in one place; `deny_tier`: the
 // policy sits where Cilium's denies sit (before every allow).
 std::optional<Problem> unsupported(const ir::Rule& r, bool deny_tier) {
-  if (auto l7 = l7_unsupported(r)) return l7;
   if (r.action == ir::Action::Pass) return Problem{Code::NV4070, "Cilium has no Pass rules"};
   if (r.action == ir::Action::Deny && !deny_tier)
     return Problem{
@@ -33,9 +33,83 @@ std::optional<Problem> unsupported(const ir::Rule& r, bool deny_tier) {
   return std::nullopt;
 }
 
+// A DNS name regex as a Cilium FQDNSelector (pkg/policy/api/fqdn.go): matchName for a
+// name, matchPattern for a pattern; nullopt when no pattern lowers to exactly this regex.
+std::optional<Node> fqdn_selector(const ir::Regex& re) {
+  auto text = ir::fqdn_pattern_text(re);
+  if (!text) return std::nullopt;
+  Node m = Node::map();
+  m.set(text->find('*') == std::string::npos ? "matchName" : "matchPattern", Node::str(*text));
+  return m;
+}
+
+// An HTTP field: Regex::str() is canonical RE2 text that parse_regex reads back to the same
+// tree; "" would read back as no constraint, so a regex that prints empty is refused.
+bool http_field(Node& rule, const char* key, const std::optional<ir::Regex>& re, std::string& why) {
+  if (!re) return true;
+  std::string text = ir::str(*re);
+  if (text.empty()) {
+    why =
+        std::string(key) + " matching only the empty string (Cilium reads \"\" as any " + key + ")";
+    return false;
+  }
+  rule.set(key, Node::str(text));
+  return true;
+}
+
+// `rules:` of a toPorts entry (pkg/policy/api/l4.go L7Rules; http.go PortRuleHTTP; the
+// `headers` strings are split by pkg/envoy getHTTPRule at the first space: "Name: value"
+// is the header with exactly that value, "Name" the header present). nullopt (and `why`)
+// when something has no Cilium form.
+std::optional<Node> l7_rules(const ir::L7Match& m, std::string& why) {
+  Node rules = Node::map();
+  if (!m.http.empty() && !m.dns.empty()) {
+    why = "HTTP and DNS rules on one port (Cilium allows one kind per toPorts entry)";
+    return std::nullopt;
+  }
+  if (m.http.empty() && m.dns.empty()) {
+    why = "an L7 constraint that no request matches (Cilium reads empty rules as none)";
+    return std::nullopt;
+  }
+  if (!m.http.empty()) {
+    Node& list = rules.set("http", Node::list());
+    for (const auto& h : m.http) {
+      Node& rule = list.push(Node::map());
+      if (!http_field(rule, "method", h.method, why) || !http_field(rule, "path", h.path, why) ||
+          !http_field(rule, "host", h.host, why)) {
+        why = h.where + ": " + why;
+        return std::nullopt;
+      }
+      if (h.headers.empty()) continue;
+      Node& hs = rule.set("headers", Node::list());
+      for (const auto& hm : h.headers) {
+        if (hm.name.find_first_of(" :") != std::string::npos || hm.name.empty()) {
+          why = h.where + ": header name \"" + hm.name + "\" (Cilium splits names at ' ')";
+          return std::nullopt;
+        }
+        hs.push(Node::str(hm.value ? hm.name + ": " + *hm.value : hm.name));
+      }
+    }
+  }
+  if (!m.dns.empty()) {
+    Node& list = rules.set("dns", Node::list());
+    for (const auto& d : m.dns) {
+      auto sel = fqdn_selector(d.name);
+      if (!sel) {
+        why = d.where + ": the name pattern " + ir::str(d.name) +
+              " is no Cilium matchName or matchPattern";
+        return std::nullopt;
+      }
+      list.push(std::move(*sel));
+    }
+  }
+  return rules;
+}
+
 // A Cilium rule's L3 part: one kind of peer per rule (rule_validation.go).
 struct L3 {
   Node endpoints = Node::list(), entities = Node::list(), cidr_sets = Node::list();
+  Node fqdns = Node::list();
   bool everything = false;
 };
 
@@ -54,7 +128,7 @@ struct CiliumEmitter {
     Node* cur = nullptr;
     size_t n = 0;
     bool ok = true;
-    for (const auto& pm : split_named_any(r.ports, pin)) {
+    for (const auto& pm : split_named_any(r.ports)) {
       std::string why;
       if (pm.proto != ir::kTCP && pm.proto != ir::kUDP && pm.proto != ir::kSCTP)
         why =
@@ -127,7 +201,8 @@ struct CiliumEmitter {
     return true;
   }
 
-  bool peers(const ir::Policy& p, const ir::Rule& r, const std::string& ns, L3& l3) {
+  bool peers(const ir::Policy& p, const ir::Rule& r, ir::Direction d, const std::string& ns,
+             L3& l3) {
     l3.everything = r.peers.empty();
     for (const auto& peer : r.peers)
       if (peer == ir::Peer{}) l3.everything = true;
@@ -143,6 +218,27 @@ struct CiliumEmitter {
     for (const auto& peer : r.peers) {
       if (peer.kinds == 0) continue;
       bool selectors = peer.ns_name || peer.ns_selector || peer.pod_selector;
+      if (peer.fqdns) {
+        // toFQDNs (egress only): external addresses DNS returned for a matching name.
+        std::string why;
+        if (d != ir::Direction::Egress)
+          why = "an FQDN peer in an ingress rule (Cilium has toFQDNs only)";
+        else if (peer.kinds != kExternal || selectors || peer.cidrs)
+          why = "FQDN peer " + peer.str() + " also constrained by labels or addresses";
+        for (const auto& re : *peer.fqdns) {
+          if (!why.empty()) break;
+          if (auto sel = fqdn_selector(re))
+            l3.fqdns.push(std::move(*sel));
+          else
+            why = "the name pattern " + ir::str(re) + " of FQDN peer " + peer.str() +
+                  " is no Cilium matchName or matchPattern";
+        }
+        if (!why.empty()) {
+          refusals.add(Code::NV4080, p, &r, why);
+          ok = false;
+        }
+        continue;
+      }
       if (!peer.cidrs && peer.kinds == kPod) {
         ok = pod_peer(p, r, peer, ns, l3) && ok;
       } else if (!peer.cidrs && !selectors) {
@@ -200,7 +296,20 @@ struct CiliumEmitter {
       }
       L3 l3;
       auto to_ports = ports(p, r, d);
-      if (!peers(p, r, ns, l3) || !to_ports) continue;
+      if (!peers(p, r, d, ns, l3) || !to_ports) continue;
+      if (r.l7) {
+        // The L7 rules go on every toPorts entry of the rule (the frontend makes one IR
+        // rule per entry that carries them; entries are a union).
+        std::string why;
+        auto l7 = l7_rules(*r.l7, why);
+        if (l7 && to_ports->empty())
+          why = "L7 rules on every protocol and port (Cilium's L7 rules need ports)";
+        if (!l7 || to_ports->empty()) {
+          refusals.add(Code::NV4080, p, &r, why);
+          continue;
+        }
+        for (auto& entry : to_ports->children()) entry.second.set("rules", *l7);
+      }
       auto add = [&](const char* key, Node peers_list) {
         Node& rule = list.push(Node::map());
         if (key) rule.set(std::string(in ? "from" : "to") + key, std::move(peers_list));
@@ -219,6 +328,7 @@ struct CiliumEmitter {
       if (!l3.endpoints.empty()) add("Endpoints", std::move(l3.endpoints));
       if (!l3.entities.empty()) add("Entities", std::move(l3.entities));
       if (!l3.cidr_sets.empty()) add("CIDRSet", std::move(l3.cidr_sets));
+      if (!l3.fqdns.empty()) add("FQDNs", std::move(l3.fqdns));
     }
     return list;
   }

@@ -168,9 +168,7 @@ Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind,
   return any_in && any_out ? Cover::Some : any_in ? Cover::All : Cover::None;
 }
 
-std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports,
-                                           const ir::Inventory* pin) {
-  if (!pin) return ports;
+std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports) {
   std::vector<ir::PortMatch> out;
   for (const auto& pm : ports) {
     if (pm.proto != ir::kAnyProto || pm.named.empty()) {
@@ -215,10 +213,19 @@ std::string join_docs(const std::vector<yaml::Node>& docs) {
   return out;
 }
 
-std::optional<Problem> l7_unsupported(const ir::Rule& r) {
-  if (r.l7) return Problem{ir::Code::NV4080, "L7 (HTTP/DNS) rules are not converted yet"};
+std::optional<Problem> l7_unsupported(const ir::Rule& r, const std::string& target) {
+  if (r.l7 && !r.l7->dns.empty())
+    return Problem{ir::Code::NV4080, "DNS rules (" + r.l7->dns.front().where + "): " + target +
+                                         " has no DNS (L7) rules"};
+  if (r.l7)
+    return Problem{ir::Code::NV4080,
+                   "HTTP rules (" +
+                       (r.l7->http.empty() ? std::string("rules.http") : r.l7->http.front().where) +
+                       "): " + target + " has no HTTP (L7) rules"};
   for (const auto& peer : r.peers)
-    if (peer.fqdns) return Problem{ir::Code::NV4080, "FQDN peers (toFQDNs) are not converted yet"};
+    if (peer.fqdns)
+      return Problem{ir::Code::NV4080, "FQDN peer " + peer.str() + " (toFQDNs): " + target +
+                                           " has no DNS-name peers"};
   return std::nullopt;
 }
 

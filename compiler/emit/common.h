@@ -61,11 +61,10 @@ Cover coverage(const std::vector<ir::CidrBlock>& blocks, ir::EndpointKind kind,
                const ir::Inventory* pin);
 
 // The rule's ports with every named port of any protocol split into TCP, UDP and SCTP, as
-// dialects whose named ports need a protocol write it. Exact only on a pinned inventory,
-// whose container ports are all TCP, UDP or SCTP; the symbolic model lets a container port
-// have any protocol, so without `pin` the ports are returned as they are (and refused).
-std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports,
-                                           const ir::Inventory* pin);
+// dialects whose named ports need a protocol write it. Exact: a container port's protocol
+// is TCP, UDP or SCTP, in an inventory and in the verifier's symbolic pods alike
+// (verifier/encode.cpp Encoder::endpoint).
+std::vector<ir::PortMatch> split_named_any(const std::vector<ir::PortMatch>& ports);
 
 // The metadata block and a document's header.
 yaml::Node object(const char* api_version, const char* kind, const std::string& name,
@@ -76,8 +75,13 @@ struct Problem {
   ir::Code code;
   std::string what;
 };
-// L7 rules and FQDN peers, which no emitter translates yet (NV4080).
-std::optional<Problem> l7_unsupported(const ir::Rule& r);
+// L7 rules and FQDN peers, for a target that has no form for them (NV4080), naming the
+// construct and the target ("Kubernetes NetworkPolicy").
+std::optional<Problem> l7_unsupported(const ir::Rule& r, const std::string& target);
+
+// An IR HTTP rule as a Calico `http` match (calico_http.cpp); nullopt and `why` when the
+// Calico frontend would not lower any match to exactly this rule.
+std::optional<yaml::Node> calico_http(const ir::HttpRule& h, std::string& why);
 
 std::string kinds_text(ir::KindMask k);
 std::string join_docs(const std::vector<yaml::Node>& docs);

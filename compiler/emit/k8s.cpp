@@ -15,7 +15,7 @@ using Code = ir::Code;
 // Everything a rule may carry that NetworkPolicy has no form for, in one place (ports and
 // peers are translated below and refuse their own parts).
 std::optional<Problem> unsupported(const ir::Rule& r) {
-  if (auto l7 = l7_unsupported(r)) return l7;
+  if (auto l7 = l7_unsupported(r, "Kubernetes NetworkPolicy")) return l7;
   if (r.action == ir::Action::Deny)
     return Problem{Code::NV4070,
                    "Kubernetes NetworkPolicy has no deny rules (only allows, in no order)"};
@@ -37,7 +37,7 @@ struct K8sEmitter {
     for (const auto& pm : r.ports)
       if (pm.proto == ir::kAnyProto && pm.all_ports()) return Node::list();
     bool ok = true;
-    for (const auto& pm : split_named_any(r.ports, pin)) {
+    for (const auto& pm : split_named_any(r.ports)) {
       if (pm.proto != ir::kTCP && pm.proto != ir::kUDP && pm.proto != ir::kSCTP) {
         refusals.add(Code::NV4075, p, &r,
                      pm.proto == ir::kAnyProto

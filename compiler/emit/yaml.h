@@ -29,6 +29,8 @@ class Node {
   Node& set(std::string_view key, Node value);
   Node& push(Node value);
   const Node* get(std::string_view key) const;
+  // A map's entries or a list's items (keys ""), to change them in place.
+  std::vector<std::pair<std::string, Node>>& children() { return items_; }
 
  private:
   explicit Node(Kind k) : kind_(k) {}

@@ -7,10 +7,14 @@
 (declare-fun src.ext () Bool)
 (declare-fun src.host () Bool)
 (declare-fun src.pod () Bool)
+(declare-fun |src.port[http].proto| () (_ BitVec 8))
+(declare-fun |src.port[http]| () Bool)
 (declare-fun dst.ns () (_ BitVec 2))
 (declare-fun dst.ext () Bool)
 (declare-fun dst.host () Bool)
 (declare-fun dst.pod () Bool)
+(declare-fun |dst.port[http].proto| () (_ BitVec 8))
+(declare-fun |dst.port[http]| () Bool)
 (declare-fun dst.addr () (_ BitVec 32))
 (declare-fun src.addr () (_ BitVec 32))
 (declare-fun port () (_ BitVec 16))
@@ -23,10 +27,16 @@
  (let (($x15 (and (or (or src.pod src.host) src.ext) (not (and src.pod src.host)))))
  (and (and $x15 (not (and src.pod src.ext))) (not (and src.host src.ext)))))
 (assert
+ (let (($x31 (or (or (= |src.port[http].proto| (_ bv6 8)) (= |src.port[http].proto| (_ bv17 8))) (= |src.port[http].proto| (_ bv132 8)))))
+ (=> |src.port[http]| $x31)))
+(assert
  (bvule dst.ns (_ bv2 2)))
 (assert
- (let (($x31 (and (or (or dst.pod dst.host) dst.ext) (not (and dst.pod dst.host)))))
- (and (and $x31 (not (and dst.pod dst.ext))) (not (and dst.host dst.ext)))))
+ (let (($x42 (and (or (or dst.pod dst.host) dst.ext) (not (and dst.pod dst.host)))))
+ (and (and $x42 (not (and dst.pod dst.ext))) (not (and dst.host dst.ext)))))
+(assert
+ (let (($x55 (or (or (= |dst.port[http].proto| (_ bv6 8)) (= |dst.port[http].proto| (_ bv17 8))) (= |dst.port[http].proto| (_ bv132 8)))))
+ (=> |dst.port[http]| $x55)))
 (assert
  (and (distinct src.addr dst.addr) true))
 (assert
@@ -38,10 +48,10 @@
 (assert
  (bvule dst.class (_ bv0 1)))
 (assert
- (let (($x65 (= dst.class (_ bv0 1))))
- (=> $x65 (and dst.ext (and (distinct dst.addr (_ bv167772417 32)) true)))))
+ (let (($x81 (= dst.class (_ bv0 1))))
+ (=> $x81 (and dst.ext (and (distinct dst.addr (_ bv167772417 32)) true)))))
 (assert
- (let (($x65 (= dst.class (_ bv0 1))))
- (let (($x86 (and (=> $x65 (not (and (and true dst.pod) or))) (=> $x65 (not (and (and (= proto (_ bv6 8)) dst.pod) or))) (=> $x65 (not (and (and (= proto (_ bv17 8)) dst.pod) or))) (=> $x65 (not (and (and (= proto (_ bv132 8)) dst.pod) or))))))
- (not $x86))))
+ (let (($x81 (= dst.class (_ bv0 1))))
+ (let (($x102 (and (=> $x81 (not (and (and true dst.pod) or))) (=> $x81 (not (and (and (= proto (_ bv6 8)) dst.pod) or))) (=> $x81 (not (and (and (= proto (_ bv17 8)) dst.pod) or))) (=> $x81 (not (and (and (= proto (_ bv132 8)) dst.pod) or))))))
+ (not $x102))))
 (check-sat)

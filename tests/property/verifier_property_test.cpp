@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "ir/evaluate.h"
 #include "compiler/frontend.h"
+#include "ir/evaluate.h"
 #include "tests/property/dialect_generators.h"
 #include "tests/property/generators.h"
 #include "verifier/encode.h"
@@ -33,23 +33,29 @@ namespace {
 // ---------------------------------------------------------------------------------------
 // Counters, printed at exit when NV_VERIFIER_STATS is set.
 
-std::atomic<uint64_t> g_capped{0}, g_concrete{0}, g_concrete_shortcut{0}, g_self{0}, g_witnesses{0}, g_pinned{0},
-    g_compare_diff{0}, g_compare_same{0}, g_sampled{0}, g_regions{0};
+std::atomic<uint64_t> g_capped{0}, g_concrete{0}, g_concrete_shortcut{0}, g_self{0}, g_witnesses{0},
+    g_pinned{0}, g_compare_diff{0}, g_compare_same{0}, g_sampled{0}, g_regions{0}, g_concrete_l7{0},
+    g_concrete_fqdn{0}, g_witness_l7{0}, g_witness_fqdn{0};
 
 struct Stats : ::testing::Environment {
   void TearDown() override {
     if (!std::getenv("NV_VERIFIER_STATS")) return;
     auto n = [](const std::atomic<uint64_t>& c) { return std::to_string(c.load()); };
-    std::string line = "verifier properties: " + n(g_concrete) + " concrete packets compared with Z3 (" +
-                       n(g_concrete_shortcut) + " with a shortcut; " + n(g_self) + " self packets refused), " +
-                       n(g_witnesses) + " symbolic and " + n(g_pinned) + " pinned witnesses rechecked, " +
-                       n(g_compare_diff) + " compare witnesses, " + n(g_compare_same) +
-                       " equal/contained pairs sampled with " + n(g_sampled) + " packets, " + n(g_regions) +
-                       " diff regions; " + n(g_capped) + " cases capped\n";
+    std::string line =
+        "verifier properties: " + n(g_concrete) + " concrete packets compared with Z3 (" +
+        n(g_concrete_shortcut) + " with a shortcut; " + n(g_self) + " self packets refused), " +
+        n(g_witnesses) + " symbolic and " + n(g_pinned) + " pinned witnesses rechecked, " +
+        n(g_compare_diff) + " compare witnesses, " + n(g_compare_same) +
+        " equal/contained pairs sampled with " + n(g_sampled) + " packets, " + n(g_regions) +
+        " diff regions; " + n(g_capped) + " cases capped; L7: " + n(g_concrete_l7) +
+        " concrete packets with a request or DNS query, " + n(g_concrete_fqdn) +
+        " to an FQDN endpoint; " + n(g_witness_l7) + " witnesses with a request or DNS query, " +
+        n(g_witness_fqdn) + " with an FQDN endpoint\n";
     std::fputs(line.c_str(), stderr);
   }
 };
-[[maybe_unused]] ::testing::Environment* const g_stats = ::testing::AddGlobalTestEnvironment(new Stats);
+[[maybe_unused]] ::testing::Environment* const g_stats =
+    ::testing::AddGlobalTestEnvironment(new Stats);
 
 // ---------------------------------------------------------------------------------------
 // Worlds and endpoints
@@ -97,10 +103,12 @@ ir::Endpoint gen_endpoint(const ir::Inventory& inv) {
   int pick = uniform(0, 10);
   if (pick == 0 || inv.pods.empty()) return ir::Endpoint::of_ip(inv, external_addr());
   if (pick == 1 && !inv.nodes.empty())
-    return ir::Endpoint::of_ip(inv, inv.nodes[static_cast<size_t>(uniform(0, static_cast<int>(inv.nodes.size())))].addresses.front());
+    return ir::Endpoint::of_ip(
+        inv, inv.nodes[static_cast<size_t>(uniform(0, static_cast<int>(inv.nodes.size())))]
+                 .addresses.front());
   // An index, not elementOf: the endpoint points at the inventory's pod, not at a copy.
-  return ir::Endpoint::of_pod(inv.pods[static_cast<size_t>(uniform(0, static_cast<int>(inv.pods.size())))],
-                              ir::Family::V4);
+  return ir::Endpoint::of_pod(
+      inv.pods[static_cast<size_t>(uniform(0, static_cast<int>(inv.pods.size())))], ir::Family::V4);
 }
 
 // Every endpoint that sampling uses: the world's pods, its nodes, two outside addresses.
@@ -135,13 +143,15 @@ void for_each_packet(const ir::Inventory& inv, const ir::PolicySet& ps,
 std::string describe(const ir::PolicySet& ps) {
   std::string out;
   for (const auto& t : ps.tiers())
-    out += "tier " + t.name + " order " + std::to_string(t.order) + " default " + ir::name(t.default_action) + "\n";
+    out += "tier " + t.name + " order " + std::to_string(t.order) + " default " +
+           ir::name(t.default_action) + "\n";
   for (const auto& p : ps.policies()) {
-    out += "policy " + p.name + " tier " + p.tier + " order " + std::to_string(p.order) + " subject " +
-           p.subject.str() + "\n";
+    out += "policy " + p.name + " tier " + p.tier + " order " + std::to_string(p.order) +
+           " subject " + p.subject.str() + "\n";
     for (auto d : ir::kDirections) {
       const auto& dr = p.dir(d);
-      out += std::string("  ") + ir::name(d) + (dr.isolates ? " isolates" : " does not isolate") + "\n";
+      out += std::string("  ") + ir::name(d) + (dr.isolates ? " isolates" : " does not isolate") +
+             "\n";
       for (const auto& r : dr.rules) {
         out += std::string("    ") + ir::name(r.action) + " peers [";
         for (size_t i = 0; i < r.peers.size(); ++i) out += (i ? "; " : "") + r.peers[i].str();
@@ -166,7 +176,8 @@ std::string describe(const ir::Inventory& inv) {
            (p.ips.empty() ? "-" : p.ips.front().str()) + " {";
     for (const auto& [k, v] : p.labels) out += " " + k + "=" + v;
     out += " } ports [";
-    for (const auto& cp : p.ports) out += " " + cp.name + "=" + ir::proto_name(cp.proto) + "/" + std::to_string(cp.port);
+    for (const auto& cp : p.ports)
+      out += " " + cp.name + "=" + ir::proto_name(cp.proto) + "/" + std::to_string(cp.port);
     out += " ]\n";
   }
   for (const auto& n : inv.nodes) out += "node " + n.name + " " + n.addresses.front().str() + "\n";
@@ -174,7 +185,8 @@ std::string describe(const ir::Inventory& inv) {
 }
 
 std::string describe(const ir::Packet& pkt) {
-  return ir::proto_name(pkt.proto) + " " + pkt.src.str() + " -> " + pkt.dst.str() + ":" + std::to_string(pkt.port);
+  return ir::proto_name(pkt.proto) + " " + pkt.src.str() + " -> " + pkt.dst.str() + ":" +
+         std::to_string(pkt.port);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -226,7 +238,9 @@ std::vector<RuleRef> rule_refs(const std::vector<ir::Policy>& pols) {
   return out;
 }
 
-ir::Rule& rule_at(std::vector<ir::Policy>& pols, const RuleRef& r) { return pols[r.pol].dir(r.dir).rules[r.rule]; }
+ir::Rule& rule_at(std::vector<ir::Policy>& pols, const RuleRef& r) {
+  return pols[r.pol].dir(r.dir).rules[r.rule];
+}
 
 ir::PolicySet rebuild(const std::vector<ir::Tier>& tiers, std::vector<ir::Policy> pols) {
   ir::PolicySet out;
@@ -237,7 +251,8 @@ ir::PolicySet rebuild(const std::vector<ir::Tier>& tiers, std::vector<ir::Policy
 }
 
 // Tries one mutation kind; false when it does not apply.
-bool try_mutate(int kind, std::vector<ir::Tier>& tiers, std::vector<ir::Policy>& pols, std::string& what) {
+bool try_mutate(int kind, std::vector<ir::Tier>& tiers, std::vector<ir::Policy>& pols,
+                std::string& what) {
   auto refs = rule_refs(pols);
   switch (kind) {
     case 0: {  // drop a rule
@@ -245,17 +260,20 @@ bool try_mutate(int kind, std::vector<ir::Tier>& tiers, std::vector<ir::Policy>&
       RuleRef r = pick(refs);
       auto& rules = pols[r.pol].dir(r.dir).rules;
       rules.erase(rules.begin() + static_cast<long>(r.rule));
-      what = "drop rule " + std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir);
+      what =
+          "drop rule " + std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir);
       return true;
     }
     case 1: {  // another action
       if (refs.empty()) return false;
       RuleRef r = pick(refs);
       ir::Rule& rule = rule_at(pols, r);
-      ir::Action a = pick(std::vector<ir::Action>{ir::Action::Allow, ir::Action::Deny, ir::Action::Pass, ir::Action::Log});
-      if (a == rule.action) a = rule.action == ir::Action::Allow ? ir::Action::Deny : ir::Action::Allow;
-      what = "rule " + std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir) + ": " +
-             ir::name(rule.action) + " -> " + ir::name(a);
+      ir::Action a = pick(std::vector<ir::Action>{ir::Action::Allow, ir::Action::Deny,
+                                                  ir::Action::Pass, ir::Action::Log});
+      if (a == rule.action)
+        a = rule.action == ir::Action::Allow ? ir::Action::Deny : ir::Action::Allow;
+      what = "rule " + std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir) +
+             ": " + ir::name(rule.action) + " -> " + ir::name(a);
       rule.action = a;
       return true;
     }
@@ -285,7 +303,8 @@ bool try_mutate(int kind, std::vector<ir::Tier>& tiers, std::vector<ir::Policy>&
         }
         what = "port " + before + " -> " + pm.str();
       }
-      what += " in rule " + std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir);
+      what +=
+          " in rule " + std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir);
       return true;
     }
     case 3: {  // drop a policy
@@ -314,21 +333,23 @@ bool try_mutate(int kind, std::vector<ir::Tier>& tiers, std::vector<ir::Policy>&
       a.bytes[3] = static_cast<uint8_t>(a.bytes[3] | offset);
       ir::Cidr e = *ir::Cidr::parse(a.str() + "/" + std::to_string(len));
       b.except.push_back(e);
-      what = "add except " + e.str() + " to " + b.cidr.str() + " in rule " + std::to_string(r.rule) + " of " +
-             pols[r.pol].name + " " + ir::name(r.dir);
+      what = "add except " + e.str() + " to " + b.cidr.str() + " in rule " +
+             std::to_string(r.rule) + " of " + pols[r.pol].name + " " + ir::name(r.dir);
       return true;
     }
     case 5: {  // isolation of one direction
       if (pols.empty()) return false;
       size_t i = static_cast<size_t>(uniform(0, static_cast<int>(pols.size())));
-      ir::Direction d = pick(std::vector<ir::Direction>{ir::Direction::Ingress, ir::Direction::Egress});
+      ir::Direction d =
+          pick(std::vector<ir::Direction>{ir::Direction::Ingress, ir::Direction::Egress});
       pols[i].dir(d).isolates = !pols[i].dir(d).isolates;
       what = "toggle isolation of " + pols[i].name + " " + ir::name(d);
       return true;
     }
     default: {  // a tier's default action
       size_t i = static_cast<size_t>(uniform(0, static_cast<int>(tiers.size())));
-      tiers[i].default_action = tiers[i].default_action == ir::Action::Deny ? ir::Action::Pass : ir::Action::Deny;
+      tiers[i].default_action =
+          tiers[i].default_action == ir::Action::Deny ? ir::Action::Pass : ir::Action::Deny;
       what = "tier " + tiers[i].name + " default -> " + ir::name(tiers[i].default_action);
       return true;
     }
@@ -369,6 +390,10 @@ bool has_strings(const Universe& u) {
   return any;
 }
 
+// Universes with L7 content or FQDN endpoints have string variables too (requests, names),
+// and their witnesses cost as much: they are capped like string universes.
+bool heavy(const Universe& u) { return has_strings(u) || u.l7 || u.fqdn; }
+
 // Query properties: a case runs its queries in one case of this many (each query costs
 // 15-50 ms, a diff 100-200 ms).
 constexpr int kEquivOneIn = 8, kContainsOneIn = 6, kDiffOneIn = 20;
@@ -378,19 +403,54 @@ const verifier::QueryOptions kV4{.solver = {}, .pin = nullptr, .families = {ir::
 // ---------------------------------------------------------------------------------------
 // Property 1: concrete packets
 
+// L7 content over the vocabulary of tests/property/dialect_generators.cpp: requests and
+// DNS names that its HTTP rules, DNS rules and FQDN selectors sometimes match.
+const std::vector<std::string> kMethods = {"GET", "POST", "PUT", "get", "*"};
+const std::vector<std::string> kPaths = {"/a",  "/a/b", "/b",   "/b/", "/a?x=1",
+                                         "/ab", "/",    "/a#f", ""};
+const std::vector<std::string> kHosts = {"x", "y", "x.io", ""};
+const std::vector<std::string> kNames = {"a.io", "b.a.io", "ab.io", "c.com", "io"};
+
+template <class T>
+const T& pick_of(const std::vector<T>& v) {
+  return v[static_cast<size_t>(uniform(0, static_cast<int>(v.size())))];
+}
+
+ir::HttpRequest gen_request() {
+  ir::HttpRequest r{pick_of(kMethods), pick_of(kPaths), pick_of(kHosts), {}};
+  if (uniform(0, 3) == 0) r.headers["x-a"] = uniform(0, 2) ? "1" : "2";
+  if (uniform(0, 4) == 0) r.headers["x-b"] = "2";
+  return r;
+}
+
 void concrete_packet(const test::World& w, const Universe& u, z3::context& ctx) {
   const ir::Inventory& inv = w.inventory;
   const ir::PolicySet& ps = w.policies;
   ir::Packet pkt{gen_endpoint(inv), gen_endpoint(inv), kProtos[static_cast<size_t>(uniform(0, 3))],
                  static_cast<uint16_t>(uniform(79, 84))};
-  if (*pkt.src.addr == *pkt.dst.addr && uniform(0, 4) != 0) pkt.dst = gen_endpoint(inv);  // fewer self packets
-  RC_LOG() << "packet: " << describe(pkt) << "\n";
+  if (*pkt.src.addr == *pkt.dst.addr && uniform(0, 4) != 0)
+    pkt.dst = gen_endpoint(inv);  // fewer self packets
+  // With L7 rules in the set: sometimes DNS traffic, requests, names, FQDN destinations.
+  if (u.l7) {
+    if (uniform(0, 4) == 0) pkt.port = 53;
+    int what = uniform(0, 3);
+    if (what == 0) pkt.http = gen_request();
+    if (what == 1) pkt.dns_query = pick_of(kNames);
+  }
+  if (u.fqdn && pkt.dst.kind == ir::EndpointKind::External && uniform(0, 2) == 0)
+    pkt.dst.fqdn = pick_of(kNames);
+  RC_LOG() << "packet: " << describe(pkt) << (pkt.http ? " " + pkt.http->str() : std::string())
+           << (pkt.dns_query ? " dns " + *pkt.dns_query : std::string())
+           << (pkt.dst.fqdn ? " fqdn " + *pkt.dst.fqdn : std::string()) << "\n";
 
   Encoder enc(ctx, u);
   SymPacket sp = enc.packet();
   enc.pin_to(sp.src, pkt.src, inv);
   enc.pin_to(sp.dst, pkt.dst, inv);
   enc.pin_packet(sp, pkt.proto, pkt.port);
+  if (u.l7) enc.pin_l7(sp, pkt.http, pkt.dns_query);
+  if (pkt.http || pkt.dns_query) ++g_concrete_l7;
+  if (pkt.dst.fqdn) ++g_concrete_fqdn;
   z3::solver s = make_solver(ctx);
   s.add(enc.facts_conj());
   z3::expr allowed_f = enc.allowed(ps, sp);
@@ -416,8 +476,8 @@ void concrete_packet(const test::World& w, const Universe& u, z3::context& ctx) 
 
   ir::Verdict v = ir::evaluate(ps, inv, pkt);
   RC_LOG() << "Z3: egress " << egress << " ingress " << ingress << " allowed " << allowed
-           << "; evaluator: egress " << v.egress.allowed << " ingress " << v.ingress.allowed << " allowed "
-           << v.allowed << " shortcut " << static_cast<int>(v.shortcut) << "\n"
+           << "; evaluator: egress " << v.egress.allowed << " ingress " << v.ingress.allowed
+           << " allowed " << v.allowed << " shortcut " << static_cast<int>(v.shortcut) << "\n"
            << ir::explain(v, pkt) << "\n";
   RC_ASSERT(egress == v.egress.allowed);
   RC_ASSERT(ingress == v.ingress.allowed);
@@ -435,8 +495,13 @@ void concrete_packets(const test::World& w) {
   Universe u;
   u.add(w.policies);
   u.add_inventory(w.inventory);
+  if (u.l7) {  // the header names of gen_request
+    ir::HttpRequest names;
+    names.headers = {{"x-a", ""}, {"x-b", ""}};
+    u.add_request(names, true);
+  }
   u.finish();
-  if (has_strings(u) && !one_in(3)) {
+  if (heavy(u) && !one_in(3)) {
     ++g_capped;
     return;
   }
@@ -450,8 +515,8 @@ void concrete_packets(const test::World& w) {
 // Checks one witness of `goal_allowed`: the evaluator's sides and verdict are the model's.
 void check_witness(Encoder& enc, const SymPacket& sp, const ir::PolicySet& ps, const z3::model& m,
                    const verifier::Witness& w, bool goal_allowed) {
-  RC_LOG() << "witness (" << (goal_allowed ? "allowed" : "denied") << "):\n" << w.text()
-           << (w.world ? describe(*w.world) : std::string()) << "\n";
+  RC_LOG() << "witness (" << (goal_allowed ? "allowed" : "denied") << "):\n"
+           << w.text() << (w.world ? describe(*w.world) : std::string()) << "\n";
   try {
     verifier::recheck(ps, w, goal_allowed, "a property-test witness");
   } catch (const verifier::InternalError& e) {
@@ -459,21 +524,33 @@ void check_witness(Encoder& enc, const SymPacket& sp, const ir::PolicySet& ps, c
   }
   ir::Verdict v = ir::evaluate(ps, *w.inv, w.pkt);
   RC_LOG() << ir::explain(v, w.pkt) << "\n";
-  RC_ASSERT(v.shortcut == ir::Verdict::Shortcut::None);  // witnesses are distinct pods on distinct nodes
+  if (w.pkt.http || w.pkt.dns_query) ++g_witness_l7;
+  if (w.pkt.src.fqdn || w.pkt.dst.fqdn) ++g_witness_fqdn;
+  RC_ASSERT(v.shortcut ==
+            ir::Verdict::Shortcut::None);  // witnesses are distinct pods on distinct nodes
   RC_ASSERT(v.allowed == goal_allowed);
   RC_ASSERT(m.eval(enc.side(ps, ir::Direction::Egress, sp), true).is_true() == v.egress.allowed);
   RC_ASSERT(m.eval(enc.side(ps, ir::Direction::Ingress, sp), true).is_true() == v.ingress.allowed);
 }
 
 // Finds a model of facts ∧ goal (raw, or made readable by the verifier's minimiser).
-std::optional<z3::model> model_of(z3::context& ctx, Encoder& enc, const SymPacket& sp, const z3::expr& goal,
-                                  bool readable) {
+std::optional<z3::model> model_of(z3::context& ctx, Encoder& enc, const SymPacket& sp,
+                                  const z3::expr& goal, bool readable) {
   z3::solver s = make_solver(ctx);
   s.add(enc.facts_conj() && goal);
   auto m = model(s, ctx.bool_val(true));
   if (!m || !readable) return m;
   verifier::Checker checker(ctx, {});
   return verifier::minimize(checker, s, verifier::readability(enc, sp));
+}
+
+// Left alone, the solver's witnesses are mostly bare connections. With L7 in the universe,
+// half of the witnesses are asked to carry an HTTP request or a DNS query (or, with FQDN
+// peers, to go to a named endpoint); the goal without it is the fallback.
+z3::expr l7_steer(const Universe& u, const SymPacket& sp, z3::context& ctx) {
+  if (u.fqdn && one_in(3)) return sp.dst.has_fqdn;
+  if (!u.l7 || one_in(2)) return ctx.bool_val(true);
+  return one_in(3) ? sp.l7.has_dns : sp.l7.has_http;
 }
 
 // Both goals; one of them, at random, in a string universe unless in full mode.
@@ -490,7 +567,7 @@ void symbolic_witnesses(const test::World& w) {
   u.family = uniform(0, 3) == 0 ? ir::Family::V6 : ir::Family::V4;
   u.add(ps);
   u.finish();
-  bool strings = has_strings(u);
+  bool strings = heavy(u);
   if (strings && !one_in(3)) {
     ++g_capped;
     return;
@@ -501,8 +578,10 @@ void symbolic_witnesses(const test::World& w) {
   bool readable = one_in(strings ? 4 : 2);
   bool any = false;
   std::vector<bool> todo = goals(strings);
+  z3::expr steer = l7_steer(u, sp, ctx);
   for (bool goal : todo) {
-    auto m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
+    auto m = model_of(ctx, enc, sp, (goal ? allowed : !allowed) && steer, readable);
+    if (!m && !steer.is_true()) m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
     if (!m) continue;
     any = true;
     verifier::Witness wit = verifier::extract(enc, *m, sp);
@@ -523,7 +602,7 @@ void pinned_witnesses(const test::World& w) {
   u.add(ps);
   u.add_inventory(inv);
   u.finish();
-  bool strings = has_strings(u);
+  bool strings = heavy(u);
   if (strings && !one_in(3)) {
     ++g_capped;
     return;
@@ -533,8 +612,10 @@ void pinned_witnesses(const test::World& w) {
   enc.pin(sp, inv);
   z3::expr allowed = enc.allowed(ps, sp);
   bool readable = one_in(strings ? 4 : 2);
+  z3::expr steer = l7_steer(u, sp, ctx);
   for (bool goal : goals(strings)) {
-    auto m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
+    auto m = model_of(ctx, enc, sp, (goal ? allowed : !allowed) && steer, readable);
+    if (!m && !steer.is_true()) m = model_of(ctx, enc, sp, goal ? allowed : !allowed, readable);
     if (!m) continue;
     verifier::Witness wit = verifier::extract(enc, *m, sp);
     RC_ASSERT(wit.inv == &inv);  // recheck() and the queries read it
@@ -556,14 +637,18 @@ void pinned_witnesses(const test::World& w) {
 
 // 1. Z3's value of each side and of the verdict on a pinned concrete packet is determined
 // and equals the evaluator's (the verdict when no evaluator shortcut applies).
-RC_GTEST_PROP(Verifier, ConcretePacketsAgreeWithEvaluator, ()) { concrete_packets(*gen_world_nodes()); }
+RC_GTEST_PROP(Verifier, ConcretePacketsAgreeWithEvaluator, ()) {
+  concrete_packets(*gen_world_nodes());
+}
 
 // 2. Models of facts ∧ allowed and facts ∧ ¬allowed, extracted, are judged so by the evaluator.
 RC_GTEST_PROP(Verifier, SymbolicWitnessesAgreeWithEvaluator, ()) {
   symbolic_witnesses(*test::gen_world(*rc::gen::arbitrary<bool>()));
 }
 
-RC_GTEST_PROP(Verifier, PinnedWitnessesAgreeWithEvaluator, ()) { pinned_witnesses(*gen_world_nodes()); }
+RC_GTEST_PROP(Verifier, PinnedWitnessesAgreeWithEvaluator, ()) {
+  pinned_witnesses(*gen_world_nodes());
+}
 
 // 3. equiv(A, A); for a mutation B, every counterexample tells A and B apart, and when they
 // are equivalent, sampled packets agree.
@@ -596,8 +681,10 @@ RC_GTEST_PROP(Verifier, EquivAgreesWithEvaluator, ()) {
   }
   ++g_compare_same;
   for_each_packet(w.inventory, a, [&](const ir::Packet& pkt) {
-    bool in_a = ir::evaluate(a, w.inventory, pkt).allowed, in_b = ir::evaluate(b, w.inventory, pkt).allowed;
-    if (in_a != in_b) RC_FAIL("equivalent by Z3, but the evaluator tells them apart on " + describe(pkt));
+    bool in_a = ir::evaluate(a, w.inventory, pkt).allowed,
+         in_b = ir::evaluate(b, w.inventory, pkt).allowed;
+    if (in_a != in_b)
+      RC_FAIL("equivalent by Z3, but the evaluator tells them apart on " + describe(pkt));
     ++g_sampled;
   });
 }
@@ -652,7 +739,8 @@ RC_GTEST_PROP(Verifier, DiffAgreesWithEvaluator, ()) {
   RC_ASSERT(d.closed.size() <= max_regions);
   for (const auto& [regions, opened] : {std::pair{&d.opened, true}, std::pair{&d.closed, false}})
     for (const auto& region : *regions) {
-      RC_LOG() << (opened ? "opened " : "closed ") << region.text() << "\n" << region.example.text();
+      RC_LOG() << (opened ? "opened " : "closed ") << region.text() << "\n"
+               << region.example.text();
       RC_ASSERT(ir::evaluate(a, *region.example.inv, region.example.pkt).allowed == !opened);
       RC_ASSERT(ir::evaluate(b, *region.example.inv, region.example.pkt).allowed == opened);
       ++g_regions;
@@ -683,8 +771,8 @@ test::World dialect_world(bool calico) {
     RC_FAIL("the generated policies do not load:\n" + msgs);
   }
   RC_ASSERT(ws.stats.cni == (text.find("projectcalico") != std::string::npos ? Cni::Calico
-                             : text.find("cilium.io") != std::string::npos  ? Cni::Cilium
-                                                                            : Cni::Generic));
+                             : text.find("cilium.io") != std::string::npos   ? Cni::Cilium
+                                                                             : Cni::Generic));
   w.policies = std::move(ws.policies);
   RC_LOG() << describe(w.policies);
   return w;

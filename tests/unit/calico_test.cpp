@@ -777,6 +777,50 @@ TEST(Calico, IpVersionRestrictsTheFamily) {
   EXPECT_FALSE(allowed(*l, "8.8.8.8", "prod/db", 1));
 }
 
+// Dikastes (app-policy/checker/check.go): methods exact or "*", paths compared after the
+// query and fragment are cut off, exact or byte prefix; no request (a bare connection)
+// matches no http rule; protocol unset with http means TCP.
+TEST(Calico, HttpMatchesAsDikastesMatchesThem) {
+  auto l = load_text(np("prod", "p", R"(  selector: app == 'db'
+  ingress:
+  - action: Allow
+    http:
+      methods: [GET, put]
+      paths: [{exact: /a}, {prefix: /b/}]
+  - action: Allow
+    source: {selector: app == 'tool', namespaceSelector: all()}
+    http: {}
+)"),
+                     kCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  auto ask = [&](const std::string& from, int proto, std::optional<ir::HttpRequest> req) {
+    ir::Packet pkt{ir::Endpoint::of_pod(l->pod(from), ir::Family::V4),
+                   ir::Endpoint::of_pod(l->pod("prod/db"), ir::Family::V4), proto, 5432};
+    pkt.http = std::move(req);
+    return ir::evaluate(l->policies, l->inventory, pkt).allowed;
+  };
+  auto get = [](std::string method, std::string path) {
+    return ir::HttpRequest{std::move(method), std::move(path), "db", {}};
+  };
+  EXPECT_TRUE(ask("prod/web", ir::kTCP, get("GET", "/a")));
+  EXPECT_TRUE(ask("prod/web", ir::kTCP, get("GET", "/a?x=1")));
+  EXPECT_TRUE(ask("prod/web", ir::kTCP, get("put", "/a#frag")));
+  EXPECT_FALSE(ask("prod/web", ir::kTCP, get("PUT", "/a")));  // case-sensitive
+  EXPECT_FALSE(ask("prod/web", ir::kTCP, get("GET", "/ab")));
+  EXPECT_TRUE(ask("prod/web", ir::kTCP, get("GET", "/b/c/d")));
+  EXPECT_FALSE(ask("prod/web", ir::kTCP, get("GET", "/b")));
+  EXPECT_FALSE(ask("prod/web", ir::kTCP, std::nullopt));      // a bare connection
+  EXPECT_FALSE(ask("prod/web", ir::kUDP, get("GET", "/a")));  // HTTP is TCP
+  EXPECT_TRUE(ask("dev/tool", ir::kTCP, get("DELETE", "/z")));  // http: {} is any request
+  EXPECT_FALSE(ask("dev/tool", ir::kTCP, std::nullopt));
+  // "*" is every method.
+  l = load_text(np("prod", "p", "  selector: app == 'db'\n  ingress:\n  - action: Allow\n    http:\n"
+                                "      methods: [\"*\"]\n"),
+                kCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_TRUE(ask("prod/web", ir::kTCP, get("ANYTHING", "/q")));
+}
+
 TEST(Calico, DoNotTrackPoliciesDoNotApplyToPods) {
   auto l = load_text(gnp("g", "  doNotTrack: true\n  applyOnForward: true\n  ingress:\n  - action: Deny\n"),
                      kCluster);
@@ -810,7 +854,15 @@ std::string rule_error(const std::string& rule_lines) {
 }  // namespace
 
 TEST(CalicoErrors, RefusedConstructsHaveCodesAndPositions) {
-  EXPECT_EQ(rule_error("  - action: Allow\n    http:\n      methods: [GET]\n"), "NV5030 11:7");
+  // http: upstream's validator.go rejections, at the field.
+  EXPECT_EQ(rule_error("  - action: Deny\n    http:\n      methods: [GET]\n"), "NV5043 10:5");
+  EXPECT_EQ(rule_error("  - action: Allow\n    protocol: UDP\n    http:\n      methods: [GET]\n"),
+            "NV5043 10:15");
+  EXPECT_EQ(rule_error("  - action: Allow\n    http:\n      methods: [GET, GET]\n"), "NV5030 11:22");
+  EXPECT_EQ(rule_error("  - action: Allow\n    http:\n      paths: [{exact: /a, prefix: /b}]\n"),
+            "NV5030 11:15");
+  EXPECT_EQ(rule_error("  - action: Allow\n    http:\n      paths: [{prefix: a}]\n"), "NV5030 11:24");
+  EXPECT_EQ(rule_error("  - action: Allow\n    http:\n      paths: [{exact: \"/a?b\"}]\n"), "NV5030 11:23");
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: ICMP\n    icmp: {type: 8}\n"), "NV5031 11:11");
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    source:\n      ports: [80]\n"),
             "NV5032 12:14");

@@ -499,8 +499,6 @@ TEST(Cilium, RefusedConstructsHaveTheirCodes) {
        ir::Code::NV6042},
       {"  ingress:\n  - toPorts:\n    - ports: [{port: \"53\"}]\n      rules: {dns: [{matchName: a.com}]}\n",
        ir::Code::NV6042},
-      {"  egress:\n  - toPorts:\n    - ports: [{port: \"80\"}]\n      rules: {dns: [{matchName: a.com}]}\n",
-       ir::Code::NV6042},
       {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: {http: [{headerMatches: "
        "[{name: x, value: y, mismatch: LOG}]}]}\n",
        ir::Code::NV6043},
@@ -645,6 +643,27 @@ TEST(Cilium, DnsRulesAndFqdnPeers) {
   EXPECT_TRUE(fq("x.cdn.net"));
   EXPECT_FALSE(fq("api.example.org"));
   EXPECT_FALSE(fq(std::nullopt));  // an address DNS did not return for a matching name
+}
+
+// rule_validation.go PortRule.sanitize lets DNS rules sit on any port (TCP, UDP or ANY):
+// the DNS proxy answers the queries sent there.
+TEST(Cilium, DnsRulesOnAnotherPort) {
+  auto l = load_ok(cnp("prod", R"(spec:
+  endpointSelector: {matchLabels: {app: web}}
+  egress:
+  - toPorts:
+    - ports: [{port: "5353", protocol: UDP}]
+      rules: {dns: [{matchName: a.example.com}]}
+)"));
+  auto dns = [&](uint16_t port, std::optional<std::string> name) {
+    ir::Packet pkt{endpoint(*l, "prod/web"), endpoint(*l, "10.2.0.1"), ir::kUDP, port};
+    pkt.dns_query = std::move(name);
+    return ir::evaluate(l->policies, l->inventory, pkt).allowed;
+  };
+  EXPECT_TRUE(dns(5353, "a.example.com"));
+  EXPECT_FALSE(dns(5353, "b.example.com"));
+  EXPECT_FALSE(dns(5353, std::nullopt));  // a bare connection
+  EXPECT_FALSE(dns(53, "a.example.com"));
 }
 
 // The class-based matrix agrees with the reference evaluator on Cilium's lowerings (peers

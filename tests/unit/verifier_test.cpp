@@ -175,7 +175,8 @@ TEST(Verifier, SolverResourceLimitIsUnknownNeverAPass) {
   ir::PolicySet a = deny_then_allow();
   verifier::QueryOptions opt;
   opt.solver.rlimit = 1;
-  EXPECT_THROW(verifier::compare(a, a, verifier::Relation::Equiv, {}, opt), verifier::SolverUnknown);
+  EXPECT_THROW(verifier::compare(a, a, verifier::Relation::Equiv, {}, opt),
+               verifier::SolverUnknown);
 }
 
 TEST(Verifier, DiffRegionsNameTheChangedPort) {
@@ -193,6 +194,44 @@ TEST(Verifier, DiffRegionsNameTheChangedPort) {
   EXPECT_TRUE(d.closed.empty());
   EXPECT_EQ(d.opened[0].traffic, "TCP port 80");
   EXPECT_NE(d.opened[0].to.find("namespace prod"), std::string::npos) << d.opened[0].to;
+}
+
+// A container port is TCP, UDP or SCTP (k8s core/v1 ContainerPort): a named port of every
+// protocol is exactly the same name on the three, and not on two of them.
+TEST(Verifier, SymbolicNamedPortsAreTcpUdpOrSctp) {
+  auto policy = [](const std::vector<int>& protos) {
+    ir::PolicySet ps;
+    ps.add_tier(ir::Tier{ir::kDefaultTier, ir::kDefaultTierOrder, ir::Action::Deny});
+    ir::Policy p;
+    p.dialect = "test";
+    p.kind = "P";
+    p.name = "named";
+    p.ns = "prod";
+    p.tier = ir::kDefaultTier;
+    p.subject = pods("prod", "app", "api");
+    p.dir(ir::Direction::Ingress).isolates = true;
+    ir::Rule r;
+    r.path = "spec.ingress[0]";
+    for (int proto : protos) {
+      ir::PortMatch pm;
+      pm.proto = proto;
+      pm.named = "http";
+      r.ports.push_back(pm);
+    }
+    p.dir(ir::Direction::Ingress).rules.push_back(r);
+    ps.add(p);
+    ps.finalize();
+    return ps;
+  };
+  ir::PolicySet any = policy({ir::kAnyProto});
+  ir::PolicySet three = policy({ir::kTCP, ir::kUDP, ir::kSCTP});
+  ir::PolicySet two = policy({ir::kTCP, ir::kUDP});
+  verifier::Scope scope;
+  EXPECT_TRUE(verifier::compare(any, three, verifier::Relation::Equiv, scope, {}).holds);
+  auto r = verifier::compare(any, two, verifier::Relation::Equiv, scope, {});
+  ASSERT_FALSE(r.holds);
+  ASSERT_TRUE(r.witness);
+  EXPECT_EQ(r.witness->pkt.proto, ir::kSCTP);
 }
 
 }  // namespace

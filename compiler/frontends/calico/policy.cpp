@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "compiler/frontends/calico/http.h"
 #include "compiler/frontends/calico/selector.h"
 #include "compiler/frontends/k8s/k8s.h"
 
@@ -293,7 +294,7 @@ struct Lowering {
     const YNode* not_icmp_n = r.get("notICMP");
     const YNode* src_n = r.get("source");
     const YNode* dst_n = r.get("destination");
-    const YNode* http_n = r.get("http");
+    const YNode* http_n = r.map("http");
     const YNode* meta_n = r.map("metadata");
     r.reject_unknown();
     if (!r.ok()) return std::nullopt;
@@ -337,7 +338,10 @@ struct Lowering {
            "`" + path + ".icmp`: ICMP type and code matches are not supported yet");
     refuse(not_icmp_n, ir::Code::NV5031,
            "`" + path + ".notICMP`: ICMP type and code matches are not supported yet");
-    refuse(http_n, ir::Code::NV5030, "`" + path + ".http`: HTTP (L7) matches are not supported yet");
+    if (http_n) {
+      HttpPlacement where{rule.action, action.has_value(), d, proto, proto_n};
+      rule.l7 = lower_http(ctx, *http_n, *n.key_node("http"), path + ".http", where);
+    }
     if (meta_n) {
       MapReader m(ctx, *meta_n, path + ".metadata");
       m.map("annotations");  // comments on the rule: no effect on traffic
@@ -416,7 +420,11 @@ struct Lowering {
     }
     rule.peers = std::get<std::vector<ir::Peer>>(peers);
 
-    PortSpec ps{proto, not_proto, dst.ports, dst.named, dst.not_ports};
+    // An HTTP match makes the rule match HTTP requests only (policy_common.go HTTPMatch),
+    // which Envoy receives over TCP: with protocol unset, the rule's L4 part is TCP.
+    std::optional<int> l4_proto = proto;
+    if (http_n && !proto) l4_proto = ir::kTCP;
+    PortSpec ps{l4_proto, not_proto, dst.ports, dst.named, dst.not_ports};
     auto pm = lower_ports(ps);
     if (auto* p = std::get_if<Problem>(&pm)) {
       ctx.error(p->code, dst.ports_n ? *dst.ports_n : n, "`" + path + "`: " + p->message);

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "compiler/frontends/cilium/lower.h"
+#include "ir/fqdn_pattern.h"
 
 namespace nv::cilium {
 
@@ -19,25 +20,6 @@ std::string lower(std::string_view s) {
   for (char c : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
-
-ir::Regex chars(std::vector<std::pair<uint8_t, uint8_t>> ranges) {
-  ir::Regex r;
-  r.op = ir::Regex::Op::Chars;
-  r.ranges = std::move(ranges);
-  return r;
-}
-
-ir::Regex repeat(ir::Regex kid, unsigned min) {
-  ir::Regex r;
-  r.op = ir::Regex::Op::Repeat;
-  r.min = min;
-  r.max = ir::Regex::kUnbounded;
-  r.kids.push_back(std::move(kid));
-  return r;
-}
-
-// matchpattern.go allowedDNSCharsREGroup, `[-a-zA-Z0-9_]`, sorted and disjoint.
-ir::Regex dns_char() { return chars({{'-', '-'}, {'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}}); }
 
 bool valid_dns_chars(std::string_view s, bool star) {
   for (char c : s)
@@ -56,30 +38,6 @@ std::string fqdn_text(std::string_view s) {
   n = b == std::string::npos ? "" : n.substr(b);
   if (n.size() > 1 && n.back() == '.') n.pop_back();
   return n;
-}
-
-// matchpattern.go ToAnchoredRegexp: `*` alone is every name (one or more labels of DNS
-// characters); otherwise `.` is a literal dot and `*` is `[-a-zA-Z0-9_]*` (within one label:
-// the class has no dot), anchored at both ends.
-ir::Regex pattern_regex(const std::string& pattern) {
-  if (pattern == "*") {
-    ir::Regex label = repeat(dns_char(), 1);
-    return ir::Regex::concat(
-        {label, repeat(ir::Regex::concat({ir::Regex::literal("."), label}), 0)});
-  }
-  std::vector<ir::Regex> parts;
-  std::string lit;
-  for (char c : pattern) {
-    if (c != '*') {
-      lit += c;
-      continue;
-    }
-    if (!lit.empty()) parts.push_back(ir::Regex::literal(lit));
-    lit.clear();
-    parts.push_back(repeat(dns_char(), 0));
-  }
-  if (!lit.empty()) parts.push_back(ir::Regex::literal(lit));
-  return ir::Regex::concat(std::move(parts));
 }
 
 // An FQDNSelector (fqdn.go): exactly one of matchName and matchPattern, each of the
@@ -105,7 +63,7 @@ std::optional<ir::Regex> fqdn_selector(load::Ctx& ctx, const YNode& node, const 
                   (has_pattern ? " and '*'" : "") + " only)");
     return std::nullopt;
   }
-  return has_name ? ir::Regex::literal(text) : pattern_regex(text);
+  return has_name ? ir::Regex::literal(text) : ir::fqdn_pattern(text);  // ir/fqdn_pattern.h
 }
 
 // An HTTP method, path or host: an RE2 regular expression that Envoy matches against the
@@ -183,6 +141,9 @@ std::optional<ir::HttpRule> http_rule(load::Ctx& ctx, const YNode& node, const s
                                   "netverify does not read"));
         continue;
       }
+      // Upstream (http.go PortRuleHTTP.Sanitize) requires only the name; a value-less match
+      // without a secret is handed to Cilium's Envoy filter with an empty value, whose meaning
+      // netverify has not pinned down (pkg/envoy getHTTPRule): refused rather than guessed.
       if (!name || name->empty() || !value || value->empty()) {
         ctx.error(ir::Code::NV6043, hn, "`" + hp + "` needs a name and a value");
         continue;
@@ -211,7 +172,9 @@ std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const YNode& node, const std
   r.reject_unknown();
   if (!r.ok() || ctx.diags.error_count() != errors) return std::nullopt;
   bool has_http = http && !http->items.empty(), has_dns = dns && !dns->items.empty();
-  // L7Rules.IsEmpty: no rules of any kind leaves the port an L4 rule.
+  // L7Rules.IsEmpty: no rules of any kind leaves the port an L4 rule (rule_validation.go
+  // PortRule.sanitize: `case pr.Rules.IsEmpty()` skips every L7 check, and the Envoy
+  // policy of such a port is L3/L4 only).
   if (!has_http && !has_dns) return std::nullopt;
   if (has_http && has_dns) {
     ctx.error(ir::Code::NV6042, node,
@@ -220,7 +183,8 @@ std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const YNode& node, const std
   }
   ir::L7Match m;
   if (has_http) {
-    // rule_validation.go: L7 rules other than DNS apply to TCP ports only.
+    // rule_validation.go PortRule.sanitize: L7 rules other than DNS apply to TCP ports only;
+    // ANY is refused too ("L7 rules can only apply to TCP (not ANY) except for DNS rules").
     for (const auto& pm : ports)
       if (pm.proto != ir::kTCP) {
         ctx.error(ir::Code::NV6042, node,
@@ -240,15 +204,10 @@ std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const YNode& node, const std
           "`" + path + ".dns`: DNS rules are egress rules only (Cilium rejects them on ingress)");
       return std::nullopt;
     }
-    for (const auto& pm : ports)
-      if (!pm.named.empty() || pm.lo != 53 || pm.hi != 53) {
-        ctx.error(
-            ir::Code::NV6042, node,
-            "`" + path +
-                ".dns`: netverify models DNS rules on port 53 only, and this entry has port " +
-                pm.str());
-        return std::nullopt;
-      }
+    // Any port: rule_validation.go PortRule.sanitize lets DNS rules sit on TCP, UDP or ANY
+    // ports of any number ("DNS L7 rules can be TCP, UDP or ANY"); the DNS proxy answers
+    // the queries sent to those ports. A query is DNS content on the packet, so the port
+    // part stays the entry's ports.
     for (size_t i = 0; i < dns->items.size(); ++i) {
       std::string dp = path + ".dns[" + std::to_string(i) + "]";
       if (auto re = fqdn_selector(ctx, dns->items[i], dp)) m.dns.push_back({std::move(*re), dp});

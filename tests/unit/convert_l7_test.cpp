@@ -94,10 +94,14 @@ TEST(ConvertL7, ProofCatchesAMutatedOutput) {
   auto in = load_cilium(kPolicy);
   auto out = emit::convert(in->policies, emit::Target::Cilium, nullptr);
   ASSERT_TRUE(out.refusals.empty());
-  // Two mutants only: each distinguishing witness takes 20-40 s to minimize (strings).
+  // Two mutants only, IPv4 only: each distinguishing witness takes 20-40 s to minimize
+  // (strings), and the L7 part does not depend on the family.
+  verifier::QueryOptions v4;
+  v4.families = {ir::Family::V4};
   for (const char* line : {"path: /api/v1/users", "matchName: api.example.org"}) {
     auto mutated = load_cilium(erase_line(out.yaml, line));
-    EXPECT_FALSE(equivalent(in->policies, mutated->policies)) << "without " << line;
+    EXPECT_FALSE(verifier::compare(in->policies, mutated->policies, verifier::Relation::Equiv, {}, v4).holds)
+        << "without " << line;
   }
 }
 

@@ -58,7 +58,7 @@ struct Frame {
     s.push();
     s.add(goal);
     std::optional<Witness> w;
-    if (checker->sat(s, name)) w = extract(*enc, minimize(*checker, s, readability(*enc, *pkt)), *pkt);
+    if (checker->sat(s, name)) w = extract(*enc, minimize(*checker, s, readability(*enc, *pkt), strings_in_play(*enc)), *pkt);
     s.pop();
     return w;
   }
@@ -76,7 +76,7 @@ struct Frame {
     z3::solver s = checker->make_solver();
     s.add(*base && goal);
     if (!checker->sat(s, name)) return std::nullopt;
-    z3::model m = minimize(*checker, s, readability(*enc, *pkt));
+    z3::model m = minimize(*checker, s, readability(*enc, *pkt), strings_in_play(*enc));
     return extract(*enc, m, *pkt);
   }
 };

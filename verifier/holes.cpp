@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <thread>
 #include <map>
 #include <memory>
 
@@ -39,44 +41,45 @@ class HoleFinder {
   HoleFinder(const ir::PolicySet& ps, const ir::Inventory& inv, const HoleOptions& opt)
       : ps_(ps), inv_(inv), opt_(opt), fr_(ir::Family::V4, {&ps}, Scope{}, symbolic(opt.query), {opt.dns}) {}
 
-  HoleReport run() {
+  // The checks of the policies whose index is `first` + k * `step`, in order (selectors,
+  // isolation, rules), then DNS and shadowing if asked. Findings stay in the order found;
+  // `policy_of` gives each one's policy index (SIZE_MAX for DNS and shadowing).
+  void run(size_t first, size_t step, bool with_dns, bool with_shadowing) {
     // Seconds per kind of check, printed with NETVERIFY_TIMINGS=1 (as the CLI's phases).
     using Clock = std::chrono::steady_clock;
-    double t_sel = 0, t_iso = 0, t_rules = 0;
-    auto since = [](Clock::time_point t) {
-      return std::chrono::duration<double>(Clock::now() - t).count();
-    };
-    for (const auto& p : ps_.policies()) {
+    auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+    const auto& pols = ps_.policies();
+    for (size_t i = first; i < pols.size(); i += step) {
+      const ir::Policy& p = pols[i];
+      current_ = i;
       auto t0 = Clock::now();
       selectors(p);
-      t_sel += since(t0);
+      times_.selectors += since(t0);
       for (auto d : ir::kDirections) {
         t0 = Clock::now();
         isolation(p, d);
-        t_iso += since(t0);
+        times_.isolation += since(t0);
         t0 = Clock::now();
         const auto& rules = p.dir(d).rules;
         for (size_t j = 0; j < rules.size(); ++j) rule_checks(p, d, rules[j]);
-        t_rules += since(t0);
+        times_.rules += since(t0);
       }
     }
+    current_ = SIZE_MAX;
     auto t0 = Clock::now();
-    dns();
-    double t_dns = since(t0);
+    if (with_dns) dns();
+    times_.dns += since(t0);
     t0 = Clock::now();
-    if (opt_.shadowing) shadowing();
-    double t_shadow = since(t0);
-    if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0")
-      std::fprintf(stderr,
-                   "timing: holes: selectors %.3f s, isolation %.3f s, rules %.3f s, dns %.3f s, "
-                   "shadowing %.3f s\n",
-                   t_sel, t_iso, t_rules, t_dns, t_shadow);
-    std::stable_sort(report_.findings.begin(), report_.findings.end(), [](const Finding& a, const Finding& b) {
-      return std::tie(a.span.file, a.span.doc, a.span.line, a.span.col) <
-             std::tie(b.span.file, b.span.doc, b.span.line, b.span.col);
-    });
-    return std::move(report_);
+    if (with_shadowing && opt_.shadowing) shadowing();
+    times_.shadowing += since(t0);
   }
+
+  struct Times {
+    double selectors = 0, isolation = 0, rules = 0, dns = 0, shadowing = 0;
+  };
+  const Times& times() const { return times_; }
+  HoleReport& report() { return report_; }
+  const std::vector<size_t>& policy_of() const { return policy_of_; }
 
  private:
   const ir::PolicySet& ps_;
@@ -84,6 +87,9 @@ class HoleFinder {
   const HoleOptions& opt_;
   Frame fr_;
   HoleReport report_;
+  std::vector<size_t> policy_of_;  // per finding: the index of the policy being checked
+  size_t current_ = SIZE_MAX;
+  Times times_;
   std::map<std::string, bool> satisfiable_;  // selector text -> can match
 
   Encoder& enc() { return *fr_.enc; }
@@ -109,7 +115,7 @@ class HoleFinder {
     s.push();
     s.add(e && !*side_[static_cast<int>(d)]);
     std::optional<Witness> w;
-    if (fr_.checker->sat(s, name)) w = extract(enc(), minimize(*fr_.checker, s, readability(enc(), pkt())), pkt());
+    if (fr_.checker->sat(s, name)) w = extract(enc(), minimize(*fr_.checker, s, readability(enc(), pkt()), strings_in_play(enc())), pkt());
     s.pop();
     return w;
   }
@@ -143,6 +149,7 @@ class HoleFinder {
   Finding& add(ir::Code code, ir::Severity sev, const ir::Policy& p, const ir::Rule* r, std::string msg) {
     Finding f{code, sev, std::move(msg), &p, r, r && r->span.known() ? r->span : p.span, std::nullopt, ""};
     report_.findings.push_back(std::move(f));
+    policy_of_.push_back(current_);
     return report_.findings.back();
   }
 
@@ -437,12 +444,68 @@ class HoleFinder {
 
 }  // namespace
 
+// From this many policies on, the checks run on two threads, each with a Z3 context of its
+// own: one takes the even policies and the DNS check, the other the odd ones and
+// shadowing. A fixed number, not the machine's, so that the witnesses (which depend on
+// the queries a context answered before) are the same on every machine.
+constexpr size_t kPoliciesForTwoThreads = 64;
+
 HoleReport find_holes(const ir::PolicySet& ps, const ir::Inventory& inv, const HoleOptions& opt) {
-  auto checker = std::make_unique<HoleFinder>(ps, inv, opt);
-  HoleReport r = checker->run();
+  const size_t n = opt.threads ? std::min(opt.threads, 2u) : ps.policies().size() >= kPoliciesForTwoThreads ? 2 : 1;
+  std::vector<std::unique_ptr<HoleFinder>> finders(n);
+  std::vector<std::exception_ptr> errors(n);
+  auto work = [&](size_t w) {
+    try {
+      finders[w] = std::make_unique<HoleFinder>(ps, inv, opt);
+      finders[w]->run(w, n, w == 0, w + 1 == n);
+    } catch (...) {
+      errors[w] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < n; ++w) threads.emplace_back(work, w);
+  work(0);
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+
+  // The findings in the order one thread would have found them: the per-policy checks by
+  // policy, then DNS, then shadowing; then sorted by location (stable).
+  HoleReport r;
+  std::vector<size_t> next(n, 0);
+  for (;;) {
+    size_t best = n;
+    for (size_t w = 0; w < n; ++w) {
+      const auto& of = finders[w]->policy_of();
+      if (next[w] < of.size() && of[next[w]] != SIZE_MAX &&
+          (best == n || of[next[w]] < finders[best]->policy_of()[next[best]]))
+        best = w;
+    }
+    if (best == n) break;
+    r.findings.push_back(std::move(finders[best]->report().findings[next[best]++]));
+  }
+  for (size_t w = 0; w < n; ++w) {
+    auto& fs = finders[w]->report().findings;
+    for (size_t i = next[w]; i < fs.size(); ++i) r.findings.push_back(std::move(fs[i]));
+    auto& pr = finders[w]->report().proved;
+    r.proved.insert(r.proved.end(), pr.begin(), pr.end());
+  }
+  std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.span.file, a.span.doc, a.span.line, a.span.col) <
+           std::tie(b.span.file, b.span.doc, b.span.line, b.span.col);
+  });
+  if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0")
+    for (size_t w = 0; w < n; ++w) {
+      const auto& tm = finders[w]->times();
+      std::fprintf(stderr,
+                   "timing: holes (thread %zu of %zu): selectors %.3f s, isolation %.3f s, rules %.3f s, dns %.3f s, "
+                   "shadowing %.3f s\n",
+                   w + 1, n, tm.selectors, tm.isolation, tm.rules, tm.dns, tm.shadowing);
+    }
   // Tearing down a large Z3 context takes seconds; a process about to exit may skip it
   // (as clang's -disable-free does). Witnesses own their data, so nothing dangles.
-  if (opt.leak_solver) (void)checker.release();
+  if (opt.leak_solver)
+    for (auto& f : finders) (void)f.release();
   return r;
 }
 

@@ -40,6 +40,7 @@ struct HoleOptions {
   std::vector<ir::Cidr> pod_cidrs, service_cidrs;  // besides the inventory's addresses
   bool shadowing = true;
   bool leak_solver = false;  // skip freeing the Z3 context (for a process about to exit)
+  unsigned threads = 0;      // 1 or 2; 0: two from 64 policies on (tests set it)
 
   HoleOptions();
 };

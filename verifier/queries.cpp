@@ -40,7 +40,7 @@ CompareResult compare(const ir::PolicySet& a, const ir::PolicySet& b, Relation r
     z3::solver s = fr.checker->make_solver();
     s.add(*fr.base && goal);
     if (!fr.checker->sat(s, name)) continue;
-    z3::model m = minimize(*fr.checker, s, readability(*fr.enc, *fr.pkt));
+    z3::model m = minimize(*fr.checker, s, readability(*fr.enc, *fr.pkt), strings_in_play(*fr.enc));
     r.holds = false;
     r.a_allows = m.eval(in_a, true).is_true();
     r.witness = extract(*fr.enc, m, *fr.pkt);

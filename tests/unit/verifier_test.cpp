@@ -151,6 +151,39 @@ TEST(Holes, DenyBeforeAllowIsShadowed) {
   EXPECT_TRUE(shadowed);
 }
 
+// Two threads find what one finds, in the same order: every code, place, message and
+// proved property (witnesses may differ: each thread's solver has its own history).
+TEST(Holes, TwoThreadsFindWhatOneFinds) {
+  std::string policies;
+  for (int i = 0; i < 40; ++i) {
+    std::string ns = "ns" + std::to_string(i);
+    for (const char* f : {"default-deny-all.yaml", "web-tier-policy.yaml", "backend-egress-policy.yaml",
+                          "allow-frontend-to-backend.yaml"}) {
+      std::string text = test::read_file(std::string(NV_SOURCE_DIR "/corpus/guide/policies/") + f);
+      for (size_t at; (at = text.find("namespace: production")) != std::string::npos;)
+        text.replace(at, 21, "namespace: " + ns);
+      policies += "---\n" + text;
+    }
+  }
+  auto w = test::load_text(policies);
+  ASSERT_FALSE(w->diags.has_errors()) << w->messages();
+  ASSERT_GE(w->policies.policies().size(), 160u);
+  verifier::HoleOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  auto a = verifier::find_holes(w->policies, w->inventory, one);
+  auto b = verifier::find_holes(w->policies, w->inventory, two);
+  ASSERT_EQ(a.findings.size(), b.findings.size());
+  EXPECT_GE(a.findings.size(), 160u);
+  for (size_t i = 0; i < a.findings.size(); ++i) {
+    EXPECT_EQ(a.findings[i].code, b.findings[i].code) << i;
+    EXPECT_EQ(a.findings[i].message, b.findings[i].message) << i;
+    EXPECT_EQ(a.findings[i].span.line, b.findings[i].span.line) << i;
+    EXPECT_EQ(a.findings[i].witness.has_value(), b.findings[i].witness.has_value()) << i;
+  }
+  EXPECT_EQ(a.proved, b.proved);
+}
+
 TEST(Verifier, EquivDistinguishesTierActions) {
   ir::PolicySet a = deny_then_allow();
   ir::PolicySet b = deny_then_allow();

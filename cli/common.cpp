@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "verifier/solver.h"
+
 namespace nv::cli {
 
 bool stderr_color(bool no_color) {
@@ -15,10 +17,7 @@ bool stderr_color(bool no_color) {
 }
 
 void phase(const char* name) {
-  static const bool on = [] {
-    const char* v = std::getenv("NETVERIFY_TIMINGS");
-    return v && *v && std::string(v) != "0";
-  }();
+  static const bool on = verifier::timings_requested();
   static auto last = std::chrono::steady_clock::now();
   auto now = std::chrono::steady_clock::now();
   if (on)

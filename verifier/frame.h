@@ -58,7 +58,9 @@ struct Frame {
     s.push();
     s.add(goal);
     std::optional<Witness> w;
-    if (checker->sat(s, name)) w = extract(*enc, minimize(*checker, s, readability(*enc, *pkt), strings_in_play(*enc)), *pkt);
+    if (checker->sat(s, name))
+      w = extract(*enc, minimize(*checker, s, readability(*enc, *pkt), strings_in_play(*enc)),
+                  *pkt);
     s.pop();
     return w;
   }

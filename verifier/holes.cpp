@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
-#include <thread>
 #include <map>
 #include <memory>
 
@@ -47,7 +45,9 @@ class HoleFinder {
   void run(size_t first, size_t step, bool with_dns, bool with_shadowing) {
     // Seconds per kind of check, printed with NETVERIFY_TIMINGS=1 (as the CLI's phases).
     using Clock = std::chrono::steady_clock;
-    auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+    auto since = [](Clock::time_point t) {
+      return std::chrono::duration<double>(Clock::now() - t).count();
+    };
     const auto& pols = ps_.policies();
     for (size_t i = first; i < pols.size(); i += step) {
       const ir::Policy& p = pols[i];
@@ -115,7 +115,10 @@ class HoleFinder {
     s.push();
     s.add(e && !*side_[static_cast<int>(d)]);
     std::optional<Witness> w;
-    if (fr_.checker->sat(s, name)) w = extract(enc(), minimize(*fr_.checker, s, readability(enc(), pkt()), strings_in_play(enc())), pkt());
+    if (fr_.checker->sat(s, name))
+      w = extract(enc(),
+                  minimize(*fr_.checker, s, readability(enc(), pkt()), strings_in_play(enc())),
+                  pkt());
     s.pop();
     return w;
   }
@@ -451,7 +454,8 @@ class HoleFinder {
 constexpr size_t kPoliciesForTwoThreads = 64;
 
 HoleReport find_holes(const ir::PolicySet& ps, const ir::Inventory& inv, const HoleOptions& opt) {
-  const size_t n = opt.threads ? std::min(opt.threads, 2u) : ps.policies().size() >= kPoliciesForTwoThreads ? 2 : 1;
+  size_t n = ps.policies().size() >= kPoliciesForTwoThreads ? 2 : 1;
+  if (opt.threads) n = std::min<size_t>(opt.threads, 2);
   std::vector<std::unique_ptr<HoleFinder>> finders(n);
   std::vector<std::exception_ptr> errors(n);
   auto work = [&](size_t w) {
@@ -462,10 +466,7 @@ HoleReport find_holes(const ir::PolicySet& ps, const ir::Inventory& inv, const H
       errors[w] = std::current_exception();
     }
   };
-  std::vector<std::thread> threads;
-  for (size_t w = 1; w < n; ++w) threads.emplace_back(work, w);
-  work(0);
-  for (auto& t : threads) t.join();
+  on_threads(n, work);
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
 
@@ -494,11 +495,12 @@ HoleReport find_holes(const ir::PolicySet& ps, const ir::Inventory& inv, const H
     return std::tie(a.span.file, a.span.doc, a.span.line, a.span.col) <
            std::tie(b.span.file, b.span.doc, b.span.line, b.span.col);
   });
-  if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0")
+  if (timings_requested())
     for (size_t w = 0; w < n; ++w) {
       const auto& tm = finders[w]->times();
       std::fprintf(stderr,
-                   "timing: holes (thread %zu of %zu): selectors %.3f s, isolation %.3f s, rules %.3f s, dns %.3f s, "
+                   "timing: holes (thread %zu of %zu): selectors %.3f s, isolation %.3f s, rules "
+                   "%.3f s, dns %.3f s, "
                    "shadowing %.3f s\n",
                    w + 1, n, tm.selectors, tm.isolation, tm.rules, tm.dns, tm.shadowing);
     }

@@ -1,8 +1,11 @@
 #include "verifier/solver.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 namespace nv::verifier {
 
@@ -71,6 +74,23 @@ std::optional<z3::model> Checker::model_of(const z3::expr& formula, const std::s
 bool Checker::sat(z3::solver& s, const z3::expr_vector& assumptions) {
   ++checks_;
   return decide(s.check(assumptions), s, "a witness minimization");
+}
+
+bool timings_requested() {
+  const char* v = std::getenv("NETVERIFY_TIMINGS");
+  return v && *v && std::string(v) != "0";
+}
+
+void on_threads(size_t n, const std::function<void(size_t)>& work) {
+  std::vector<std::thread> threads;
+  try {
+    for (size_t w = 1; w < n; ++w) threads.emplace_back(work, w);
+  } catch (...) {  // no thread to spare: join those started, never leave one joinable
+    for (auto& t : threads) t.join();
+    throw;
+  }
+  work(0);
+  for (auto& t : threads) t.join();
 }
 
 }  // namespace nv::verifier

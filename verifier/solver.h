@@ -3,6 +3,8 @@
 
 #include <z3++.h>
 
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -52,5 +54,14 @@ class Checker {
   SolverOptions opt_;
   unsigned exported_ = 0, checks_ = 0;
 };
+
+// Whether NETVERIFY_TIMINGS is set (and not 0): then commands print where their time goes
+// to stderr, as lines "timing: ...".
+bool timings_requested();
+
+// Runs work(0), ..., work(n - 1) at once: work(0) on this thread, the others on threads of
+// their own, each of which must use a Z3 context of its own. Returns when all are done.
+// `work` must not throw; catch inside and keep the error with that worker's result.
+void on_threads(size_t n, const std::function<void(size_t)>& work);
 
 }  // namespace nv::verifier

@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <thread>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
+#include <exception>
 #include <map>
 #include <optional>
 #include <set>
@@ -478,8 +476,8 @@ struct Shared {
   std::shared_ptr<const InventoryValues> inv_values;
   Universe node_u;
 
-  Shared(const ir::PolicySet& all, const ir::Inventory& inv, const std::string& node, const backends::Firewall& fw,
-         ir::Family family, const SolverOptions& opt)
+  Shared(const ir::PolicySet& all, const ir::Inventory& inv, const std::string& node,
+         const backends::Firewall& fw, ir::Family family, const SolverOptions& opt)
       : all(all), inv(inv), node(node), fw(fw), family(family), opt(opt) {
     const bool v4 = family == ir::Family::V4;
     src_f = v4 ? Field::Src4 : Field::Src6;
@@ -543,7 +541,8 @@ class Worker {
     cx.proto = pkt.proto;
     cx.port = pkt.port;
     cx.ruleset_accepts = m.eval(fw_ok_, true).is_true();
-    cx.policies_allow = !differing_spec_ || m.eval(*differing_spec_, true).is_true();  // transit: allowed
+    cx.policies_allow =
+        !differing_spec_ || m.eval(*differing_spec_, true).is_true();  // transit: allowed
     cx.text = describe(sh_.all, sh_.inv, cx);
     return cx;
   }
@@ -555,14 +554,16 @@ class Worker {
   bool ask(const std::string& label, const backends::Firewall& seen, const z3::expr& query) {
     ++asked;
     auto t0 = Clock::now();
-    auto m = checker_.model_of(fw_ok_ == fw_accepts(ctx_, seen, fp_) && new_conn_ && query, sh_.name + " " + label);
+    auto m = checker_.model_of(fw_ok_ == fw_accepts(ctx_, seen, fp_) && new_conn_ && query,
+                               sh_.name + " " + label);
     solve_seconds += seconds_since(t0);
     if (!m) return false;
     model_.emplace(*m);
     return true;
   }
   z3::expr link(const SymPacket& pkt) {
-    return fp_.src == pkt.src.addr && fp_.dst == pkt.dst.addr && fp_.proto == pkt.proto && fp_.port == pkt.port;
+    return fp_.src == pkt.src.addr && fp_.dst == pkt.dst.addr && fp_.proto == pkt.proto &&
+           fp_.port == pkt.port;
   }
 
   // One endpoint is the node's pod at `a`, the other one of the representatives of the
@@ -578,11 +579,13 @@ class Worker {
     u.add(ps);
     u.add_inventory(sh_.inv, sh_.inv_values);
     u.finish();
-    Known k{family, from ? sh_.src_f : sh_.dst_f, from ? sh_.dst_f : sh_.src_f, backends::addr_value(a)};
+    Known k{family, from ? sh_.src_f : sh_.dst_f, from ? sh_.dst_f : sh_.src_f,
+            backends::addr_value(a)};
     TestCollector tc(sh_.fw, k);
     tc.chain(sh_.fw.entry);
     std::vector<ir::Endpoint> choices;
-    for (u128 r : representatives(known, sh_.shape_ends, u, PeerView(ps, dir), sh_.inv, tc.tests, k)) {
+    for (u128 r :
+         representatives(known, sh_.shape_ends, u, PeerView(ps, dir), sh_.inv, tc.tests, k)) {
       auto kit = std::lower_bound(known.begin(), known.end(), r,
                                   [](const InventoryAddr& x, u128 v) { return x.value < v; });
       bool is_known = kit != known.end() && kit->value == r;
@@ -640,7 +643,8 @@ class Worker {
       auto it = std::lower_bound(values.begin(), values.end(), r.lo);
       return it != values.end() && *it <= r.hi;
     };
-    if (!ask("between the node's pods", slice(sh_.fw, sh_.uses, holds), enc.facts_conj() && link(pkt) && spec != fw_ok_))
+    if (!ask("between the node's pods", slice(sh_.fw, sh_.uses, holds),
+             enc.facts_conj() && link(pkt) && spec != fw_ok_))
       return false;
     differing_spec_ = spec;
     return true;
@@ -691,8 +695,9 @@ constexpr size_t kPartsPerThread = 16;
 }  // namespace
 
 std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const ir::Inventory& inv,
-                                                const std::string& node, const backends::Firewall& fw,
-                                                ir::Family family, const SolverOptions& opt) {
+                                                const std::string& node,
+                                                const backends::Firewall& fw, ir::Family family,
+                                                const SolverOptions& opt) {
   auto start = Clock::now();
   const Shared sh(all, inv, node, fw, family, opt);
   std::vector<Part> parts;
@@ -751,19 +756,17 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       if (out.part == SIZE_MAX) out.part = w;
     }
   };
-  std::vector<std::thread> threads;
-  for (size_t w = 1; w < n_workers; ++w) threads.emplace_back(work, w);
-  work(0);
-  for (auto& t : threads) t.join();
+  on_threads(n_workers, work);
 
-  if (const char* t = std::getenv("NETVERIFY_TIMINGS"); t && *t && std::string(t) != "0") {
+  if (timings_requested()) {
     unsigned asked = 0;
     double reps = 0, solve = 0;
     for (const auto& o : outcomes) asked += o.asked, reps += o.reps, solve += o.solve;
-    std::fprintf(stderr,
-                 "timing: %s: %u parts in %.3f s on %zu threads: peer representatives %.3f s, Z3 %.3f s "
-                 "(summed over threads)\n",
-                 sh.name.c_str(), asked, seconds_since(start), n_workers, reps, solve);
+    std::fprintf(
+        stderr,
+        "timing: %s: %u parts in %.3f s on %zu threads: peer representatives %.3f s, Z3 %.3f s "
+        "(summed over threads)\n",
+        sh.name.c_str(), asked, seconds_since(start), n_workers, reps, solve);
   }
   const Outcome* first = nullptr;
   for (const auto& o : outcomes)

@@ -35,7 +35,8 @@ std::vector<z3::expr> readability(Encoder& enc, const SymPacket& pkt);
 // Checks `s` (which must be satisfiable) under as many preferences as it can keep, and
 // returns the model. Greedy by unsat cores, dropping the least wanted preference first.
 // With `cap` (strings in play: L7 or FQDN), each check gets at most a few seconds.
-z3::model minimize(Checker& checker, z3::solver& s, const std::vector<z3::expr>& prefs, bool cap = false);
+z3::model minimize(Checker& checker, z3::solver& s, const std::vector<z3::expr>& prefs,
+                   bool cap = false);
 // Whether witnesses of this encoder's queries involve strings (L7 content, DNS names).
 bool strings_in_play(const Encoder& enc);
 

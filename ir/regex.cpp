@@ -445,6 +445,14 @@ Regex Regex::any_string() { return repeat(chars(~Set{}), 0, kUnbounded); }
 
 Regex Regex::prefix(std::string_view s) { return concat({literal(s), any_string()}); }
 
+Regex Regex::exact_path(std::string_view p) {
+  Regex query_or_fragment;
+  query_or_fragment.op = Op::Chars;
+  query_or_fragment.ranges = {{'#', '#'}, {'?', '?'}};
+  return concat(
+      {literal(p), alt({literal(""), concat({std::move(query_or_fragment), any_string()})})});
+}
+
 Regex Regex::concat(std::vector<Regex> kids) {
   Regex r;
   r.op = Op::Concat;

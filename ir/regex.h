@@ -46,6 +46,10 @@ struct Regex {
   static Regex literal(std::string_view s);  // exactly s
   static Regex prefix(std::string_view s);   // s followed by anything
   static Regex any_string();                 // .* over all bytes
+  // A request target for exactly the path p: p, or p then '?' or '#' and anything (the
+  // query or fragment), as Calico's exact HTTP path matches (one optional tail, which Z3
+  // handles better than three alternatives with a common prefix).
+  static Regex exact_path(std::string_view p);
   static Regex concat(std::vector<Regex> kids);
   static Regex alt(std::vector<Regex> kids);
 };

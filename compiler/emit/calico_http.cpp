@@ -33,16 +33,6 @@ const std::vector<ir::Regex>& alternatives(const ir::Regex& re, std::vector<ir::
   return one;
 }
 
-// As the Calico frontend lowers an exact path: P, P?..., P#...
-ir::Regex exact_path(const std::string& v) {
-  ir::Regex qf;
-  qf.op = ir::Regex::Op::Chars;
-  qf.ranges = {{'#', '#'}, {'?', '?'}};
-  ir::Regex tail = ir::Regex::concat({std::move(qf), ir::Regex::any_string()});
-  return ir::Regex::concat(
-      {ir::Regex::literal(v), ir::Regex::alt({ir::Regex::literal(""), std::move(tail)})});
-}
-
 }  // namespace
 
 std::optional<yaml::Node> calico_http(const ir::HttpRule& h, std::string& why) {
@@ -82,7 +72,8 @@ std::optional<yaml::Node> calico_http(const ir::HttpRule& h, std::string& why) {
         for (; i < alt.kids.size() && single(alt.kids[i]); ++i)
           v += static_cast<char>(alt.kids[i].ranges[0].first);
       bool valid = !v.empty() && v.front() == '/' && v.find_first_of("? #") == std::string::npos;
-      ir::Regex prefix = ir::Regex::prefix(v), exact = exact_path(v);
+      ir::Regex prefix = ir::Regex::prefix(v),
+                exact = ir::Regex::exact_path(v);  // as the frontend lowers it
       const char* key = alt == prefix ? "prefix" : alt == exact ? "exact" : nullptr;
       if (!valid || !key) {
         why = h.where + ": path " + ir::str(alt) +

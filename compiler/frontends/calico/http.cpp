@@ -51,15 +51,7 @@ std::optional<ir::Regex> http_path(load::Ctx& ctx, const YNode& node, const std:
                   "'?', '#' or space)");
     return std::nullopt;
   }
-  if (has_prefix) return ir::Regex::prefix(v);
-  // v ( [#?] .* )?, written as one optional tail (the solver handles it better than
-  // three alternatives with a common prefix).
-  ir::Regex query_or_fragment;
-  query_or_fragment.op = ir::Regex::Op::Chars;
-  query_or_fragment.ranges = {{'#', '#'}, {'?', '?'}};
-  ir::Regex tail = ir::Regex::concat({std::move(query_or_fragment), ir::Regex::any_string()});
-  return ir::Regex::concat(
-      {ir::Regex::literal(v), ir::Regex::alt({ir::Regex::literal(""), std::move(tail)})});
+  return has_prefix ? ir::Regex::prefix(v) : ir::Regex::exact_path(v);
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ namespace {
 
 bool is_inventory_kind(const load::Object& o) {
   return o.api_version == "v1" &&
-         (o.kind == "Namespace" || o.kind == "Pod" || o.kind == "Service" || o.kind == "Node");
+         (o.kind == "Namespace" || o.kind == "Pod" || o.kind == "Service" || o.kind == "Node" ||
+          o.kind == "ServiceAccount");
 }
 
 // Policy kinds of dialects netverify does not read: refusing them keeps answers honest.
@@ -253,12 +254,13 @@ void load_inventory(const std::vector<load::Object>& objects, const LoadOptions&
         ++stats.skipped[o.api_version + " " + o.kind];
       continue;
     }
-    bool namespaced = o.kind == "Pod" || o.kind == "Service";
+    bool namespaced = o.kind == "Pod" || o.kind == "Service" || o.kind == "ServiceAccount";
     std::string ns = namespaced ? effective_namespace(o, opt, stats) : "";
     if (!first_of_its_name(o, ns, seen, diags)) continue;
     if (o.kind == "Namespace") k8s::lower_namespace(ctx, o, inv);
     if (o.kind == "Node") k8s::lower_node(ctx, o, inv);
     if (o.kind == "Service") k8s::lower_service(ctx, o, ns, inv);
+    if (o.kind == "ServiceAccount") k8s::lower_service_account(ctx, o, ns, inv);
     if (o.kind == "Pod" && !k8s::lower_pod(ctx, o, ns, opt.k8s, inv)) ++stats.finished_pods;
   }
 }

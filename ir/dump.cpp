@@ -87,7 +87,10 @@ std::string dump(const Inventory& inv) {
     out += "\n";
   }
   for (const auto& p : inv.pods) {
-    out += "pod " + p.id() + " " + labels_str(p.labels);
+    Labels own;  // the service account's name and labels are printed on their own
+    for (const auto& [k, v] : p.labels)
+      if (!is_service_account_key(k)) own.emplace(k, v);
+    out += "pod " + p.id() + " " + labels_str(own);
     for (const auto& a : p.ips) out += " " + a.str();
     if (!p.node.empty()) out += " node=" + p.node;
     out += " sa=" + p.service_account;
@@ -97,6 +100,8 @@ std::string dump(const Inventory& inv) {
              std::to_string(cp.port);
     out += "\n";
   }
+  for (const auto& sa : inv.service_accounts)
+    out += "serviceaccount " + sa.ns + "/" + sa.name + " " + labels_str(sa.labels) + "\n";
   for (const auto& s : inv.services) {
     out += "service " + s.id() + " " + s.type;
     out += " selector=" + (s.selector ? labels_str(*s.selector) : std::string("none"));

@@ -19,6 +19,25 @@ std::optional<uint16_t> Pod::named_port(const std::string& port_name, int proto)
 
 static std::string key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
+void Inventory::add_service_account_labels(Diagnostics& diags) {
+  std::unordered_map<std::string, const Labels*> accounts;
+  for (const auto& sa : service_accounts) accounts.emplace(key(sa.ns, sa.name), &sa.labels);
+  std::set<std::string> missing;
+  for (auto& p : pods) {
+    std::erase_if(p.labels, [](const auto& kv) { return is_service_account_key(kv.first); });
+    p.labels[kServiceAccountLabel] = p.service_account;
+    auto it = accounts.find(key(p.ns, p.service_account));
+    if (it != accounts.end()) {
+      for (const auto& [k, v] : *it->second) p.labels[kServiceAccountLabelPrefix + k] = v;
+    } else if (!service_accounts.empty() && missing.insert(key(p.ns, p.service_account)).second) {
+      diags.report(Code::NV3005, p.span,
+                   "pod " + p.id() + " runs as service account \"" + p.service_account +
+                       "\", which the inventory's ServiceAccounts do not include; selectors of "
+                       "service-account labels see none on it");
+    }
+  }
+}
+
 void Inventory::finalize(Diagnostics& diags) {
   std::set<std::string> known;
   for (const auto& n : namespaces) known.insert(n.name);
@@ -32,6 +51,7 @@ void Inventory::finalize(Diagnostics& diags) {
   for (const auto& p : pods) ensure(p.ns, p.span);
   for (const auto& s : services) ensure(s.ns, s.span);
   for (auto& n : namespaces) n.labels[kNamespaceNameLabel] = n.name;
+  add_service_account_labels(diags);
 
   std::sort(namespaces.begin(), namespaces.end(),
             [](const Namespace& a, const Namespace& b) { return a.name < b.name; });
@@ -41,6 +61,10 @@ void Inventory::finalize(Diagnostics& diags) {
     return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
   });
   std::sort(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) { return a.name < b.name; });
+  std::sort(service_accounts.begin(), service_accounts.end(),
+            [](const ServiceAccount& a, const ServiceAccount& b) {
+              return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+            });
 
   ns_index_.clear();
   pod_index_.clear();

@@ -17,6 +17,19 @@ namespace nv::ir {
 // The label every namespace carries with its own name.
 inline constexpr const char* kNamespaceNameLabel = "kubernetes.io/metadata.name";
 
+// Labels Inventory::finalize gives every pod besides its own: the name of its service
+// account, and that account's labels (from the inventory's ServiceAccount objects) as
+// `@serviceaccount/<key>`. No Kubernetes label key contains '@', so no pod carries them
+// itself and only the dialects that select by service account reach them: Calico's
+// projectcalico.org/serviceaccount, pcsa.<key> and rules' serviceAccounts, Cilium's
+// io.cilium.k8s.policy.serviceaccount.
+inline constexpr const char* kServiceAccountLabel = "@serviceaccount";
+inline constexpr const char* kServiceAccountLabelPrefix = "@serviceaccount/";
+// Whether a label key is one of those (not the pod's own).
+inline bool is_service_account_key(const std::string& key) {
+  return key.starts_with(kServiceAccountLabel);
+}
+
 struct Namespace {
   std::string name;
   Labels labels;  // always includes kubernetes.io/metadata.name
@@ -44,6 +57,13 @@ struct Pod {
   std::optional<IpAddr> ip(Family f) const;
   // The container port with this name and protocol, if any.
   std::optional<uint16_t> named_port(const std::string& name, int proto) const;
+};
+
+struct ServiceAccount {
+  std::string ns;
+  std::string name;
+  Labels labels;
+  SourceSpan span;
 };
 
 struct ServicePort {
@@ -80,9 +100,12 @@ class Inventory {
   std::vector<Pod> pods;
   std::vector<Service> services;
   std::vector<Node> nodes;
+  std::vector<ServiceAccount> service_accounts;
 
   // Sorts everything by name, adds namespaces that pods or services name but that the
-  // inputs lack (with a warning), and builds the lookup indices.
+  // inputs lack (with a warning), gives every pod its service-account labels (above;
+  // with a warning for a pod whose account is missing when the inventory lists some
+  // accounts), and builds the lookup indices.
   void finalize(Diagnostics& diags);
 
   const Namespace* find_namespace(const std::string& name) const;
@@ -99,6 +122,8 @@ class Inventory {
   std::vector<const Pod*> endpoints(const Service& svc) const;
 
  private:
+  void add_service_account_labels(Diagnostics& diags);
+
   std::unordered_map<std::string, size_t> ns_index_, pod_index_, svc_index_;
   std::unordered_map<std::string, size_t> pod_by_ip_, node_by_ip_, svc_by_ip_, host_pod_by_ip_;
 };

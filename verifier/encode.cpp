@@ -111,6 +111,12 @@ void Universe::add_request(const std::optional<ir::HttpRequest>& http, bool dns)
 }
 
 void Universe::finish() {
+  // A service account's labels come with its name (the witness pod needs the account).
+  for (const auto& [k, d] : pod_keys)
+    if (k.starts_with(ir::kServiceAccountLabelPrefix)) {
+      pod_keys[ir::kServiceAccountLabel];
+      break;
+    }
   if (inventory) {
     if (!inventory_values) inventory_values = std::make_shared<const InventoryValues>(*inventory);
     add_inventory_values(*inventory_values);
@@ -211,6 +217,9 @@ SymEndpoint Encoder::endpoint(const std::string& name) {
   for (const auto& [k, d] : u_.ns_keys)
     e.ns_labels.emplace(
         k, LabelVar{b("nslabel[" + k + "]"), value_var(d, name + ".nslabel[" + k + "]=")});
+  // Every pod runs as a service account (ir/inventory.h kServiceAccountLabel).
+  if (auto sa = e.labels.find(ir::kServiceAccountLabel); sa != e.labels.end())
+    facts_.push_back(z3::implies(e.is_pod, sa->second.has));
   for (const auto& n : u_.port_names) {
     NamedPortVar v{b("port[" + n + "]"),
                    ctx_.bv_const((name + ".port[" + n + "].proto").c_str(), 8),
@@ -255,6 +264,16 @@ SymPacket Encoder::packet(const std::string& prefix) {
   for (const auto& [k, a] : p.src.ns_labels) {
     const LabelVar& b = p.dst.ns_labels.at(k);
     facts_.push_back(z3::implies(same_ns, a.has == b.has && z3::implies(a.has, a.val == b.val)));
+  }
+  // A service account's labels are a function of the account (namespace and name).
+  if (auto sa = p.src.labels.find(ir::kServiceAccountLabel); sa != p.src.labels.end()) {
+    const LabelVar& b = p.dst.labels.at(ir::kServiceAccountLabel);
+    z3::expr same_sa = same_ns && sa->second.has && b.has && sa->second.val == b.val;
+    for (const auto& [k, x] : p.src.labels) {
+      if (!k.starts_with(ir::kServiceAccountLabelPrefix)) continue;
+      const LabelVar& y = p.dst.labels.at(k);
+      facts_.push_back(z3::implies(same_sa, x.has == y.has && z3::implies(x.has, x.val == y.val)));
+    }
   }
   // Two endpoints, two addresses; protocols without ports carry port 0.
   facts_.push_back(p.src.addr != p.dst.addr);

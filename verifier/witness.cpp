@@ -266,6 +266,19 @@ Witness extract_l34(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
       p.ips.push_back(mk.addr);
       for (const auto& [k, lv] : e->labels)
         if (truth(m, lv.has)) p.labels[k] = value_of(m, lv.val, u.pod_keys.at(k), "other");
+      // Its service account, with the account's labels, as Inventory::finalize reads them.
+      if (auto sa = p.labels.find(ir::kServiceAccountLabel); sa != p.labels.end()) {
+        p.service_account = sa->second;
+        bool listed = std::any_of(inv.service_accounts.begin(), inv.service_accounts.end(),
+                                  [&](const ir::ServiceAccount& a) {
+                                    return a.ns == p.ns && a.name == p.service_account;
+                                  });
+        ir::ServiceAccount account{p.ns, p.service_account, {}, {}};
+        for (const auto& [k, v] : p.labels)
+          if (k.starts_with(ir::kServiceAccountLabelPrefix))
+            account.labels[k.substr(std::string(ir::kServiceAccountLabelPrefix).size())] = v;
+        if (!listed) inv.service_accounts.push_back(std::move(account));
+      }
       for (const auto& [n, pv] : e->ports)
         if (truth(m, pv.has))
           p.ports.push_back(
@@ -319,8 +332,23 @@ std::string Witness::endpoint_text(const ir::Endpoint& e) const {
   }
   if (!world)  // a pod of the user's inventory
     return "pod " + e.pod->id() + " (" + a + ")";
-  std::string out =
-      "a pod in namespace " + e.pod->ns + " with labels " + labels_text(e.pod->labels);
+  ir::Labels own, account;
+  for (const auto& [k, v] : e.pod->labels) {
+    if (!ir::is_service_account_key(k))
+      own[k] = v;
+    else if (k != ir::kServiceAccountLabel)
+      account[k.substr(std::string(ir::kServiceAccountLabelPrefix).size())] = v;
+  }
+  std::string out = "a pod in namespace " + e.pod->ns + " with labels " + labels_text(own);
+  // The model chose its service account only where a policy selects by one (above).
+  bool chosen = std::any_of(inv->service_accounts.begin(), inv->service_accounts.end(),
+                            [&](const ir::ServiceAccount& sa) {
+                              return sa.ns == e.pod->ns && sa.name == e.pod->service_account;
+                            });
+  if (chosen) {
+    out += ", service account " + e.pod->service_account;
+    if (!account.empty()) out += " with labels " + labels_text(account);
+  }
   ir::Labels nsl = inv->namespace_labels(e.pod->ns);
   nsl.erase(ir::kNamespaceNameLabel);
   if (!nsl.empty()) out += ", namespace labels " + labels_text(nsl);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "compiler/emit/common.h"
+#include "ir/inventory.h"
 
 namespace nv::emit {
 
@@ -37,6 +38,20 @@ bool calico_key(const ir::Selector& s) {
   for (const auto& k : s.kids)
     if (calico_key(k)) return true;
   return false;
+}
+
+// A pod selector in Calico's syntax, a service account's name and labels under the keys
+// Calico gives them (the frontend's scope.cpp reads them back).
+ir::Selector calico_keys(ir::Selector s) {
+  if (s.key == ir::kServiceAccountLabel)
+    s.key = "projectcalico.org/serviceaccount";
+  else if (s.key.starts_with(ir::kServiceAccountLabelPrefix))
+    s.key = "pcsa." + s.key.substr(std::string(ir::kServiceAccountLabelPrefix).size());
+  for (auto& k : s.kids) k = calico_keys(std::move(k));
+  return s;
+}
+std::string pod_text(const std::optional<ir::Selector>& s) {
+  return calico_keys(s.value_or(ir::Selector::all())).str();
 }
 
 const char* action_text(ir::Action a) {
@@ -154,14 +169,14 @@ struct CalicoEmitter {
           }
         Node side = Node::map();
         if (peer.ns_name == ns && !ns.empty() && !peer.ns_selector) {
-          side.set("selector", Node::str(peer.pod_selector.value_or(ir::Selector::all()).str()));
+          side.set("selector", Node::str(pod_text(peer.pod_selector)));
         } else {
           std::vector<ir::Selector> parts;
           if (peer.ns_name)
             parts.push_back(ir::Selector::eq(ir::kNamespaceNameLabel, *peer.ns_name));
           if (peer.ns_selector) parts.push_back(*peer.ns_selector);
           side.set("namespaceSelector", Node::str(ir::Selector::conj(parts).str()));
-          if (peer.pod_selector) side.set("selector", Node::str(peer.pod_selector->str()));
+          if (peer.pod_selector) side.set("selector", Node::str(pod_text(peer.pod_selector)));
         }
         out.push_back(std::move(side));
         continue;
@@ -310,7 +325,7 @@ struct CalicoEmitter {
     Node& spec = doc.set("spec", Node::map());
     if (p.tier != ir::kDefaultTier) spec.set("tier", Node::str(p.tier));
     if (p.order != ir::kNoOrder) spec.set("order", Node::number(p.order));
-    spec.set("selector", Node::str(s.pod_selector.value_or(ir::Selector::all()).str()));
+    spec.set("selector", Node::str(pod_text(s.pod_selector)));
     if (global) {
       std::vector<ir::Selector> parts;
       if (s.ns_name) parts.push_back(ir::Selector::eq(ir::kNamespaceNameLabel, *s.ns_name));

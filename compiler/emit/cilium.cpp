@@ -17,6 +17,8 @@ using yaml::Node;
 using Code = ir::Code;
 
 constexpr const char* kNsName = "k8s:io.kubernetes.pod.namespace";
+// A pod's service account (pkg/k8s/apis/cilium.io PolicyLabelServiceAccount).
+constexpr const char* kServiceAccount = "k8s:io.cilium.k8s.policy.serviceaccount";
 constexpr const char* kNsLabels = "k8s:io.cilium.k8s.namespace.labels.";
 constexpr size_t kMaxPorts = 40;  // per toPorts entry (rule_validation.go)
 
@@ -169,7 +171,7 @@ struct CiliumEmitter {
   bool pod_peer(const ir::Policy& p, const ir::Rule& r, const ir::Peer& peer, const std::string& ns,
                 L3& l3) {
     std::string why;
-    auto pods = to_dnf(peer.pod_selector.value_or(ir::Selector::all()), &why);
+    auto pods = to_dnf(peer.pod_selector.value_or(ir::Selector::all()), &why, 16, kServiceAccount);
     auto nss = to_dnf(peer.ns_selector.value_or(ir::Selector::all()), &why);
     if (!pods || !nss) {
       refusals.add(Code::NV4073, p, &r, why);
@@ -349,7 +351,7 @@ struct CiliumEmitter {
       return;
     }
     std::string why;
-    auto pods = to_dnf(s.pod_selector.value_or(ir::Selector::all()), &why);
+    auto pods = to_dnf(s.pod_selector.value_or(ir::Selector::all()), &why, 16, kServiceAccount);
     auto nss = to_dnf(s.ns_selector.value_or(ir::Selector::all()), &why);
     if (pods && nss && (pods->empty() || nss->empty())) return;  // selects no pod
     if (!pods || !nss) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ir/inventory.h"
+
 namespace nv::emit {
 
 using ir::Selector;
@@ -103,8 +105,23 @@ std::optional<Dnf> dnf(const Selector& s, bool neg, std::string* why, size_t lim
 
 }  // namespace
 
-std::optional<std::vector<Conjunction>> to_dnf(const Selector& s, std::string* why, size_t limit) {
-  return dnf(s, false, why, limit);
+std::optional<std::vector<Conjunction>> to_dnf(const Selector& s, std::string* why, size_t limit,
+                                               const char* service_account_key) {
+  auto out = dnf(s, false, why, limit);
+  if (!out) return out;
+  for (auto& c : *out)
+    for (auto& r : c) {
+      if (!ir::is_service_account_key(r.key)) continue;
+      if (r.key == ir::kServiceAccountLabel && service_account_key) {
+        r.key = service_account_key;
+        continue;
+      }
+      *why = "`" + s.str() + "` selects pods by their service account's " +
+             (r.key == ir::kServiceAccountLabel ? "name" : "labels") +
+             ", which this dialect's selectors cannot test";
+      return std::nullopt;
+    }
+  return out;
 }
 
 yaml::Node label_selector(const Conjunction& c, const std::string& prefix) {

@@ -36,9 +36,12 @@ using Conjunction = std::vector<Requirement>;
 // A selector as a union of conjunctions of requirements (negations pushed to the atoms,
 // ORs distributed); an empty union matches nothing, a union holding one empty conjunction
 // matches everything. nullopt (and `why`) when an atom has no Kubernetes form (contains,
-// starts with, ends with) or the union would exceed `limit` terms.
+// starts with, ends with), the union would exceed `limit` terms, or it tests a pod's
+// service account (ir/inventory.h): its name becomes `service_account_key` where the
+// target has one, its labels have none.
 std::optional<std::vector<Conjunction>> to_dnf(const ir::Selector& s, std::string* why,
-                                               size_t limit = 16);
+                                               size_t limit = 16,
+                                               const char* service_account_key = nullptr);
 
 // matchLabels / matchExpressions with every key prefixed by `prefix` (Cilium's label
 // sources). Single-valued In goes to matchLabels, the rest to matchExpressions; `{}` for an

@@ -6,6 +6,7 @@
 //                 (nft and iptables): the kernel's matrix equals the reference evaluator's
 //                 and upstream's truth table; then the same cases spread over three nodes.
 //   Guide.*       the seed guide over two nodes (addresses moved into 198.18.0.0/15).
+//   ServiceAccounts.*  corpus/service-accounts the same way.
 //
 // Needs root; fails without it unless NETVERIFY_SKIP_KERNEL=1.
 #include <gtest/gtest.h>
@@ -351,6 +352,30 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
+// Compiles `policies` for every node of `cluster` (both targets), loads each ruleset into
+// its node and compares every pod pair's delivery with the reference evaluator.
+void compare_over_nodes(const std::string& what, const std::string& cluster,
+                        const std::vector<std::string>& policies, const std::string& dir,
+                        size_t nodes) {
+  auto l = test::load_paths(policies, {cluster});
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  Topology topo(l->inventory);
+  ASSERT_EQ(topo.nodes().size(), nodes);
+  Prober prober(topo);
+  auto services = relevant_services(l->policies, l->inventory);
+  auto probes = all_pairs(topo, services, {ir::Family::V4});
+  auto rulesets = compile_all(topo, cluster, policies, dir);
+  for (Target t : kTargets) {
+    auto cmp = load_compare(topo, prober, t, rulesets, *l, probes);
+    EXPECT_TRUE(cmp.disagreements.empty()) << name(t) << " (rulesets in " << dir << "):\n"
+                                           << report(cmp);
+    EXPECT_GT(cmp.delivered, 0u) << name(t);
+    EXPECT_LT(cmp.delivered, cmp.compared) << name(t);
+    std::printf("%s %s: %zu packets compared (%zu delivered) on %zu services\n", what.c_str(),
+                name(t), cmp.compared, cmp.delivered, services.size());
+  }
+}
+
 TEST_F(Guide, TwoNodes) {
   if (!cli_has_compile(netverify_bin())) GTEST_SKIP() << netverify_bin() << " has no `compile` subcommand yet";
   std::string src = std::string(NV_SOURCE_DIR) + "/corpus/guide";
@@ -367,20 +392,21 @@ TEST_F(Guide, TwoNodes) {
     policies.push_back(out);
   }
   std::sort(policies.begin(), policies.end());
-  auto l = test::load_paths(policies, {cluster});
-  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
-  Topology topo(l->inventory);
-  ASSERT_EQ(topo.nodes().size(), 2u);
-  Prober prober(topo);
-  auto services = relevant_services(l->policies, l->inventory);
-  auto probes = all_pairs(topo, services, {ir::Family::V4});
-  auto rulesets = compile_all(topo, cluster, policies, dir);
-  for (Target t : kTargets) {
-    auto cmp = load_compare(topo, prober, t, rulesets, *l, probes);
-    EXPECT_TRUE(cmp.disagreements.empty()) << name(t) << " (rulesets in " << dir << "):\n" << report(cmp);
-    std::printf("guide %s: %zu packets compared (%zu delivered) on %zu services\n", name(t), cmp.compared,
-                cmp.delivered, services.size());
-  }
+  compare_over_nodes("guide", cluster, policies, dir, 2);
+}
+
+// corpus/service-accounts: pods told apart by their service accounts (Calico
+// serviceAccounts by name and by the account's labels), its pods moved into 198.18.0.0/15.
+class ServiceAccounts : public KernelTest {};
+
+TEST_F(ServiceAccounts, CalicoOverTwoNodes) {
+  std::string src = std::string(NV_SOURCE_DIR) + "/corpus/service-accounts";
+  std::string dir = work_dir() + "/service-accounts";
+  std::string cluster = dir + "/cluster.yaml";
+  spit(cluster, replace_all(slurp(src + "/cluster.yaml"), "10.244.", "198.18."));
+  std::string policy = dir + "/calico.yaml";
+  spit(policy, slurp(src + "/calico.yaml"));
+  compare_over_nodes("service-accounts", cluster, {policy}, dir, 2);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ namespace {
 const std::vector<std::string> kNamespaces = {"ns0", "ns1", "ns2"};
 const std::vector<std::string> kKeys = {"app", "tier", "env"};
 const std::vector<std::string> kValues = {"a", "b", "c"};
+const std::vector<std::string> kServiceAccounts = {"default", "sa1", "sa2"};  // as gen_world's pods
 
 int between(int lo, int hi) { return *rc::gen::resize(100, rc::gen::inRange(lo, hi + 1)); }
 bool coin(int one_in = 2) { return between(1, one_in) == 1; }
@@ -71,6 +72,13 @@ std::string calico_entity(const std::string& indent) {
   if (coin(4))
     out += indent + "namespaceSelector: \"" +
            (coin(3) ? std::string("all()") : calico_selector(0)) + "\"\n";
+  if (coin(5)) {  // the account's name and/or its labels (pcsa.*)
+    out += indent + "serviceAccounts:\n";
+    bool names = coin(), sel = !names || coin();
+    if (names)
+      out += indent + "  names: [" + pick(kServiceAccounts) + ", " + pick(kServiceAccounts) + "]\n";
+    if (sel) out += indent + "  selector: \"" + calico_selector(0) + "\"\n";
+  }
   return out;
 }
 
@@ -179,6 +187,11 @@ std::string calico_policy(int i, const std::vector<std::string>& tiers) {
   if (tier != "default") out += "  tier: " + tier + "\n";
   if (coin(3)) out += "  order: " + std::to_string(between(0, 3) * 100) + "\n";
   out += "  selector: \"" + calico_selector(1) + "\"\n";
+  if (coin(5))
+    out += "  serviceAccountSelector: \"" +
+           (coin(3) ? "projectcalico.org/name == " + quoted(pick(kServiceAccounts))
+                    : calico_selector(0)) +
+           "\"\n";
   int nin = between(0, 2), neg = between(0, 2);
   if (coin(3)) {
     std::vector<std::string> types;
@@ -253,6 +266,10 @@ std::string cilium_selector(const std::string& indent, bool with_namespace) {
           break;
       }
   }
+  if (coin(5))  // the pod's service account
+    exprs += indent + "  - {key: " + (coin() ? "k8s:" : "") +
+             "io.cilium.k8s.policy.serviceaccount, operator: " + (coin() ? "In" : "NotIn") +
+             ", values: [" + pick(kServiceAccounts) + "]}\n";
   if (with_namespace) {
     if (coin())
       labels += indent + "  k8s:io.kubernetes.pod.namespace: " + pick(kNamespaces) + "\n";

@@ -6,6 +6,7 @@ namespace {
 const std::vector<std::string> kKeys = {"app", "tier", "env"};
 const std::vector<std::string> kValues = {"a", "b", "c"};
 const std::vector<std::string> kPortNames = {"http", "dns"};
+const std::vector<std::string> kServiceAccounts = {"default", "sa1", "sa2"};
 const std::vector<int> kProtos = {ir::kTCP, ir::kUDP, ir::kSCTP};
 
 ir::Cidr cidr(uint8_t third, uint8_t fourth, int len, const WorldAddresses& addrs = {}, bool v6 = false) {
@@ -149,8 +150,13 @@ rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs) {
       for (const auto& n : kPortNames)
         if (*rc::gen::arbitrary<bool>())
           p.ports.push_back({n, *rc::gen::elementOf(kProtos), static_cast<uint16_t>(*rc::gen::inRange(79, 83))});
+      // A service account (Calico and Cilium select by it), sa1 and sa2 with labels.
+      p.service_account = *rc::gen::elementOf(kServiceAccounts);
       w.inventory.pods.push_back(std::move(p));
     }
+    for (const auto& ns : namespaces)
+      for (const auto& sa : kServiceAccounts)
+        if (sa != "default") w.inventory.service_accounts.push_back({ns, sa, *gen_labels(), {}});
     ir::Diagnostics ignored;
     w.inventory.finalize(ignored);
 

@@ -65,6 +65,8 @@ std::string inventory_yaml(const std::vector<std::string>& lines) {
         host = true;
       } else if (tok.starts_with("node=")) {
         extra += "  nodeName: " + tok.substr(5) + "\n";
+      } else if (tok.starts_with("sa=")) {
+        extra += "  serviceAccountName: " + tok.substr(3) + "\n";
       } else if (tok.starts_with("port=")) {
         // port=NAME:PROTO:NUMBER
         std::string spec = tok.substr(5);
@@ -81,6 +83,11 @@ std::string inventory_yaml(const std::vector<std::string>& lines) {
     out += "---\napiVersion: v1\n";
     if (what == "ns") {
       out += "kind: Namespace\nmetadata:\n  name: " + name + "\n";
+      if (!labels.empty()) out += "  labels:\n" + labels;
+    } else if (what == "sa") {
+      auto slash = name.find('/');
+      out += "kind: ServiceAccount\nmetadata:\n  name: " + name.substr(slash + 1) +
+             "\n  namespace: " + name.substr(0, slash) + "\n";
       if (!labels.empty()) out += "  labels:\n" + labels;
     } else {
       auto slash = name.find('/');

@@ -28,7 +28,8 @@ std::unique_ptr<Loaded> load_paths(const std::vector<std::string>& policies,
 
 // A namespace / pod inventory in a compact form, for tests:
 //   "ns prod env=prod team=a"            a namespace with labels
-//   "pod prod/web 10.0.0.1 app=web node=n1 port=http:TCP:8080 hostNetwork"
+//   "pod prod/web 10.0.0.1 app=web node=n1 port=http:TCP:8080 hostNetwork sa=api"
+//   "sa prod/api team=a"                 a ServiceAccount with labels
 std::string inventory_yaml(const std::vector<std::string>& lines);
 
 std::string read_file(const std::string& path);

@@ -292,11 +292,22 @@ TEST(CalicoNormalize, PodTermsSplitNamespaceAndPodLabels) {
   EXPECT_TRUE(std::get<std::vector<calico::PodTerm>>(k).empty());
 }
 
-TEST(CalicoNormalize, ServiceAccountLabelsAreRefusedByName) {
-  auto r = calico::pod_terms(Selector::eq("pcsa.team", "a"));
-  ASSERT_TRUE(std::holds_alternative<calico::Problem>(r));
-  EXPECT_EQ(std::get<calico::Problem>(r).code, ir::Code::NV5022);
-  EXPECT_NE(std::get<calico::Problem>(r).message.find("pcsa.team"), std::string::npos);
+TEST(CalicoNormalize, ServiceAccountLabelsArePodAttributes) {
+  // projectcalico.org/serviceaccount and pcsa.projectcalico.org/name: the account's name;
+  // pcsa.<key>: its labels. All three are attributes of the pod, beside its labels.
+  auto r = calico::pod_terms(Selector::conj({Selector::eq("pcsa.team", "a"),
+                                             Selector::eq(calico::kLabelServiceAccount, "api"),
+                                             Selector::eq("pcsa.projectcalico.org/name", "api")}));
+  ASSERT_TRUE(std::holds_alternative<std::vector<calico::PodTerm>>(r));
+  const auto& t = std::get<std::vector<calico::PodTerm>>(r);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_TRUE(t[0].ns.is_all());
+  ir::Labels pod{{ir::kServiceAccountLabel, "api"},
+                 {std::string(ir::kServiceAccountLabelPrefix) + "team", "a"}};
+  EXPECT_TRUE(t[0].pod.matches(pod));
+  pod[ir::kServiceAccountLabel] = "batch";
+  EXPECT_FALSE(t[0].pod.matches(pod));
+  EXPECT_FALSE(t[0].pod.matches(ir::Labels{{"team", "a"}, {ir::kServiceAccountLabel, "api"}}));
 }
 
 TEST(CalicoNormalize, NamespacedSetDependingOnNamespaceLabelsIsUnknown) {
@@ -717,11 +728,96 @@ TEST(Calico, SpecialLabels) {
   EXPECT_TRUE(l->allowed("dev/tool", "prod/db", 1));
   EXPECT_FALSE(l->allowed("prod/web", "prod/db", 1));
   EXPECT_TRUE(l->allowed("prod/web", "dev/web", 1));  // not selected
-  // Service accounts cannot be represented: refused by name.
-  l = load_text(gnp("g", "  selector: projectcalico.org/serviceaccount == 'default'\n"), kCluster);
-  const ir::Diagnostic* d = find(*l, ir::Code::NV5022);
-  ASSERT_NE(d, nullptr) << l->messages();
-  EXPECT_NE(d->message.find("projectcalico.org/serviceaccount"), std::string::npos);
+}
+
+// Pods with service accounts: prod/web runs as `api` (labelled team=a), prod/job as
+// `batch`, prod/db and dev/tool as `default` (dev's is not listed: no labels, a warning).
+const std::string kSaCluster = inventory_yaml({
+    "ns prod",
+    "ns dev",
+    "sa prod/api team=a",
+    "sa prod/batch team=b",
+    "sa prod/default",
+    "pod prod/web 10.0.0.1 app=web sa=api",
+    "pod prod/job 10.0.0.2 app=job sa=batch",
+    "pod prod/db 10.0.0.3 app=db",
+    "pod dev/tool 10.1.0.1 app=tool sa=api",
+});
+
+TEST(Calico, ServiceAccountsInRules) {
+  auto ingress = [](const std::string& source) {
+    return np("prod", "p",
+              "  selector: app == 'db'\n  ingress:\n  - action: Allow\n    source:\n" + source);
+  };
+  // names: the account's name; in a namespaced policy, in its own namespace.
+  auto l = load_text(ingress("      serviceAccounts:\n        names: [api]\n"), kSaCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_TRUE(l->allowed("prod/web", "prod/db", 5432));
+  EXPECT_FALSE(l->allowed("prod/job", "prod/db", 5432));
+  EXPECT_FALSE(l->allowed("dev/tool", "prod/db", 5432));  // `api` of dev: another namespace
+  // selector: the account's labels.
+  l = load_text(ingress("      serviceAccounts:\n        selector: team == 'b'\n"), kSaCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_FALSE(l->allowed("prod/web", "prod/db", 5432));
+  EXPECT_TRUE(l->allowed("prod/job", "prod/db", 5432));
+  // Both: ANDed (parseServiceAccounts); and ANDed with the rule's selector.
+  l = load_text(
+      ingress("      serviceAccounts:\n        names: [batch]\n        selector: team == 'a'\n"),
+      kSaCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_FALSE(l->allowed("prod/web", "prod/db", 5432));
+  EXPECT_FALSE(l->allowed("prod/job", "prod/db", 5432));
+  l = load_text(
+      ingress(
+          "      selector: app == 'job'\n      serviceAccounts:\n        names: [api, batch]\n"),
+      kSaCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_FALSE(l->allowed("prod/web", "prod/db", 5432));
+  EXPECT_TRUE(l->allowed("prod/job", "prod/db", 5432));
+  // With a namespaceSelector, other namespaces' accounts of that name.
+  l = load_text(
+      ingress("      namespaceSelector: all()\n      serviceAccounts:\n        names: [api]\n"),
+      kSaCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_TRUE(l->allowed("dev/tool", "prod/db", 5432));
+  EXPECT_FALSE(l->allowed("prod/job", "prod/db", 5432));
+  // dev's `api` is not among the ServiceAccounts: a warning naming the pod.
+  const ir::Diagnostic* w = find(*l, ir::Code::NV3005);
+  ASSERT_NE(w, nullptr) << l->messages();
+  EXPECT_NE(w->message.find("dev/tool"), std::string::npos);
+  // The policy's own endpoint stays refused.
+  l = load_text(np("prod", "p",
+                   "  ingress:\n  - action: Allow\n    destination:\n"
+                   "      serviceAccounts:\n        names: [api]\n"),
+                kSaCluster);
+  EXPECT_NE(find(*l, ir::Code::NV5033), nullptr) << l->messages();
+}
+
+TEST(Calico, ServiceAccountsInPolicySelectors) {
+  // serviceAccountSelector: the subject's account labels.
+  auto l = load_text(
+      np("prod", "p", "  serviceAccountSelector: team == 'a'\n  ingress:\n  - action: Deny\n"),
+      kSaCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_FALSE(l->allowed("prod/db", "prod/web", 80));
+  EXPECT_TRUE(l->allowed("prod/db", "prod/job", 80));
+  // The account's name as a label of the endpoint, and as pcsa.projectcalico.org/name.
+  for (const char* sel :
+       {"projectcalico.org/serviceaccount == 'batch'", "pcsa.projectcalico.org/name == 'batch'"}) {
+    l = load_text(gnp("g", "  selector: " + std::string(sel) + "\n  ingress:\n  - action: Deny\n"),
+                  kSaCluster);
+    ASSERT_FALSE(l->diags.has_errors()) << sel << ": " << l->messages();
+    EXPECT_FALSE(l->allowed("prod/db", "prod/job", 80)) << sel;
+    EXPECT_TRUE(l->allowed("prod/db", "prod/web", 80)) << sel;
+  }
+  // Every pod has an account: has() holds for all of them, !has() for none.
+  l = load_text(
+      gnp("g",
+          "  selector: '!has(projectcalico.org/serviceaccount)'\n  ingress:\n  - action: Deny\n"),
+      kSaCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_TRUE(l->allowed("prod/db", "prod/web", 80));
+  EXPECT_TRUE(l->allowed("prod/web", "prod/db", 80));
 }
 
 TEST(Calico, NetworkSetsAreMatchedBySelectors) {
@@ -867,8 +963,10 @@ TEST(CalicoErrors, RefusedConstructsHaveCodesAndPositions) {
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    source:\n      ports: [80]\n"),
             "NV5032 12:14");
   EXPECT_EQ(rule_error("  - action: Allow\n    destination:\n      selector: app == 'x'\n"), "NV5033 11:17");
-  EXPECT_EQ(rule_error("  - action: Allow\n    source:\n      serviceAccounts:\n        names: [a]\n"),
-            "NV5034 12:9");
+  EXPECT_EQ(
+      rule_error(
+          "  - action: Allow\n    source:\n      serviceAccounts:\n        names: [{a: b}]\n"),
+      "NV1021 12:17");
   EXPECT_EQ(rule_error("  - action: Allow\n    source:\n      services:\n        name: a\n"), "NV5035 12:9");
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    destination:\n      notPorts: [http]\n"),
             "NV5036 12:17");

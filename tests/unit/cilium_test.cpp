@@ -105,6 +105,34 @@ TEST(Cilium, FromEndpointsAreScopedToThePolicyNamespace) {
   EXPECT_TRUE(allowed(*l, "dev/web", "prod/web", 80));  // the subject is app=db only
 }
 
+TEST(Cilium, ServiceAccountLabelIsThePodsServiceAccount) {
+  std::string cluster =
+      inventory_yaml({"ns prod", "pod prod/web 10.0.0.1 app=web sa=frontend",
+                      "pod prod/job 10.0.0.2 app=job sa=batch", "pod prod/db 10.0.0.3 app=db"});
+  for (std::string key :
+       {"io.cilium.k8s.policy.serviceaccount", "k8s:io.cilium.k8s.policy.serviceaccount"}) {
+    auto l = load_text(cnp("prod",
+                           "spec:\n  endpointSelector: {matchLabels: {app: db}}\n"
+                           "  ingress:\n  - fromEndpoints: [{matchLabels: {'" +
+                               key + "': frontend}}]\n"),
+                       cluster);
+    ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+    EXPECT_TRUE(allowed(*l, "prod/web", "prod/db", 80)) << key;
+    EXPECT_FALSE(allowed(*l, "prod/job", "prod/db", 80)) << key;
+  }
+  // The subject by account; a pod without serviceAccountName runs as `default`.
+  auto l = load_text(
+      cnp("prod",
+          "spec:\n  endpointSelector:\n    matchExpressions:\n"
+          "    - {key: io.cilium.k8s.policy.serviceaccount, operator: NotIn, values: [default]}\n"
+          "  ingress: [{}]\n"),
+      cluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_FALSE(allowed(*l, "prod/db", "prod/web", 80));
+  EXPECT_FALSE(allowed(*l, "prod/db", "prod/job", 80));
+  EXPECT_TRUE(allowed(*l, "prod/web", "prod/db", 80));
+}
+
 TEST(Cilium, LabelSourcePrefixesNameTheSamePodLabel) {
   for (std::string key : {"app", "k8s:app", "any:app"}) {
     auto l = load_ok(cnp("prod", "spec:\n  endpointSelector:\n    matchLabels:\n      " + key +
@@ -489,28 +517,39 @@ TEST(Cilium, RefusedConstructsHaveTheirCodes) {
     const char* rule;
     ir::Code code;
   } cases[] = {
-      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: {kafka: [{topic: t}]}\n",
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: "
+       "{kafka: [{topic: t}]}\n",
        ir::Code::NV6030},
-      {"  egress:\n  - toFQDNs: [{matchName: example.com, matchPattern: \"*.com\"}]\n", ir::Code::NV6031},
+      {"  egress:\n  - toFQDNs: [{matchName: example.com, matchPattern: \"*.com\"}]\n",
+       ir::Code::NV6031},
       {"  egress:\n  - toFQDNs: [{matchName: \"a b\"}]\n", ir::Code::NV6031},
-      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: {http: [{path: \"/a(\"}]}\n",
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: "
+       "{http: [{path: \"/a(\"}]}\n",
        ir::Code::NV6041},
-      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: UDP}]\n      rules: {http: [{}]}\n",
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: UDP}]\n      rules: "
+       "{http: [{}]}\n",
        ir::Code::NV6042},
-      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"53\"}]\n      rules: {dns: [{matchName: a.com}]}\n",
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"53\"}]\n      rules: {dns: [{matchName: "
+       "a.com}]}\n",
        ir::Code::NV6042},
-      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: {http: [{headerMatches: "
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: "
+       "{http: [{headerMatches: "
        "[{name: x, value: y, mismatch: LOG}]}]}\n",
        ir::Code::NV6043},
-      {"  egress:\n  - toPorts:\n    - ports: [{port: \"443\"}]\n      serverNames: [example.com]\n", ir::Code::NV6032},
-      {"  egress:\n  - toServices: [{k8sService: {serviceName: s, namespace: prod}}]\n", ir::Code::NV6033},
+      {"  egress:\n  - toPorts:\n    - ports: [{port: \"443\"}]\n      serverNames: "
+       "[example.com]\n",
+       ir::Code::NV6032},
+      {"  egress:\n  - toServices: [{k8sService: {serviceName: s, namespace: prod}}]\n",
+       ir::Code::NV6033},
       {"  ingress:\n  - fromRequires: [{matchLabels: {env: prod}}]\n", ir::Code::NV6034},
       {"  ingress:\n  - icmps: [{fields: [{type: 8}]}]\n", ir::Code::NV6035},
-      {"  ingress:\n  - fromEntities: [world]\n    authentication: {mode: required}\n", ir::Code::NV6036},
+      {"  ingress:\n  - fromEntities: [world]\n    authentication: {mode: required}\n",
+       ir::Code::NV6036},
       {"  egress:\n  - toNodes: [{}]\n", ir::Code::NV6037},
       {"  egress:\n  - toGroups: [{aws: {securityGroupsIds: [sg-1]}}]\n", ir::Code::NV6038},
       {"  egress:\n  - toCIDRSet: [{cidrGroupRef: office}]\n", ir::Code::NV6039},
-      {"  ingressDeny:\n  - toPorts:\n    - ports: [{port: \"80\"}]\n      rules: {http: [{}]}\n", ir::Code::NV6040},
+      {"  ingressDeny:\n  - toPorts:\n    - ports: [{port: \"80\"}]\n      rules: {http: [{}]}\n",
+       ir::Code::NV6040},
       {"  egressDeny:\n  - toFQDNs: [{matchName: example.com}]\n", ir::Code::NV6040},
       {"  ingress:\n  - fromEndpoint: [{}]\n", ir::Code::NV1020},
       {"  ingress:\n  - fromEndpoints: [{}]\n    fromCIDR: [10.0.0.0/8]\n", ir::Code::NV6013},
@@ -521,24 +560,32 @@ TEST(Cilium, RefusedConstructsHaveTheirCodes) {
       {"  ingress:\n  - toPorts: [{ports: [{port: \"99999\"}]}]\n", ir::Code::NV6026},
       {"  egress:\n  - toCIDRSet: [{cidr: 10.0.0.0/8, except: [11.0.0.0/16]}]\n", ir::Code::NV6029},
       {"  egress:\n  - toCIDR: [10.0.0.0/33]\n", ir::Code::NV6028},
-      {"  ingress:\n  - fromEndpoints:\n    - matchExpressions: [{key: app, operator: Is, values: [x]}]\n",
+      {"  ingress:\n  - fromEndpoints:\n    - matchExpressions: [{key: app, operator: Is, values: "
+       "[x]}]\n",
        ir::Code::NV6001},
-      {"  ingress:\n  - fromEndpoints:\n    - matchExpressions: [{key: app, operator: In}]\n", ir::Code::NV6002},
-      {"  ingress:\n  - fromEndpoints: [{matchLabels: {\"container:app\": x}}]\n", ir::Code::NV6003},
+      {"  ingress:\n  - fromEndpoints:\n    - matchExpressions: [{key: app, operator: In}]\n",
+       ir::Code::NV6002},
+      {"  ingress:\n  - fromEndpoints: [{matchLabels: {\"container:app\": x}}]\n",
+       ir::Code::NV6003},
       {"  ingress:\n  - fromEndpoints: [{matchLabels: {app: -x}}]\n", ir::Code::NV6004},
-      {"  ingress:\n  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.serviceaccount: api}}]\n",
+      {"  ingress:\n  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.cluster: c1}}]\n",
        ir::Code::NV6005},
-      {"  ingress:\n  - fromEndpoints: [{matchLabels: {pod-template-hash: abc}}]\n", ir::Code::NV6006},
+      {"  ingress:\n  - fromEndpoints: [{matchLabels: {pod-template-hash: abc}}]\n",
+       ir::Code::NV6006},
       {"  ingress: []\n", ir::Code::NV6011},
-      {"  ingress:\n  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.cluster: c1}}]\n", ir::Code::NV6005},
-      {"  ingress:\n  - fromEndpoints: [{matchLabels: {\"reserved:host\": \"\", app: x}}]\n", ir::Code::NV6005},
+      {"  ingress:\n  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.cluster: c1}}]\n",
+       ir::Code::NV6005},
+      {"  ingress:\n  - fromEndpoints: [{matchLabels: {\"reserved:host\": \"\", app: x}}]\n",
+       ir::Code::NV6005},
       {"  ingress:\n  - fromEndpoints: [{matchLabels: {world: \"\"}}]\n", ir::Code::NV6005},
       {"  ingress:\n  - fromEntities: [ingress]\n", ir::Code::NV6021},
       {"  ingress:\n  - fromNodes: [{}]\n", ir::Code::NV6037},
       {"  ingress:\n  - fromGroups: [{aws: {region: r}}]\n", ir::Code::NV6038},
-      {"  egress:\n  - toPorts:\n    - ports: [{port: \"443\"}]\n      listener: {envoyConfig: {name: e}, name: l}\n",
+      {"  egress:\n  - toPorts:\n    - ports: [{port: \"443\"}]\n      listener: {envoyConfig: "
+       "{name: e}, name: l}\n",
        ir::Code::NV6032},
-      {"  ingress:\n  - fromEndpoints:\n    - matchExpressions: [{key: io.kubernetes.pod.namespace, operator: DoesNotExist},"
+      {"  ingress:\n  - fromEndpoints:\n    - matchExpressions: [{key: "
+       "io.kubernetes.pod.namespace, operator: DoesNotExist},"
        " {key: app, operator: NotIn, values: [x]}]\n",
        ir::Code::NV6005},
   };

@@ -119,6 +119,7 @@ struct Entity {
   const YNode* node = nullptr;
   std::vector<ir::Cidr> nets, not_nets;
   std::optional<ir::Selector> selector, not_selector, ns_selector;
+  std::optional<ir::Selector> service_accounts;  // over Calico's keys, unscoped
   std::vector<PortRange> ports, not_ports;
   std::vector<std::string> named, not_named;
   const YNode *nets_n = nullptr, *not_nets_n = nullptr, *selector_n = nullptr, *not_selector_n = nullptr,
@@ -249,11 +250,40 @@ struct Lowering {
     e.not_selector = selector(r, "notSelector", path, e.not_selector_n, Field::NotSelector);
     e.ns_selector = selector(r, "namespaceSelector", path, e.ns_selector_n, Field::Namespace);
     r.reject_unknown();
+    if (e.sa_n) e.service_accounts = service_accounts(*e.sa_n, path + ".serviceAccounts");
     nets(e.nets_n, path + ".nets", e.nets);
     nets(e.not_nets_n, path + ".notNets", e.not_nets);
     ports(e.ports_n, path + ".ports", e.ports, e.named);
     ports(e.not_ports_n, path + ".notPorts", e.not_ports, e.not_named);
     return e;
+  }
+
+  // A ServiceAccountMatch as the selector upstream builds of it (updateprocessors/rules.go
+  // parseServiceAccounts): the selector with its keys prefixed `pcsa.`, ANDed with
+  // `projectcalico.org/serviceaccount in {names}`; nullopt when both are empty.
+  std::optional<ir::Selector> service_accounts(const YNode& n, const std::string& path) {
+    MapReader r(ctx, n, path);
+    const YNode* names_n = r.list("names");
+    const YNode* sel_n = nullptr;
+    auto sel = selector(r, "selector", path, sel_n, Field::Selector);
+    r.reject_unknown();
+    std::optional<ir::Selector> out;
+    if (sel) out = prefixed(*sel, kServiceAccountPrefix, ir::Selector::all());
+    if (names_n && !names_n->items.empty()) {
+      std::vector<std::string> names;
+      for (size_t i = 0; i < names_n->items.size(); ++i) {
+        const YNode& item = names_n->items[i];
+        if (!item.is_scalar() || load::not_a_string(item)) {
+          ctx.error(ir::Code::NV1021, item,
+                    "`" + path + ".names[" + std::to_string(i) + "]` must be a string");
+          continue;
+        }
+        names.push_back(item.value);
+      }
+      auto in = ir::Selector::in(kLabelServiceAccount, names);
+      out = out ? raw_and(*out, in) : in;
+    }
+    return out;
   }
 
   // numorstring.Protocol: 1..255 or a name of validator.go protocolRegex.
@@ -373,9 +403,6 @@ struct Lowering {
              {own.not_selector_n, "notSelector"}, {own.ns_selector_n, "namespaceSelector"},
              {own.sa_n, "serviceAccounts"}, {own.services_n, "services"}})
       refuse(node, ir::Code::NV5033, "`" + own_path + "." + key + "` " + own_what);
-    refuse(peer.sa_n, ir::Code::NV5034,
-           "`" + peer_path + ".serviceAccounts`: service account matches are not supported yet "
-           "(the inventory model has no service accounts)");
     refuse(peer.services_n, ir::Code::NV5035,
            "`" + peer_path + ".services`: Kubernetes Service matches are not supported yet");
     refuse(!dst.not_named.empty() ? dst.not_ports_n : nullptr, ir::Code::NV5036,
@@ -407,8 +434,13 @@ struct Lowering {
     if (ctx.diags.error_count() != errors) return std::nullopt;
 
     PeerSpec spec;
-    spec.selector = scoped_selector(
-        SideSelectors{peer.selector, peer.ns_selector, peer.not_selector.has_value()}, ns);
+    // getEndpointSelector: the service-account selector ANDed with the selector, scoped
+    // like it.
+    std::optional<ir::Selector> side = peer.selector;
+    if (peer.service_accounts)
+      side = side ? raw_and(*peer.service_accounts, *side) : *peer.service_accounts;
+    spec.selector =
+        scoped_selector(SideSelectors{side, peer.ns_selector, peer.not_selector.has_value()}, ns);
     spec.not_selector = peer.not_selector;
     spec.nets = peer.nets;
     spec.not_nets = peer.not_nets;

@@ -101,11 +101,19 @@ Result<Atom> classify(const Selector& a) {
   if (key == kLabelNamespace) return ns_atom(ir::kNamespaceNameLabel);
   if (key == kLabelOrchestrator)
     return Atom{Domain::Const, {}, a.matches(ir::Labels{{kLabelOrchestrator, "k8s"}})};
-  if (key == kLabelServiceAccount || key.starts_with(kServiceAccountPrefix))
-    return Problem{ir::Code::NV5022,
-                   "selector label `" + key +
-                       "` (a pod's service account) is not supported yet: the inventory model "
-                       "has no service accounts"};
+  // A pod's service account (conversion.go ServiceAccountToProfile): its name, also as
+  // pcsa.projectcalico.org/name, and its labels as pcsa.<key>: the inventory's
+  // service-account labels of each pod (ir/inventory.h).
+  auto pod_atom = [&](std::string k) {
+    Selector s = a;
+    s.key = std::move(k);
+    return Atom{Domain::Pod, std::move(s), false};
+  };
+  if (key == kLabelServiceAccount || key == std::string(kServiceAccountPrefix) + kLabelName)
+    return pod_atom(ir::kServiceAccountLabel);
+  if (key.starts_with(kServiceAccountPrefix))
+    return pod_atom(ir::kServiceAccountLabelPrefix +
+                    key.substr(std::string(kServiceAccountPrefix).size()));
   if (key.starts_with(kNamespacePrefix)) {
     std::string rest = key.substr(std::string(kNamespacePrefix).size());
     if (rest == kLabelName) return ns_atom(ir::kNamespaceNameLabel);

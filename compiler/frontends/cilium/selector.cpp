@@ -149,10 +149,12 @@ struct Reader {
       out.ns.push_back(make(ns_key, op, values));
       return;
     }
-    if (key == "io.cilium.k8s.policy.serviceaccount")
-      return fail(ir::Code::NV6005, at,
-                  "selecting pods by service account (" + raw +
-                      ") is not supported yet: netverify's selectors see pod and namespace labels only");
+    // The pod's service account (pkg/k8s/apis/cilium.io/const.go PolicyLabelServiceAccount,
+    // set from spec.serviceAccountName): the inventory's service-account label.
+    if (key == "io.cilium.k8s.policy.serviceaccount") {
+      out.pod.push_back(make(ir::kServiceAccountLabel, op, values));
+      return;
+    }
     if (key == "io.cilium.k8s.policy.cluster")
       return fail(ir::Code::NV6005, at,
                   "selecting by cluster name (" + raw +

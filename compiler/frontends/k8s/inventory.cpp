@@ -41,6 +41,16 @@ void lower_namespace(load::Ctx& ctx, const load::Object& obj, ir::Inventory& inv
   inv.namespaces.push_back(ir::Namespace{obj.name, metadata_labels(ctx, obj), obj.span});
 }
 
+void lower_service_account(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
+                           ir::Inventory& inv) {
+  if (obj.name.empty()) {
+    ctx.error(ir::Code::NV1022, *obj.node, "ServiceAccount has no metadata.name");
+    return;
+  }
+  inv.service_accounts.push_back(
+      ir::ServiceAccount{ns, obj.name, metadata_labels(ctx, obj), obj.span});
+}
+
 static void container_ports(load::Ctx& ctx, const YNode* containers, const std::string& path,
                             bool sidecars_only, ir::Pod& pod) {
   if (!containers || !containers->is_seq()) return;

@@ -43,5 +43,8 @@ bool lower_pod(load::Ctx& ctx, const load::Object& obj, const std::string& ns, c
 void lower_service(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
                    ir::Inventory& inv);
 void lower_node(load::Ctx& ctx, const load::Object& obj, ir::Inventory& inv);
+// A ServiceAccount: its labels, which Calico selects by (pcsa.<key>).
+void lower_service_account(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
+                           ir::Inventory& inv);
 
 }  // namespace nv::k8s

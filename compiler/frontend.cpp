@@ -1,11 +1,12 @@
 #include "compiler/frontend.h"
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+
 #include "compiler/frontends/anp/anp.h"
 #include "compiler/frontends/calico/calico.h"
 #include "compiler/frontends/cilium/cilium.h"
-
-#include <cctype>
-#include <set>
 
 namespace nv {
 
@@ -94,6 +95,29 @@ bool first_of_its_name(const load::Object& o, const std::string& ns,
                          o.kind + " " + (ns.empty() ? "" : ns + "/") + o.name + " is given twice");
   d.notes.push_back({it->second, "first given here"});
   return false;
+}
+
+bool tests_account_labels(const ir::Selector& s) {
+  if (s.key.starts_with(ir::kServiceAccountLabelPrefix)) return true;
+  return std::any_of(s.kids.begin(), s.kids.end(), tests_account_labels);
+}
+
+// An inventory without ServiceAccount objects gives no pod account labels: a policy that
+// selects by them would silently match nothing.
+void warn_account_labels(const ir::PolicySet& ps, ir::Diagnostics& diags) {
+  for (const auto& p : ps.policies()) {
+    bool uses = p.subject.pod_selector && tests_account_labels(*p.subject.pod_selector);
+    for (const auto& d : p.dirs)
+      for (const auto& r : d.rules)
+        for (const auto& peer : r.peers)
+          uses = uses || (peer.pod_selector && tests_account_labels(*peer.pod_selector));
+    if (uses)
+      diags.report(ir::Code::NV3006, p.span,
+                   p.id() +
+                       " selects pods by their service account's labels, but the inventory "
+                       "lists no ServiceAccounts (`kubectl get serviceaccounts -A -o yaml`): "
+                       "no pod has such labels here");
+  }
 }
 
 }  // namespace
@@ -297,6 +321,8 @@ void Workspace::lower(const LoadOptions& opt) {
   load_inventory(cluster_inputs_->objects(), opt, inventory, diags, stats);
   if (policies_from_cluster_) stats.policies_in_inventory = 0;
   inventory.finalize(diags);
+  if (!inventory.pods.empty() && inventory.service_accounts.empty())
+    warn_account_labels(policies, diags);
   // The IR keeps no pointer into the YAML trees, which dwarf it: free them.
   policy_inputs_.reset();
   cluster_inputs_.reset();

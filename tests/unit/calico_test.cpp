@@ -793,6 +793,27 @@ TEST(Calico, ServiceAccountsInRules) {
   EXPECT_NE(find(*l, ir::Code::NV5033), nullptr) << l->messages();
 }
 
+TEST(Calico, ServiceAccountLabelsWithoutServiceAccountsInTheInventoryWarn) {
+  // kCluster lists no ServiceAccounts: account labels would match no pod.
+  auto l = load_text(np("prod", "p",
+                        "  ingress:\n  - action: Allow\n    source:\n"
+                        "      serviceAccounts:\n        selector: team == 'a'\n"),
+                     kCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_NE(find(*l, ir::Code::NV3006), nullptr) << l->messages();
+  // Names need no ServiceAccount objects; an inventory that lists them needs no warning.
+  l = load_text(np("prod", "p",
+                   "  ingress:\n  - action: Allow\n    source:\n"
+                   "      serviceAccounts:\n        names: [api]\n"),
+                kCluster);
+  EXPECT_EQ(find(*l, ir::Code::NV3006), nullptr) << l->messages();
+  l = load_text(np("prod", "p",
+                   "  ingress:\n  - action: Allow\n    source:\n"
+                   "      serviceAccounts:\n        selector: team == 'a'\n"),
+                kSaCluster);
+  EXPECT_EQ(find(*l, ir::Code::NV3006), nullptr) << l->messages();
+}
+
 TEST(Calico, ServiceAccountsInPolicySelectors) {
   // serviceAccountSelector: the subject's account labels.
   auto l = load_text(

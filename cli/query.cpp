@@ -17,14 +17,8 @@ struct QueryOptions {
   std::string protocol = "TCP";
   std::string expect;
   int family = 4;
-  std::string http_method, http_path, http_host, dns_name;
-  std::vector<std::string> http_headers;
+  RequestFlags request;
 };
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // What --from/--to named.
 struct Target {
@@ -141,36 +135,10 @@ int run(const QueryOptions& o) {
   int proto = *ir::parse_proto(o.protocol);
   ir::Packet pkt{*from->endpoint, {}, proto, static_cast<uint16_t>(o.port)};
   // The request on the connection; none given: a bare connection.
-  bool http = !o.http_method.empty() || !o.http_path.empty() || !o.http_host.empty() ||
-              !o.http_headers.empty();
-  if (http && !o.dns_name.empty()) {
-    s.usage_error(ir::Code::NV4001,
-                  "--dns-name and --http-* describe two different requests; give one kind");
-    return kExitInput;
-  }
-  if (http) {
-    if (o.http_method.empty() || o.http_path.empty()) {
-      s.usage_error(ir::Code::NV4001, "an HTTP request needs --http-method and --http-path");
-      return kExitInput;
-    }
-    ir::HttpRequest r{o.http_method, o.http_path, o.http_host, {}};
-    for (const auto& h : o.http_headers) {
-      auto colon = h.find(':');
-      if (colon == std::string::npos || colon == 0) {
-        s.usage_error(ir::Code::NV4001, "--http-header \"" + h + "\": expected 'Name: value'");
-        return kExitInput;
-      }
-      std::string v = h.substr(colon + 1);
-      if (!v.empty() && v.front() == ' ') v.erase(0, 1);
-      r.headers[lower(h.substr(0, colon))] = v;
-    }
-    pkt.http = std::move(r);
-  }
-  if (!o.dns_name.empty()) {
-    std::string n = lower(o.dns_name);
-    if (n.size() > 1 && n.back() == '.') n.pop_back();
-    pkt.dns_query = n;
-  }
+  Request req;
+  if (!parse_request(s, o.request, req)) return kExitInput;
+  pkt.http = std::move(req.http);
+  pkt.dns_query = std::move(req.dns);
 
   size_t allowed = 0, total = 0;
   if (to->endpoint) {
@@ -257,14 +225,7 @@ void add_query(CLI::App& app, int& exit_code) {
   sub->add_option("--expect", o->expect,
                   "Exit 1 unless the answer is allow (every endpoint) or deny (none)")
       ->check(CLI::IsMember({"allow", "deny"}));
-  sub->add_option("--http-method", o->http_method,
-                  "The connection carries an HTTP request with this method");
-  sub->add_option("--http-path", o->http_path,
-                  "... and this path (the request target, query string included)");
-  sub->add_option("--http-host", o->http_host, "... and this Host (authority)");
-  sub->add_option("--http-header", o->http_headers,
-                  "... and this header, 'Name: value' (repeatable)");
-  sub->add_option("--dns-name", o->dns_name, "The connection carries a DNS query for this name");
+  add_request_flags(sub, o->request);
   sub->add_option("--ip-family", o->family, "Pod addresses used when neither side is an IP: 4 or 6")
       ->check(CLI::IsMember({4, 6}))
       ->capture_default_str();

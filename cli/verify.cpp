@@ -22,6 +22,7 @@ struct ReachOptions {
   VerifyOptions verify;
   std::string from, to, proto = "TCP", expect;
   int port = -1;
+  RequestFlags request;
 };
 
 int run_reach(const ReachOptions& o) {
@@ -41,6 +42,17 @@ int run_reach(const ReachOptions& o) {
   std::string what = "from " + (o.from.empty() ? std::string("anywhere") : o.from) + " to " +
                      (o.to.empty() ? std::string("anywhere") : o.to) + ", " + o.proto +
                      (o.port >= 0 ? "/" + std::to_string(o.port) : " any port");
+  // With --http-* or --dns-name, exactly that request on every connection; without them,
+  // any request or none.
+  if (o.request.given()) {
+    Request req;
+    if (!parse_request(s, o.request, req)) return kExitInput;
+    scope.l7_pinned = true;
+    if (req.http) what += ", carrying HTTP " + req.http->method + " " + req.http->path;
+    if (req.dns) what += ", carrying a DNS query for " + *req.dns;
+    scope.http = std::move(req.http);
+    scope.dns = std::move(req.dns);
+  }
   return guarded(s, [&] {
     auto opt = query_options(o.verify, s.inventory, !o.common.cluster.empty());
     ReachResult r = verifier::reach(s.policies, scope, opt);
@@ -149,6 +161,7 @@ void add_reach(CLI::App& app, int& exit_code) {
   sub->add_option("--proto", o->proto, "Protocol: TCP, UDP, SCTP, a number, or ANY")->capture_default_str();
   sub->add_option("--expect", o->expect, "Exit 1 unless proved: allow or deny")
       ->check(CLI::IsMember({"allow", "deny"}));
+  add_request_flags(sub, o->request);
   add_common(sub, o->common, false);
   add_verify_options(sub, o->verify);
   sub->callback([o, &exit_code] { exit_code = run_reach(*o); });

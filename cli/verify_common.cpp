@@ -281,4 +281,58 @@ bool hole_options(const HoleFlags& f, Session& s, verifier::HoleOptions& h) {
   return true;
 }
 
+bool RequestFlags::given() const {
+  return !http_method.empty() || !http_path.empty() || !http_host.empty() ||
+         !http_headers.empty() || !dns_name.empty();
+}
+
+void add_request_flags(CLI::App* sub, RequestFlags& f) {
+  sub->add_option("--http-method", f.http_method,
+                  "The connection carries an HTTP request with this method");
+  sub->add_option("--http-path", f.http_path,
+                  "... and this path (the request target, query string included)");
+  sub->add_option("--http-host", f.http_host, "... and this Host (authority)");
+  sub->add_option("--http-header", f.http_headers,
+                  "... and this header, 'Name: value' (repeatable)");
+  sub->add_option("--dns-name", f.dns_name, "The connection carries a DNS query for this name");
+}
+
+bool parse_request(Session& s, const RequestFlags& f, Request& out) {
+  auto lower = [](std::string t) {
+    for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return t;
+  };
+  bool http = !f.http_method.empty() || !f.http_path.empty() || !f.http_host.empty() ||
+              !f.http_headers.empty();
+  if (http && !f.dns_name.empty()) {
+    s.usage_error(ir::Code::NV4001,
+                  "--dns-name and --http-* describe two different requests; give one kind");
+    return false;
+  }
+  if (http) {
+    if (f.http_method.empty() || f.http_path.empty()) {
+      s.usage_error(ir::Code::NV4001, "an HTTP request needs --http-method and --http-path");
+      return false;
+    }
+    ir::HttpRequest r{f.http_method, f.http_path, f.http_host, {}};
+    for (const auto& h : f.http_headers) {
+      auto colon = h.find(':');
+      if (colon == std::string::npos || colon == 0) {
+        s.usage_error(ir::Code::NV4001, "--http-header \"" + h + "\": expected 'Name: value'");
+        return false;
+      }
+      std::string v = h.substr(colon + 1);
+      if (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      r.headers[lower(h.substr(0, colon))] = v;
+    }
+    out.http = std::move(r);
+  }
+  if (!f.dns_name.empty()) {
+    std::string n = lower(f.dns_name);
+    if (n.size() > 1 && n.back() == '.') n.pop_back();
+    out.dns = n;
+  }
+  return true;
+}
+
 }  // namespace nv::cli

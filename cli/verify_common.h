@@ -60,4 +60,19 @@ std::optional<ir::Selector> parse_label_selector(const std::string& text, std::s
 // --from and --to (each optional) into the scope; false after reporting NV4004.
 bool parse_ends(Session& s, const std::string& from, const std::string& to, verifier::Scope& scope);
 
+// The L7 content of a connection: --http-method/-path/-host/-header or --dns-name.
+struct RequestFlags {
+  std::string http_method, http_path, http_host, dns_name;
+  std::vector<std::string> http_headers;
+
+  bool given() const;
+};
+void add_request_flags(CLI::App* sub, RequestFlags& f);
+// The request the flags describe (neither: a bare connection); false after NV4001.
+struct Request {
+  std::optional<ir::HttpRequest> http;
+  std::optional<std::string> dns;  // lower-case, no trailing dot
+};
+bool parse_request(Session& s, const RequestFlags& f, Request& out);
+
 }  // namespace nv::cli

@@ -40,7 +40,9 @@ CompareResult compare(const ir::PolicySet& a, const ir::PolicySet& b, Relation r
     z3::solver s = fr.checker->make_solver();
     s.add(*fr.base && goal);
     if (!fr.checker->sat(s, name)) continue;
-    z3::model m = minimize(*fr.checker, s, readability(*fr.enc, *fr.pkt), strings_in_play(*fr.enc));
+    z3::model m = opt.readable_witness ? minimize(*fr.checker, s, readability(*fr.enc, *fr.pkt),
+                                                  strings_in_play(*fr.enc))
+                                       : s.get_model();
     r.holds = false;
     r.a_allows = m.eval(in_a, true).is_true();
     r.witness = extract(*fr.enc, m, *fr.pkt);

@@ -18,6 +18,10 @@ struct QueryOptions {
   SolverOptions solver;
   const ir::Inventory* pin = nullptr;  // endpoints are this inventory's pods (--cluster)
   std::vector<ir::Family> families = {ir::Family::V4, ir::Family::V6};
+  // Prefer readable witness values (small ports, the inventory's labels, short strings).
+  // Off: any witness the solver finds (still rechecked by the evaluator), without the
+  // extra checks, which can take seconds each when strings are in play.
+  bool readable_witness = true;
 };
 
 // Which packets a question is about; an unset field is no constraint.

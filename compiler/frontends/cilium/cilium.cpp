@@ -207,7 +207,7 @@ struct RuleLowering {
       rule.ports = std::move(*pms);
     }
     std::vector<PortRule> entries;
-    if (has_l4)
+    if (has_l4 && !icmps)
       if (auto ports = port_rules(ctx, *to_ports, path + ".toPorts", dir, deny)) {
         entries = std::move(*ports);
         for (const auto& e : entries) rule.ports.insert(rule.ports.end(), e.ports.begin(), e.ports.end());

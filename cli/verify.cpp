@@ -43,9 +43,12 @@ int run_reach(const ReachOptions& o) {
   // ICMP type and code: the packet's port is type << 8 | code (ir/model.h is_icmp).
   if (o.icmp_type >= 0 || o.icmp_code >= 0) {
     std::string bad;
-    if (!proto || !ir::is_icmp(*proto)) bad = "--icmp-type/--icmp-code need --proto ICMP or ICMPv6";
-    else if (o.port >= 0) bad = "--port and --icmp-type exclude each other";
-    else if (o.icmp_type < 0) bad = "--icmp-code needs --icmp-type";
+    if (!proto || !ir::is_icmp(*proto))
+      bad = "--icmp-type/--icmp-code need --proto ICMP or ICMPv6";
+    else if (o.port >= 0)
+      bad = "--port and --icmp-type exclude each other";
+    else if (o.icmp_type < 0)
+      bad = "--icmp-code needs --icmp-type";
     if (!bad.empty()) {
       s.usage_error(ir::Code::NV4001, bad);
       return kExitInput;

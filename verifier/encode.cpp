@@ -413,7 +413,8 @@ z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
     if (pm.proto != ir::kAnyProto) return r && in_range;
     // Every protocol with a port range: an ICMP packet has no port, it is seen as port 0
     // (ir::matches).
-    z3::expr icmp = pkt.proto == ctx_.bv_val(ir::kICMP, 8) || pkt.proto == ctx_.bv_val(ir::kICMPv6, 8);
+    z3::expr icmp =
+        pkt.proto == ctx_.bv_val(ir::kICMP, 8) || pkt.proto == ctx_.bv_val(ir::kICMPv6, 8);
     return z3::ite(icmp, ctx_.bool_val(pm.lo == 0), in_range);
   }
   // A named port: the destination pod's container port of that name and protocol.

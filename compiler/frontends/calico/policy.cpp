@@ -301,8 +301,7 @@ struct Lowering {
     std::optional<int> type, code;
     if (type_n) type = number(type_n, 254, "type");
     if (code_n) code = number(code_n, 255, "code");
-    if (code_n && !type_n)
-      ctx.error(ir::Code::NV5031, *code_n, "`" + path + ".code` needs a type");
+    if (code_n && !type_n) ctx.error(ir::Code::NV5031, *code_n, "`" + path + ".code` needs a type");
     if (!proto || !ir::is_icmp(*proto))
       ctx.error(ir::Code::NV5031, proto_n ? *proto_n : n,
                 "`" + path + "` needs protocol ICMP or ICMPv6");
@@ -320,7 +319,8 @@ struct Lowering {
     std::vector<IcmpRange> parts{r};
     if (out) {
       parts.clear();
-      if (r.first < out->first) parts.push_back({r.first, std::min<uint16_t>(r.second, out->first - 1)});
+      if (r.first < out->first)
+        parts.push_back({r.first, std::min<uint16_t>(r.second, out->first - 1)});
       if (r.second > out->second)
         parts.push_back({std::max<uint16_t>(r.first, out->second + 1), r.second});
     }

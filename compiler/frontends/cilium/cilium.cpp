@@ -38,14 +38,22 @@ constexpr double kCiliumPolicyOrder = ir::kK8sPolicyOrder;
 // type << 8 | code (ir/model.h is_icmp); nullopt after an error.
 std::optional<std::vector<ir::PortMatch>> icmp_matches(load::Ctx& ctx, const YNode& list,
                                                        const std::string& path) {
-  static const std::map<std::string, int> v4 = {
-      {"EchoReply", 0},  {"DestinationUnreachable", 3}, {"Redirect", 5},
-      {"Echo", 8},       {"EchoRequest", 8},            {"RouterAdvertisement", 9},
-      {"RouterSelection", 10}, {"TimeExceeded", 11},    {"ParameterProblem", 12},
-      {"Timestamp", 13}, {"TimestampReply", 14},        {"Photuris", 40},
-      {"ExtendedEchoRequest", 42}, {"ExtendedEchoReply", 43}};
+  static const std::map<std::string, int> v4 = {{"EchoReply", 0},
+                                                {"DestinationUnreachable", 3},
+                                                {"Redirect", 5},
+                                                {"Echo", 8},
+                                                {"EchoRequest", 8},
+                                                {"RouterAdvertisement", 9},
+                                                {"RouterSelection", 10},
+                                                {"TimeExceeded", 11},
+                                                {"ParameterProblem", 12},
+                                                {"Timestamp", 13},
+                                                {"TimestampReply", 14},
+                                                {"Photuris", 40},
+                                                {"ExtendedEchoRequest", 42},
+                                                {"ExtendedEchoReply", 43}};
   static const std::map<std::string, int> v6 = {
-      {"DestinationUnreachable", 1}, {"PacketTooBig", 2}, {"TimeExceeded", 3},
+      {"DestinationUnreachable", 1}, {"PacketTooBig", 2},  {"TimeExceeded", 3},
       {"ParameterProblem", 4},       {"EchoRequest", 128}, {"EchoReply", 129}};
   size_t errors = ctx.diags.error_count();
   std::vector<ir::PortMatch> out;
@@ -90,8 +98,8 @@ std::optional<std::vector<ir::PortMatch>> icmp_matches(load::Ctx& ctx, const YNo
                       " type name (EchoRequest, ...)");
         continue;
       }
-      out.push_back(ir::PortMatch{v6f ? ir::kICMPv6 : ir::kICMP, ir::icmp_port(*type, 0),
-                                  ir::icmp_port(*type, 255), {}});
+      out.push_back(ir::PortMatch{
+          v6f ? ir::kICMPv6 : ir::kICMP, ir::icmp_port(*type, 0), ir::icmp_port(*type, 255), {}});
     }
   }
   if (ctx.diags.error_count() != errors) return std::nullopt;
@@ -128,7 +136,8 @@ struct RuleLowering {
     };
     refuse(in ? "fromRequires" : "toRequires", ir::Code::NV6034, pre + "Requires is not supported yet");
     refuse(in ? "fromNodes" : "toNodes", ir::Code::NV6037, "node selectors are not supported yet");
-    refuse(in ? "fromGroups" : "toGroups", ir::Code::NV6038, "cloud provider groups are not supported yet");
+    refuse(in ? "fromGroups" : "toGroups", ir::Code::NV6038,
+           "cloud provider groups are not supported yet");
     if (!in) refuse("toServices", ir::Code::NV6033, "toServices is not supported yet");
     if (deny) {
       deny_field("authentication", "authentication");
@@ -197,8 +206,9 @@ struct RuleLowering {
       if (has_l4) {
         // rule_validation.go: icmps and toPorts in one rule are rejected.
         ctx.error(ir::Code::NV6035, *n.key_node("icmps"),
-                  "`" + path + ".icmps`: icmps and toPorts cannot be in one rule (Cilium rejects "
-                  "it); write one rule for each");
+                  "`" + path +
+                      ".icmps`: icmps and toPorts cannot be in one rule (Cilium rejects "
+                      "it); write one rule for each");
         return std::nullopt;
       }
       auto pms = icmp_matches(ctx, *icmps, path + ".icmps");

@@ -96,6 +96,36 @@ bool approximate(Session& s, const CompileOptions& o, std::vector<std::string>& 
   return true;
 }
 
+// ICMP type/code matches (a PortMatch of protocol ICMP/ICMPv6 that is not every type) in
+// the policies that select a pod of the node: the backends' port sets model ICMP as a
+// protocol without ports (plan.h PortSet), so they would widen or narrow such a rule.
+// Refused (NV4028), never compiled inexactly. Returns false after errors.
+bool refuse_icmp_types(Session& s, const CompileOptions& o) {
+  ir::Diagnostics d;
+  for (const ir::Policy& p : s.policies.policies()) {
+    bool applies = false;
+    for (const auto& pod : s.inventory.pods)
+      if (pod.node == o.node &&
+          ir::matches(p.subject, ir::Endpoint::of_pod(pod, ir::Family::V4), s.inventory))
+        applies = true;
+    if (!applies) continue;
+    for (const auto& dr : p.dirs)
+      for (const ir::Rule& r : dr.rules)
+        for (const ir::PortMatch& pm : r.ports)
+          if (ir::is_icmp(pm.proto) && !pm.all_ports()) {
+            d.report(ir::Code::NV4028, r.span,
+                     p.id() + " " + r.path + " (" + pm.str() + "): the " + o.target +
+                         " target does not compile ICMP type/code matches yet; nothing was "
+                         "written");
+            break;
+          }
+  }
+  std::string text;
+  d.render(text, &s.sources, s.color);
+  std::cerr << text;
+  return d.error_count() == 0;
+}
+
 // Writes every (path, text) to a temporary file next to it, then renames them all; on any
 // failure removes the temporaries and returns false with a message.
 bool write_all(const std::vector<std::pair<std::string, std::string>>& files, std::string& err) {
@@ -152,6 +182,7 @@ int run_compile(const CompileOptions& o) {
     return kExitInput;
   }
   std::vector<std::string> approx;
+  if (!refuse_icmp_types(s, o)) return kExitInput;
   if (!approximate(s, o, approx)) return kExitInput;
   backends::NodePlan plan = backends::plan_node(s.policies, s.inventory, o.node);
   phase("plan");

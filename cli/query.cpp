@@ -14,6 +14,7 @@ struct QueryOptions {
   CommonOptions common;
   std::string from, to;
   int port = 0;
+  int icmp_type = -1, icmp_code = -1;
   std::string protocol = "TCP";
   std::string expect;
   int family = 4;
@@ -106,8 +107,8 @@ ir::Family family_of(const QueryOptions& o) {
 }
 
 std::string header(const ir::Packet& pkt) {
-  std::string out = pkt.src.str() + " -> " + pkt.dst.str() + " " + ir::proto_name(pkt.proto) + "/" +
-                    std::to_string(pkt.port);
+  std::string out =
+      pkt.src.str() + " -> " + pkt.dst.str() + " " + ir::packet_port_str(pkt.proto, pkt.port);
   if (pkt.http) out += " " + pkt.http->str();
   if (pkt.dns_query) out += " DNS query " + *pkt.dns_query;
   return out;
@@ -133,7 +134,25 @@ int run(const QueryOptions& o) {
   auto to = resolve(s, o.to, "--to", family, true);
   if (!to) return kExitInput;
   int proto = *ir::parse_proto(o.protocol);
-  ir::Packet pkt{*from->endpoint, {}, proto, static_cast<uint16_t>(o.port)};
+  int port = o.port;
+  // ICMP: no port; the packet carries type << 8 | code (ir/model.h is_icmp).
+  if (ir::is_icmp(proto) != (o.icmp_type >= 0) || (o.icmp_code >= 0 && o.icmp_type < 0) ||
+      (ir::is_icmp(proto) && o.port != 0) || (!ir::is_icmp(proto) && o.port == 0)) {
+    s.usage_error(ir::Code::NV4001,
+                  ir::is_icmp(proto) ? "--protocol ICMP/ICMPv6 needs --icmp-type (optionally "
+                                       "--icmp-code), and no --port"
+                  : o.port == 0      ? "--port is required"
+                                     : "--icmp-type/--icmp-code need --protocol ICMP or ICMPv6");
+    return kExitInput;
+  }
+  if (ir::is_icmp(proto)) {
+    if (to->service) {
+      s.usage_error(ir::Code::NV4001, "ICMP to a Service: a Service has no ICMP ports");
+      return kExitInput;
+    }
+    port = ir::icmp_port(o.icmp_type, o.icmp_code < 0 ? 0 : o.icmp_code);
+  }
+  ir::Packet pkt{*from->endpoint, {}, proto, static_cast<uint16_t>(port)};
   // The request on the connection; none given: a bare connection.
   Request req;
   if (!parse_request(s, o.request, req)) return kExitInput;
@@ -216,12 +235,16 @@ void add_query(CLI::App& app, int& exit_code) {
          "Destination: NAMESPACE/POD, NAMESPACE/svc/SERVICE (NAMESPACE/NAME when "
          "unambiguous), an IP address, or fqdn:NAME[@IP] (an address DNS returned for NAME)")
       ->required();
-  sub->add_option("--port", o->port, "Destination port (a Service's port for a Service)")
-      ->required()
+  sub->add_option("--port", o->port,
+                  "Destination port (a Service's port for a Service); required but for ICMP")
       ->check(CLI::Range(1, 65535));
-  sub->add_option("--protocol", o->protocol, "TCP, UDP or SCTP")
-      ->check(CLI::IsMember({"TCP", "UDP", "SCTP"}, CLI::ignore_case))
+  sub->add_option("--protocol", o->protocol, "TCP, UDP, SCTP, ICMP or ICMPv6")
+      ->check(CLI::IsMember({"TCP", "UDP", "SCTP", "ICMP", "ICMPv6"}, CLI::ignore_case))
       ->capture_default_str();
+  sub->add_option("--icmp-type", o->icmp_type, "ICMP/ICMPv6 type (with --protocol ICMP/ICMPv6)")
+      ->check(CLI::Range(0, 255));
+  sub->add_option("--icmp-code", o->icmp_code, "ICMP/ICMPv6 code (default 0)")
+      ->check(CLI::Range(0, 255));
   sub->add_option("--expect", o->expect,
                   "Exit 1 unless the answer is allow (every endpoint) or deny (none)")
       ->check(CLI::IsMember({"allow", "deny"}));

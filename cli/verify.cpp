@@ -23,6 +23,7 @@ struct ReachOptions {
   std::string from, to, proto = "TCP", expect;
   int port = -1;
   RequestFlags request;
+  int icmp_type = -1, icmp_code = -1;
 };
 
 int run_reach(const ReachOptions& o) {
@@ -39,9 +40,30 @@ int run_reach(const ReachOptions& o) {
     scope.proto = *proto;
   }
   if (o.port >= 0) scope.port = static_cast<uint16_t>(o.port);
+  std::string port_what = o.port >= 0 ? "/" + std::to_string(o.port) : " any port";
+  // ICMP type and code: the packet's port is type << 8 | code (ir/model.h is_icmp).
+  if (o.icmp_type >= 0 || o.icmp_code >= 0) {
+    std::string bad;
+    if (!proto || !ir::is_icmp(*proto))
+      bad = "--icmp-type/--icmp-code need --proto ICMP or ICMPv6";
+    else if (o.port >= 0)
+      bad = "--port and --icmp-type exclude each other";
+    else if (o.icmp_type < 0)
+      bad = "--icmp-code needs --icmp-type";
+    if (!bad.empty()) {
+      s.usage_error(ir::Code::NV4001, bad);
+      return kExitInput;
+    }
+    scope.port = ir::icmp_port(o.icmp_type, o.icmp_code < 0 ? 0 : o.icmp_code);
+    if (o.icmp_code < 0) scope.port_hi = ir::icmp_port(o.icmp_type, 255);
+    port_what = " type " + std::to_string(o.icmp_type) +
+                (o.icmp_code < 0 ? " any code" : " code " + std::to_string(o.icmp_code));
+  } else if (o.port >= 0 && proto && ir::is_icmp(*proto)) {
+    s.usage_error(ir::Code::NV4001, "ICMP has no ports: give --icmp-type (and --icmp-code)");
+    return kExitInput;
+  }
   std::string what = "from " + (o.from.empty() ? std::string("anywhere") : o.from) + " to " +
-                     (o.to.empty() ? std::string("anywhere") : o.to) + ", " + o.proto +
-                     (o.port >= 0 ? "/" + std::to_string(o.port) : " any port");
+                     (o.to.empty() ? std::string("anywhere") : o.to) + ", " + o.proto + port_what;
   // With --http-* or --dns-name, exactly that request on every connection; without them,
   // any request or none.
   if (o.request.given()) {
@@ -158,7 +180,12 @@ void add_reach(CLI::App& app, int& exit_code) {
   sub->add_option("--from", o->from, "Source: NS/SELECTOR (NS a name or *; SELECTOR as kubectl -l), a CIDR, or world");
   sub->add_option("--to", o->to, "Destination, as --from");
   sub->add_option("--port", o->port, "Destination port (default: any)")->check(CLI::Range(0, 65535));
-  sub->add_option("--proto", o->proto, "Protocol: TCP, UDP, SCTP, a number, or ANY")->capture_default_str();
+  sub->add_option("--proto", o->proto, "Protocol: TCP, UDP, SCTP, ICMP, ICMPv6, a number, or ANY")
+      ->capture_default_str();
+  sub->add_option("--icmp-type", o->icmp_type, "ICMP/ICMPv6 type (with --proto ICMP or ICMPv6)")
+      ->check(CLI::Range(0, 255));
+  sub->add_option("--icmp-code", o->icmp_code, "ICMP/ICMPv6 code (needs --icmp-type)")
+      ->check(CLI::Range(0, 255));
   sub->add_option("--expect", o->expect, "Exit 1 unless proved: allow or deny")
       ->check(CLI::IsMember({"allow", "deny"}));
   add_request_flags(sub, o->request);

@@ -63,6 +63,8 @@ bool matches(const Peer& peer, const Endpoint& e, const Inventory& inv) {
 
 bool matches(const PortMatch& pm, int proto, uint16_t port, const Endpoint& dst) {
   if (pm.proto != kAnyProto && pm.proto != proto) return false;
+  // Every protocol with a port range: an ICMP packet has no port (port 0, model.h).
+  if (pm.proto == kAnyProto && is_icmp(proto) && pm.named.empty()) port = 0;
   if (pm.named.empty()) return pm.lo <= port && port <= pm.hi;
   // A named port means the destination pod's container port of that name and protocol.
   if (dst.kind != EndpointKind::Pod) return false;

@@ -55,7 +55,7 @@ static std::string side(const SideDecision& d, Direction dir, const Packet& pkt)
   const Endpoint& peer = dir == Direction::Ingress ? pkt.src : pkt.dst;
   std::string head = std::string(name(dir)) + (dir == Direction::Ingress ? " to " : " from ") +
                      subject.str() + ": ";
-  std::string what = proto_name(pkt.proto) + "/" + std::to_string(pkt.port) +
+  std::string what = packet_port_str(pkt.proto, pkt.port) +
                      (dir == Direction::Ingress ? " from " : " to ") + peer.str();
   if (!request(pkt).empty()) what += " (" + request(pkt) + ")";
   std::string out;

@@ -58,10 +58,26 @@ std::optional<int> parse_proto(std::string_view text) {
   return std::nullopt;
 }
 
+std::string packet_port_str(int proto, uint16_t port) {
+  if (is_icmp(proto))
+    return proto_name(proto) + " type " + std::to_string(port >> 8) + " code " +
+           std::to_string(port & 255);
+  return proto_name(proto) + "/" + std::to_string(port);
+}
+
 std::string PortMatch::str() const {
   std::string p = proto_name(proto);
   if (!named.empty()) return p + "/" + named;
   if (all_ports()) return p;
+  if (is_icmp(proto)) {
+    auto tc = [](uint16_t v) {
+      return "type " + std::to_string(v >> 8) + " code " + std::to_string(v & 255);
+    };
+    if ((lo & 255) == 0 && (hi & 255) == 255 && (lo >> 8) == (hi >> 8))
+      return p + "/type " + std::to_string(lo >> 8);
+    if (lo == hi) return p + "/" + tc(lo);
+    return p + "/" + tc(lo) + "-" + tc(hi);
+  }
   if (lo == hi) return p + "/" + std::to_string(lo);
   return p + "/" + std::to_string(lo) + "-" + std::to_string(hi);
 }

@@ -39,6 +39,18 @@ inline constexpr int kICMP = 1, kTCP = 6, kUDP = 17, kICMPv6 = 58, kSCTP = 132;
 std::string proto_name(int proto);  // "TCP", "UDP", "SCTP", "ANY", or the number
 std::optional<int> parse_proto(std::string_view text);  // case-insensitive names
 
+// ICMP and ICMPv6 have no ports: their packets carry the ICMP header's first two bytes,
+// type << 8 | code, where other protocols carry the destination port (a PortMatch of
+// protocol ICMP/ICMPv6 with lo..hi restricts type and code; nft `@th,0,16`). A PortMatch
+// of every protocol (kAnyProto) with a port range sees an ICMP packet as port 0, as every
+// other protocol without ports.
+inline bool is_icmp(int proto) { return proto == kICMP || proto == kICMPv6; }
+inline constexpr uint16_t icmp_port(int type, int code) {
+  return static_cast<uint16_t>((type & 255) << 8 | (code & 255));
+}
+// "TCP/80", "ICMP type 8 code 0", "proto 47": a packet's protocol and port in words.
+std::string packet_port_str(int proto, uint16_t port);
+
 // One protocol and either a port range or a named port.
 struct PortMatch {
   int proto = kAnyProto;
@@ -47,7 +59,7 @@ struct PortMatch {
 
   bool operator==(const PortMatch&) const = default;
   bool all_ports() const { return named.empty() && lo == 0 && hi == 65535; }
-  std::string str() const;  // "TCP/80", "UDP/1000-2000", "TCP/http", "ANY"
+  std::string str() const;  // "TCP/80", "UDP/1000-2000", "TCP/http", "ANY", "ICMP/type 8"
 };
 
 // What kind of endpoint a packet's source or destination is.

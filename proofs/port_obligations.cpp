@@ -60,9 +60,10 @@ Obligation numeric_ports(z3::context& ctx) {
   SymPacket pkt = enc.packet();
   Obligation ob{
       "d.port_match.numeric",
-      "under the packet facts (a protocol without ports carries port 0), for every listed "
-      "numeric PortMatch {proto, lo, hi}: Encoder::port_match <=> "
-      "(proto is ANY or the packet's) and lo <= port <= hi",
+      "under the packet facts (a protocol without ports carries port 0, ICMP and ICMPv6 "
+      "type << 8 | code), for every listed numeric PortMatch {proto, lo, hi}: "
+      "Encoder::port_match <=> (proto is ANY or the packet's) and lo <= port' <= hi, where "
+      "port' is 0 for an ICMP or ICMPv6 packet under proto ANY and the port otherwise",
       enc.facts(),
       {},
       {{pkt.proto, Show::Number}, {pkt.port, Show::Number}}};
@@ -78,7 +79,11 @@ Obligation numeric_ports(z3::context& ctx) {
       pm.proto = proto;
       pm.lo = lo;
       pm.hi = hi;
-      z3::expr spec = proto_ok(ctx, pm, pkt) && in_range(ctx, pkt.port, lo, hi);
+      // ICMP and ICMPv6 carry type << 8 | code in the port; a range of every protocol
+      // sees them as port 0 (ir/evaluate.cpp matches).
+      z3::expr icmp = proto_is(ctx, pkt, ir::kICMP) || proto_is(ctx, pkt, ir::kICMPv6);
+      z3::expr seen = proto == ir::kAnyProto ? z3::ite(icmp, ctx.bv_val(0, 16), pkt.port) : pkt.port;
+      z3::expr spec = proto_ok(ctx, pm, pkt) && in_range(ctx, seen, lo, hi);
       ob.instances.push_back({pm.str(), enc.port_match(pm, pkt) == spec});
     }
   return ob;

@@ -275,10 +275,12 @@ SymPacket Encoder::packet(const std::string& prefix) {
       facts_.push_back(z3::implies(same_sa, x.has == y.has && z3::implies(x.has, x.val == y.val)));
     }
   }
-  // Two endpoints, two addresses; protocols without ports carry port 0.
+  // Two endpoints, two addresses; protocols without ports carry port 0, except ICMP and
+  // ICMPv6, which carry type << 8 | code (ir/model.h is_icmp).
   facts_.push_back(p.src.addr != p.dst.addr);
   auto proto_is = [&](int n) { return p.proto == ctx_.bv_val(n, 8); };
-  facts_.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP)),
+  facts_.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP) ||
+                                 proto_is(ir::kICMP) || proto_is(ir::kICMPv6)),
                                p.port == ctx_.bv_val(0, 16)));
   return p;
 }
@@ -425,8 +427,14 @@ z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
   if (pm.proto != ir::kAnyProto) r = pkt.proto == ctx_.bv_val(pm.proto, 8);
   if (pm.named.empty()) {
     if (pm.all_ports()) return r;
-    return r && z3::ule(ctx_.bv_val(pm.lo, 16), pkt.port) &&
-           z3::ule(pkt.port, ctx_.bv_val(pm.hi, 16));
+    z3::expr in_range =
+        z3::ule(ctx_.bv_val(pm.lo, 16), pkt.port) && z3::ule(pkt.port, ctx_.bv_val(pm.hi, 16));
+    if (pm.proto != ir::kAnyProto) return r && in_range;
+    // Every protocol with a port range: an ICMP packet has no port, it is seen as port 0
+    // (ir::matches).
+    z3::expr icmp =
+        pkt.proto == ctx_.bv_val(ir::kICMP, 8) || pkt.proto == ctx_.bv_val(ir::kICMPv6, 8);
+    return z3::ite(icmp, ctx_.bool_val(pm.lo == 0), in_range);
   }
   // A named port: the destination pod's container port of that name and protocol.
   const SymEndpoint& d = pkt.dst;

@@ -39,7 +39,11 @@ struct Frame {
     if (scope.from) b = b && enc->peer(*scope.from, pkt->src);
     if (scope.to) b = b && enc->peer(*scope.to, pkt->dst);
     if (scope.proto) b = b && pkt->proto == ctx.bv_val(*scope.proto, 8);
-    if (scope.port) b = b && pkt->port == ctx.bv_val(*scope.port, 16);
+    if (scope.port && scope.port_hi)
+      b = b && z3::ule(ctx.bv_val(*scope.port, 16), pkt->port) &&
+          z3::ule(pkt->port, ctx.bv_val(*scope.port_hi, 16));
+    else if (scope.port)
+      b = b && pkt->port == ctx.bv_val(*scope.port, 16);
     base = std::make_unique<z3::expr>(b);
   }
 

@@ -29,6 +29,7 @@ struct Scope {
   std::optional<ir::Peer> from, to;
   std::optional<int> proto;
   std::optional<uint16_t> port;
+  std::optional<uint16_t> port_hi = std::nullopt;  // with `port`: port..port_hi (ICMP type)
   // L7 content: when `l7_pinned`, exactly this request or query (neither: a bare
   // connection); otherwise any L7 content or none.
   bool l7_pinned = false;

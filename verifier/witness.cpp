@@ -315,6 +315,8 @@ std::string Witness::packet_line() const {
   if (pkt.proto == ir::kTCP || pkt.proto == ir::kUDP || pkt.proto == ir::kSCTP)
     out += family == ir::Family::V6 ? " port " + std::to_string(pkt.port)
                                     : ":" + std::to_string(pkt.port);
+  if (ir::is_icmp(pkt.proto))  // type << 8 | code (ir/model.h)
+    out += " type " + std::to_string(pkt.port >> 8) + " code " + std::to_string(pkt.port & 255);
   return out + (family == ir::Family::V4 ? " (IPv4)" : " (IPv6)");
 }
 

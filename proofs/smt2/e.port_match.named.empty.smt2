@@ -40,7 +40,8 @@
 (assert
  (and (distinct src.addr dst.addr) true))
 (assert
- (=> (not (or (or (= proto (_ bv6 8)) (= proto (_ bv17 8))) (= proto (_ bv132 8)))) (= port (_ bv0 16))))
+ (let (($x68 (or (or (or (= proto (_ bv6 8)) (= proto (_ bv17 8))) (= proto (_ bv132 8))) (= proto (_ bv1 8)))))
+ (=> (not (or $x68 (= proto (_ bv58 8)))) (= port (_ bv0 16)))))
 (assert
  (bvule src.class (_ bv0 1)))
 (assert
@@ -48,10 +49,10 @@
 (assert
  (bvule dst.class (_ bv0 1)))
 (assert
- (let (($x81 (= dst.class (_ bv0 1))))
- (=> $x81 (and dst.ext (and (distinct dst.addr (_ bv167772417 32)) true)))))
+ (let (($x87 (= dst.class (_ bv0 1))))
+ (=> $x87 (and dst.ext (and (distinct dst.addr (_ bv167772417 32)) true)))))
 (assert
- (let (($x81 (= dst.class (_ bv0 1))))
- (let (($x102 (and (=> $x81 (not (and (and true dst.pod) or))) (=> $x81 (not (and (and (= proto (_ bv6 8)) dst.pod) or))) (=> $x81 (not (and (and (= proto (_ bv17 8)) dst.pod) or))) (=> $x81 (not (and (and (= proto (_ bv132 8)) dst.pod) or))))))
- (not $x102))))
+ (let (($x87 (= dst.class (_ bv0 1))))
+ (let (($x108 (and (=> $x87 (not (and (and true dst.pod) or))) (=> $x87 (not (and (and (= proto (_ bv6 8)) dst.pod) or))) (=> $x87 (not (and (and (= proto (_ bv17 8)) dst.pod) or))) (=> $x87 (not (and (and (= proto (_ bv132 8)) dst.pod) or))))))
+ (not $x108))))
 (check-sat)

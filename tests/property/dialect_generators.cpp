@@ -155,6 +155,16 @@ std::string calico_rule(const std::string& dir) {
   if (proto.empty() && coin(4))
     r += "    notProtocol: " + pick(std::vector<std::string>{"TCP", "UDP"}) + "\n";
   if (coin(4)) r += "    ipVersion: 4\n";
+  // ICMP type/code (validator: code only with a type), matched, excluded, or both.
+  if ((proto == "ICMP" || proto == "1") && coin(2)) {
+    auto fields = [] {
+      std::string t = std::to_string(pick(std::vector<int>{0, 3, 8}));
+      return coin(2) ? "{type: " + t + "}" : "{type: " + t + ", code: " + std::to_string(between(0, 1)) + "}";
+    };
+    int which = between(0, 2);
+    if (which != 1) r += "    icmp: " + fields() + "\n";
+    if (which != 0) r += "    notICMP: " + fields() + "\n";
+  }
   bool ports_ok = proto == "TCP" || proto == "UDP" || proto == "SCTP";
   // The remote side: source of ingress rules, destination of egress rules.
   std::string remote = calico_entity("      ");
@@ -389,6 +399,14 @@ std::string cilium_rule(bool ingress, bool deny = false) {
     } else {
       body += cilium_dns_ports();
     }
+  } else if (coin(6)) {
+    // icmps (never with toPorts): types by number or name, both families.
+    body += "    icmps:\n    - fields:\n";
+    int n = between(1, 2);
+    for (int i = 0; i < n; ++i)
+      body += pick(std::vector<std::string>{"      - type: 8\n", "      - type: EchoReply\n",
+                                            "      - type: 3\n",
+                                            "      - {type: 128, family: IPv6}\n"});
   } else if (coin() || what == 4) {
     body += cilium_ports(ingress, !deny);
   }

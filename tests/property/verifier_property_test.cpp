@@ -430,6 +430,10 @@ void concrete_packet(const test::World& w, const Universe& u, z3::context& ctx) 
                  static_cast<uint16_t>(uniform(79, 84))};
   if (*pkt.src.addr == *pkt.dst.addr && uniform(0, 4) != 0)
     pkt.dst = gen_endpoint(inv);  // fewer self packets
+  if (uniform(0, 4) == 0) {  // ICMP: type << 8 | code where other protocols carry a port
+    pkt.proto = uniform(0, 3) == 0 ? ir::kICMPv6 : ir::kICMP;
+    pkt.port = ir::icmp_port(pick_of(std::vector<int>{0, 3, 8, 128}), uniform(0, 3));
+  }
   // With L7 rules in the set: sometimes DNS traffic, requests, names, FQDN destinations.
   if (u.l7) {
     if (uniform(0, 4) == 0) pkt.port = 53;

@@ -980,7 +980,7 @@ TEST(CalicoErrors, RefusedConstructsHaveCodesAndPositions) {
             "NV5030 11:15");
   EXPECT_EQ(rule_error("  - action: Allow\n    http:\n      paths: [{prefix: a}]\n"), "NV5030 11:24");
   EXPECT_EQ(rule_error("  - action: Allow\n    http:\n      paths: [{exact: \"/a?b\"}]\n"), "NV5030 11:23");
-  EXPECT_EQ(rule_error("  - action: Allow\n    protocol: ICMP\n    icmp: {type: 8}\n"), "NV5031 11:11");
+  EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    icmp: {type: 8}\n"), "NV5031 10:15");
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    source:\n      ports: [80]\n"),
             "NV5032 12:14");
   EXPECT_EQ(rule_error("  - action: Allow\n    destination:\n      selector: app == 'x'\n"), "NV5033 11:17");

@@ -309,6 +309,56 @@ struct Lowering {
     return std::nullopt;
   }
 
+  // icmp / notICMP: api/pkg/apis/projectcalico/v3 policy_common.go ICMPFields{Type, Code}
+  // ("If specified, the Type value must also be specified"; only with protocol ICMP or
+  // ICMPv6), libcalico-go validator: type 0..254, code 0..255. As the range of the packet's
+  // type << 8 | code (ir/model.h is_icmp); nullopt after an error.
+  using IcmpRange = std::pair<uint16_t, uint16_t>;
+  std::optional<IcmpRange> icmp_range(const YNode& n, const std::string& path,
+                                      std::optional<int> proto, const YNode* proto_n) {
+    MapReader m(ctx, n, path);
+    const YNode* type_n = m.get("type");
+    const YNode* code_n = m.get("code");
+    m.reject_unknown();
+    if (!m.ok()) return std::nullopt;
+    auto number = [&](const YNode* v, int64_t max, const char* key) -> std::optional<int> {
+      auto x = load::as_integer(*v);
+      if (x && *x >= 0 && *x <= max) return static_cast<int>(*x);
+      ctx.error(ir::Code::NV5031, *v,
+                "`" + path + "." + key + "` must be an integer 0.." + std::to_string(max));
+      return std::nullopt;
+    };
+    std::optional<int> type, code;
+    if (type_n) type = number(type_n, 254, "type");
+    if (code_n) code = number(code_n, 255, "code");
+    if (code_n && !type_n) ctx.error(ir::Code::NV5031, *code_n, "`" + path + ".code` needs a type");
+    if (!proto || !ir::is_icmp(*proto))
+      ctx.error(ir::Code::NV5031, proto_n ? *proto_n : n,
+                "`" + path + "` needs protocol ICMP or ICMPv6");
+    if ((type_n && !type) || (code_n && (!code || !type_n)) || !proto || !ir::is_icmp(*proto))
+      return std::nullopt;
+    if (!type) return IcmpRange{0, 65535};  // `icmp: {}`: every type
+    if (!code) return IcmpRange{ir::icmp_port(*type, 0), ir::icmp_port(*type, 255)};
+    return IcmpRange{ir::icmp_port(*type, *code), ir::icmp_port(*type, *code)};
+  }
+
+  // The ICMP ranges of a rule with protocol `proto`: icmp minus notICMP, 0 to 2 matches.
+  static std::vector<ir::PortMatch> icmp_matches(int proto, const std::optional<IcmpRange>& in,
+                                                 const std::optional<IcmpRange>& out) {
+    IcmpRange r = in.value_or(IcmpRange{0, 65535});
+    std::vector<IcmpRange> parts{r};
+    if (out) {
+      parts.clear();
+      if (r.first < out->first)
+        parts.push_back({r.first, std::min<uint16_t>(r.second, out->first - 1)});
+      if (r.second > out->second)
+        parts.push_back({std::max<uint16_t>(r.first, out->second + 1), r.second});
+    }
+    std::vector<ir::PortMatch> pms;
+    for (auto [lo, hi] : parts) pms.push_back(ir::PortMatch{proto, lo, hi, {}});
+    return pms;
+  }
+
   void refuse(const YNode* n, ir::Code code, const std::string& message) {
     if (n) ctx.error(code, *n, message);
   }
@@ -364,10 +414,9 @@ struct Lowering {
       if (p == ir::kICMPv6 && ip_version && *ip_version != 6)
         ctx.error(ir::Code::NV5020, *pn, "protocol ICMPv6 needs ipVersion 6");
     }
-    refuse(icmp_n, ir::Code::NV5031,
-           "`" + path + ".icmp`: ICMP type and code matches are not supported yet");
-    refuse(not_icmp_n, ir::Code::NV5031,
-           "`" + path + ".notICMP`: ICMP type and code matches are not supported yet");
+    std::optional<IcmpRange> icmp, not_icmp;
+    if (icmp_n) icmp = icmp_range(*icmp_n, path + ".icmp", proto, proto_n);
+    if (not_icmp_n) not_icmp = icmp_range(*not_icmp_n, path + ".notICMP", proto, proto_n);
     if (http_n) {
       HttpPlacement where{rule.action, action.has_value(), d, proto, proto_n};
       rule.l7 = lower_http(ctx, *http_n, *n.key_node("http"), path + ".http", where);
@@ -463,6 +512,10 @@ struct Lowering {
       return std::nullopt;
     }
     auto& ports = std::get<std::optional<std::vector<ir::PortMatch>>>(pm);
+    // icmp / notICMP (validated above: the protocol is ICMP or ICMPv6, and there are no
+    // ports): the type/code ranges of that protocol, unless notProtocol excluded it.
+    if ((icmp_n || not_icmp_n) && ports && !ports->empty())
+      ports = icmp_matches(*proto, icmp, not_icmp);
     if (ports && ports->empty()) {
       // No packet has this protocol and port: the rule matches nothing.
       ir::Peer none;

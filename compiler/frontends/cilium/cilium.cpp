@@ -16,6 +16,8 @@
 // netverify does not model are refused with their own codes, never ignored.
 #include "compiler/frontends/cilium/cilium.h"
 
+#include <map>
+
 #include "compiler/frontends/cilium/lower.h"
 #include "ir/inventory.h"
 
@@ -28,6 +30,81 @@ namespace {
 
 // Order within the two tiers does not matter (each holds one action); this keeps dumps tidy.
 constexpr double kCiliumPolicyOrder = ir::kK8sPolicyOrder;
+
+// icmps (pkg/policy/api/icmp.go ICMPRule{Fields []ICMPField{Family, Type}}): each field is
+// one ICMP type of its family (IPv4 default: ICMP; IPv6: ICMPv6), every code, as Cilium
+// turns it into a PortProtocol{Port: type, Protocol: ICMP/ICMPv6} (ICMPField.PortProtocol).
+// Types are 0..255 or the CamelCase names of icmp.go's tables. As ranges of the packet's
+// type << 8 | code (ir/model.h is_icmp); nullopt after an error.
+std::optional<std::vector<ir::PortMatch>> icmp_matches(load::Ctx& ctx, const YNode& list,
+                                                       const std::string& path) {
+  static const std::map<std::string, int> v4 = {{"EchoReply", 0},
+                                                {"DestinationUnreachable", 3},
+                                                {"Redirect", 5},
+                                                {"Echo", 8},
+                                                {"EchoRequest", 8},
+                                                {"RouterAdvertisement", 9},
+                                                {"RouterSelection", 10},
+                                                {"TimeExceeded", 11},
+                                                {"ParameterProblem", 12},
+                                                {"Timestamp", 13},
+                                                {"TimestampReply", 14},
+                                                {"Photuris", 40},
+                                                {"ExtendedEchoRequest", 42},
+                                                {"ExtendedEchoReply", 43}};
+  static const std::map<std::string, int> v6 = {
+      {"DestinationUnreachable", 1}, {"PacketTooBig", 2},  {"TimeExceeded", 3},
+      {"ParameterProblem", 4},       {"EchoRequest", 128}, {"EchoReply", 129}};
+  size_t errors = ctx.diags.error_count();
+  std::vector<ir::PortMatch> out;
+  if (list.items.empty())  // upstream's meaning of an empty list is unclear: refused
+    ctx.error(ir::Code::NV6035, list, "`" + path + "` is an empty list; omit it or give a type");
+  for (size_t i = 0; i < list.items.size(); ++i) {
+    std::string ip = path + "[" + std::to_string(i) + "]";
+    MapReader r(ctx, list.items[i], ip);
+    const YNode* fields = r.list("fields");
+    r.reject_unknown();
+    if (!r.ok()) continue;
+    if (!fields || fields->items.empty()) {
+      ctx.error(ir::Code::NV6035, list.items[i], "`" + ip + "`: an ICMP rule needs fields");
+      continue;
+    }
+    for (size_t j = 0; j < fields->items.size(); ++j) {
+      std::string fp = ip + ".fields[" + std::to_string(j) + "]";
+      MapReader f(ctx, fields->items[j], fp);
+      auto family = f.string("family");
+      const YNode* type_n = f.get("type");
+      f.reject_unknown();
+      if (!f.ok()) continue;
+      bool v6f = family && *family == "IPv6";
+      if (family && !v6f && *family != "IPv4") {
+        ctx.error(ir::Code::NV6035, *f.get("family"), "`" + fp + ".family` must be IPv4 or IPv6");
+        continue;
+      }
+      if (!type_n) {
+        ctx.error(ir::Code::NV6035, fields->items[j], "`" + fp + ".type` is required");
+        continue;
+      }
+      std::optional<int> type;
+      if (auto x = load::as_integer(*type_n)) {
+        if (*x >= 0 && *x <= 255) type = static_cast<int>(*x);
+      } else if (type_n->is_scalar()) {
+        const auto& names = v6f ? v6 : v4;
+        if (auto it = names.find(type_n->value); it != names.end()) type = it->second;
+      }
+      if (!type) {
+        ctx.error(ir::Code::NV6035, *type_n,
+                  "`" + fp + ".type` must be 0..255 or a known " + (v6f ? "ICMPv6" : "ICMP") +
+                      " type name (EchoRequest, ...)");
+        continue;
+      }
+      out.push_back(ir::PortMatch{
+          v6f ? ir::kICMPv6 : ir::kICMP, ir::icmp_port(*type, 0), ir::icmp_port(*type, 255), {}});
+    }
+  }
+  if (ctx.diags.error_count() != errors) return std::nullopt;
+  return out;
+}
 
 struct RuleLowering {
   load::Ctx& ctx;
@@ -47,6 +124,7 @@ struct RuleLowering {
     const YNode* cidr_sets = r.list(in ? "fromCIDRSet" : "toCIDRSet");
     const YNode* to_ports = r.list("toPorts");
     const YNode* fqdns = in || deny ? nullptr : r.list("toFQDNs");
+    const YNode* icmps = r.list("icmps");
 
     // Fields netverify refuses, each with its code (the verifier will model L7 later).
     auto refuse = [&](const char* key, ir::Code code, const std::string& what) {
@@ -58,8 +136,8 @@ struct RuleLowering {
     };
     refuse(in ? "fromRequires" : "toRequires", ir::Code::NV6034, pre + "Requires is not supported yet");
     refuse(in ? "fromNodes" : "toNodes", ir::Code::NV6037, "node selectors are not supported yet");
-    refuse(in ? "fromGroups" : "toGroups", ir::Code::NV6038, "cloud provider groups are not supported yet");
-    refuse("icmps", ir::Code::NV6035, "ICMP rules are not supported yet");
+    refuse(in ? "fromGroups" : "toGroups", ir::Code::NV6038,
+           "cloud provider groups are not supported yet");
     if (!in) refuse("toServices", ir::Code::NV6033, "toServices is not supported yet");
     if (deny) {
       deny_field("authentication", "authentication");
@@ -124,8 +202,22 @@ struct RuleLowering {
       else if (auto p = fqdn_peer(ctx, *fqdns, path + ".toFQDNs")) rule.peers.push_back(std::move(*p));
     }
     bool has_l4 = to_ports && !to_ports->items.empty();
+    if (icmps) {
+      if (has_l4) {
+        // rule_validation.go: icmps and toPorts in one rule are rejected.
+        ctx.error(ir::Code::NV6035, *n.key_node("icmps"),
+                  "`" + path +
+                      ".icmps`: icmps and toPorts cannot be in one rule (Cilium rejects "
+                      "it); write one rule for each");
+        return std::nullopt;
+      }
+      auto pms = icmp_matches(ctx, *icmps, path + ".icmps");
+      if (!pms) return std::nullopt;
+      has_l4 = true;
+      rule.ports = std::move(*pms);
+    }
     std::vector<PortRule> entries;
-    if (has_l4)
+    if (has_l4 && !icmps)
       if (auto ports = port_rules(ctx, *to_ports, path + ".toPorts", dir, deny)) {
         entries = std::move(*ports);
         for (const auto& e : entries) rule.ports.insert(rule.ports.end(), e.ports.begin(), e.ports.end());

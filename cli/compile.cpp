@@ -102,23 +102,30 @@ bool approximate(Session& s, const CompileOptions& o, std::vector<std::string>& 
 // Refused (NV4028), never compiled inexactly. Returns false after errors.
 bool refuse_icmp_types(Session& s, const CompileOptions& o) {
   ir::Diagnostics d;
+  std::vector<ir::Endpoint> local;  // the node's pods, computed only when needed
   for (const ir::Policy& p : s.policies.policies()) {
-    bool applies = false;
-    for (const auto& pod : s.inventory.pods)
-      if (pod.node == o.node &&
-          ir::matches(p.subject, ir::Endpoint::of_pod(pod, ir::Family::V4), s.inventory))
-        applies = true;
-    if (!applies) continue;
+    // The policy's rules with such a match, each with its first one.
+    std::vector<std::pair<const ir::Rule*, const ir::PortMatch*>> found;
     for (const auto& dr : p.dirs)
       for (const ir::Rule& r : dr.rules)
         for (const ir::PortMatch& pm : r.ports)
           if (ir::is_icmp(pm.proto) && !pm.all_ports()) {
-            d.report(ir::Code::NV4028, r.span,
-                     p.id() + " " + r.path + " (" + pm.str() + "): the " + o.target +
-                         " target does not compile ICMP type/code matches yet; nothing was "
-                         "written");
+            found.emplace_back(&r, &pm);
             break;
           }
+    if (found.empty()) continue;  // the pods are looked at only for these policies
+    if (local.empty())
+      for (const ir::Pod* pod : backends::local_pods(s.inventory, o.node))
+        for (ir::Family f : {ir::Family::V4, ir::Family::V6})
+          if (ir::Endpoint e = ir::Endpoint::of_pod(*pod, f); e.addr) local.push_back(e);
+    bool applies = std::any_of(local.begin(), local.end(), [&](const ir::Endpoint& e) {
+      return ir::matches(p.subject, e, s.inventory);
+    });
+    if (!applies) continue;
+    for (auto [r, pm] : found)
+      d.report(ir::Code::NV4028, r->span,
+               p.id() + " " + r->path + " (" + pm->str() + "): the " + o.target +
+                   " target does not compile ICMP type/code matches yet; nothing was written");
   }
   std::string text;
   d.render(text, &s.sources, s.color);

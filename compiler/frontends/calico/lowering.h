@@ -133,6 +133,11 @@ Result<std::vector<ir::Peer>> lower_peer(const PeerSpec& spec, const std::vector
 
 // ---- Protocol and ports ------------------------------------------------------------------
 
+// Inclusive integer intervals, sorted and disjoint (ports, ICMP type << 8 | code).
+using Intervals = std::vector<std::pair<uint32_t, uint32_t>>;
+// The values of `a` not in `b`.
+Intervals minus(const Intervals& a, const Intervals& b);
+
 struct PortRange {
   uint16_t lo = 0, hi = 0;
 };

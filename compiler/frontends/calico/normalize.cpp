@@ -215,8 +215,6 @@ bool supports_ports(int proto) { return proto == ir::kTCP || proto == ir::kUDP |
 
 namespace {
 
-using Intervals = std::vector<std::pair<uint32_t, uint32_t>>;  // inclusive, sorted, disjoint
-
 Intervals normal(const std::vector<PortRange>& ranges) {
   Intervals v;
   for (const auto& r : ranges) v.emplace_back(r.lo, r.hi);
@@ -231,6 +229,9 @@ Intervals normal(const std::vector<PortRange>& ranges) {
   return out;
 }
 
+
+}  // namespace
+
 Intervals minus(const Intervals& a, const Intervals& b) {
   Intervals out;
   for (auto [lo, hi] : a) {
@@ -244,8 +245,6 @@ Intervals minus(const Intervals& a, const Intervals& b) {
   }
   return out;
 }
-
-}  // namespace
 
 Result<std::optional<std::vector<ir::PortMatch>>> lower_ports(const PortSpec& s) {
   using Out = std::optional<std::vector<ir::PortMatch>>;

@@ -346,16 +346,11 @@ struct Lowering {
   static std::vector<ir::PortMatch> icmp_matches(int proto, const std::optional<IcmpRange>& in,
                                                  const std::optional<IcmpRange>& out) {
     IcmpRange r = in.value_or(IcmpRange{0, 65535});
-    std::vector<IcmpRange> parts{r};
-    if (out) {
-      parts.clear();
-      if (r.first < out->first)
-        parts.push_back({r.first, std::min<uint16_t>(r.second, out->first - 1)});
-      if (r.second > out->second)
-        parts.push_back({std::max<uint16_t>(r.first, out->second + 1), r.second});
-    }
+    Intervals without;
+    if (out) without.emplace_back(out->first, out->second);
     std::vector<ir::PortMatch> pms;
-    for (auto [lo, hi] : parts) pms.push_back(ir::PortMatch{proto, lo, hi, {}});
+    for (auto [lo, hi] : minus({{r.first, r.second}}, without))
+      pms.push_back(ir::PortMatch{proto, static_cast<uint16_t>(lo), static_cast<uint16_t>(hi), {}});
     return pms;
   }
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <map>
 #include <optional>
@@ -24,13 +25,17 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
+// CPU seconds of the calling thread: what a phase costs, whatever else the machine runs.
+double thread_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
-// The policies that select one of the node's pods: the only ones whose rules the node
-// enforces (a policy that selects none of them takes no part in their tier walks).
-// With `only`, the policies that select that pod.
-ir::PolicySet selecting(const ir::PolicySet& ps, const ir::Inventory& inv, const std::string& node,
-                        const ir::Pod* only) {
-  std::vector<const ir::Pod*> pods = only ? std::vector<const ir::Pod*>{only} : backends::local_pods(inv, node);
+// The policies that select one of `pods`: the only ones whose rules decide packets from
+// or to them (a policy that selects none of them takes no part in their tier walks).
+ir::PolicySet selecting(const ir::PolicySet& ps, const ir::Inventory& inv,
+                        const std::vector<const ir::Pod*>& pods) {
   std::vector<ir::Endpoint> ends;
   for (const ir::Pod* pod : pods)
     for (ir::Family f : {ir::Family::V4, ir::Family::V6}) {
@@ -40,20 +45,23 @@ ir::PolicySet selecting(const ir::PolicySet& ps, const ir::Inventory& inv, const
   ir::PolicySet out;
   for (const auto& t : ps.tiers()) out.add_tier(t);
   for (const auto& p : ps.policies())
-    if (std::any_of(ends.begin(), ends.end(), [&](const ir::Endpoint& e) { return ir::matches(p.subject, e, inv); }))
+    if (std::any_of(ends.begin(), ends.end(),
+                    [&](const ir::Endpoint& e) { return ir::matches(p.subject, e, inv); }))
       out.add(p);
   out.finalize();
   return out;
 }
 
 std::string describe(const ir::PolicySet& ps, const ir::Inventory& inv, Counterexample& cx) {
-  ir::Packet pkt{ir::Endpoint::of_ip(inv, cx.src), ir::Endpoint::of_ip(inv, cx.dst), cx.proto, cx.port};
+  ir::Packet pkt{ir::Endpoint::of_ip(inv, cx.src), ir::Endpoint::of_ip(inv, cx.dst), cx.proto,
+                 cx.port};
   ir::Verdict v = ir::evaluate(ps, inv, pkt);
   std::string proto = ir::proto_name(cx.proto);
   std::string text = "packet " + pkt.src.str() + " -> " + pkt.dst.str() + " " + proto;
   if (backends::is_port_proto(cx.proto)) text += "/" + std::to_string(cx.port);
-  text += ": the policies " + std::string(cx.policies_allow ? "allow" : "deny") + " it, the ruleset " +
-          (cx.ruleset_accepts ? "accepts" : "drops") + " it\n" + ir::explain(v, pkt);
+  text += ": the policies " + std::string(cx.policies_allow ? "allow" : "deny") +
+          " it, the ruleset " + (cx.ruleset_accepts ? "accepts" : "drops") + " it\n" +
+          ir::explain(v, pkt);
   return text;
 }
 
@@ -72,7 +80,9 @@ std::string describe(const ir::PolicySet& ps, const ir::Inventory& inv, Countere
 using backends::Field;
 using backends::u128;
 
-bool addr_field(Field f) { return f == Field::Src4 || f == Field::Dst4 || f == Field::Src6 || f == Field::Dst6; }
+bool addr_field(Field f) {
+  return f == Field::Src4 || f == Field::Dst4 || f == Field::Src6 || f == Field::Dst6;
+}
 bool field_family(Field f, ir::Family fam) {
   return (fam == ir::Family::V4) == (f == Field::Src4 || f == Field::Dst4);
 }
@@ -88,7 +98,9 @@ struct PeerTest {
   std::vector<std::tuple<u128, u128, std::string>> ranges;  // lo, hi, outcome (element)
 };
 
-bool in_element(const backends::Element& e, size_t i, u128 v) { return e.key[i].lo <= v && v <= e.key[i].hi; }
+bool in_element(const backends::Element& e, size_t i, u128 v) {
+  return e.key[i].lo <= v && v <= e.key[i].hi;
+}
 
 class TestCollector {
  public:
@@ -125,6 +137,8 @@ class TestCollector {
     }
   }
   std::vector<PeerTest> tests;
+  // The chains a packet of the part can reach: no rule of any other chain can decide it.
+  const std::set<std::string>& visited() const { return visited_; }
 
  private:
   const backends::Set* find(const std::string& n) {
@@ -132,7 +146,8 @@ class TestCollector {
     return it == fw_.sets.end() ? nullptr : &it->second;
   }
   void follow(const backends::Verdict& v, int depth) {
-    if (v.kind == backends::VerdictKind::Jump || v.kind == backends::VerdictKind::Goto) chain(v.chain, depth + 1);
+    if (v.kind == backends::VerdictKind::Jump || v.kind == backends::VerdictKind::Goto)
+      chain(v.chain, depth + 1);
   }
   // False when the match can never hold for the fixed endpoint (or this family).
   bool match(const std::vector<Field>& key, const backends::Set* set, bool negate) {
@@ -161,8 +176,9 @@ class TestCollector {
         // A one-field lookup depends only on the element's verdict (maps) or on there
         // being an element (sets); a concatenated one on which element it is.
         std::string id = key.size() != 1 ? std::to_string(j)
-                         : is_map        ? std::to_string(static_cast<int>(e.verdict.kind)) + e.verdict.chain
-                                         : std::string("in");
+                         : is_map
+                             ? std::to_string(static_cast<int>(e.verdict.kind)) + e.verdict.chain
+                             : std::string("in");
         t.ranges.emplace_back(e.key[i].lo, e.key[i].hi, id);
       }
       tests.push_back(std::move(t));
@@ -194,7 +210,8 @@ Uses set_uses(const backends::Firewall& fw) {
 }
 
 template <typename H>
-backends::Firewall slice(const backends::Firewall& fw, const Uses& uses, const H& holds) {
+backends::Firewall slice(const backends::Firewall& fw, const Uses& uses, const H& holds,
+                         const std::set<std::string>* reachable = nullptr) {
   auto keep = [&](const backends::Element& e, const std::vector<std::vector<Field>>& uses) {
     for (const auto& key : uses) {
       if (key.size() != e.key.size()) return true;  // malformed; let the encoder complain
@@ -208,12 +225,32 @@ backends::Firewall slice(const backends::Firewall& fw, const Uses& uses, const H
     std::erase_if(set.elements, [&](const backends::Element& e) { return !keep(e, uses); });
   };
   static const std::vector<std::vector<Field>> kUnused;
-  // Named sets are copied element by element, only the kept ones: they hold nearly all of
-  // a large ruleset's elements, and a part keeps few of them.
+  // With `reachable`, a chain no packet of the part reaches keeps its name and loses its
+  // rules (a rule that jumps to it cannot match, but the encoder still names the target),
+  // and only the sets the kept rules look up are copied.
   backends::Firewall out;
   out.entry = fw.entry;
-  out.chains = fw.chains;
+  std::set<std::string> looked_up;
+  for (const auto& [name, c] : fw.chains) {
+    if (reachable && !reachable->count(name)) {
+      backends::Chain& o = out.chains[name];
+      o.name = c.name;
+      o.base = c.base;
+      o.policy = c.policy;
+      o.span = c.span;
+      continue;
+    }
+    out.chains.emplace(name, c);
+    for (const auto& r : c.rules) {
+      for (const auto& m : r.matches)
+        if (!m.set.empty()) looked_up.insert(m.set);
+      if (r.vmap && !r.vmap->map.empty()) looked_up.insert(r.vmap->map);
+    }
+  }
+  // Named sets are copied element by element, only the kept ones: they hold nearly all of
+  // a large ruleset's elements, and a part keeps few of them.
   for (const auto& [name, set] : fw.sets) {
+    if (reachable && !looked_up.count(name)) continue;
     backends::Set& o = out.sets[name];
     o.name = set.name;
     o.key = set.key;
@@ -296,25 +333,113 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
 // the address cuts decide: so two pods alike in this view and in every CIDR of the part
 // are alike for every rule of the direction, and the specification cannot tell them
 // apart. A pod's subject tests do not enter: in a part the subject is the fixed pod.
+// The pod shapes each peer term matches. A term recurs in many policies and parts, and
+// most terms match few of the cluster's shapes: the shapes are indexed by namespace and
+// by label, a term is tried only on the shapes that have what it requires (its
+// namespace, or a label value it requires), and each term is matched once per worker
+// (not shared between workers: no locks).
+class TermMatches {
+ public:
+  TermMatches(const std::vector<ir::Endpoint>& shape_ends, const ir::Inventory& inv)
+      : shape_ends_(shape_ends), inv_(inv) {
+    for (uint32_t s = 0; s < shape_ends.size(); ++s) {
+      const ir::Pod& pod = *shape_ends[s].pod;
+      by_ns_[pod.ns].push_back(s);
+      for (const auto& [k, v] : pod.labels) by_label_[k + '\0' + v].push_back(s);
+    }
+  }
+  int32_t id(ir::Peer term) {
+    auto [it, fresh] = ids_.emplace(term.str(), static_cast<int32_t>(shapes_.size()));
+    if (fresh) shapes_.push_back(matching(term));
+    return it->second;
+  }
+  // The shapes term `id` matches, in increasing order.
+  const std::vector<uint32_t>& shapes(int32_t id) const { return shapes_[id]; }
+
+ private:
+  // Label values one of which a pod must have to pass `sel` (key, values), if `sel` says so.
+  static std::optional<std::pair<std::string, std::vector<std::string>>> required(
+      const ir::Selector& sel) {
+    using Op = ir::Selector::Op;
+    if (sel.op == Op::Eq || sel.op == Op::In) return std::make_pair(sel.key, sel.values);
+    if (sel.op == Op::And)
+      for (const auto& kid : sel.kids)
+        if (auto r = required(kid)) return r;
+    return std::nullopt;
+  }
+  std::vector<uint32_t> matching(const ir::Peer& term) const {
+    static const std::vector<uint32_t> kNone;
+    // Candidates: the union of `lists` when `indexed`, else every shape.
+    std::vector<const std::vector<uint32_t>*> lists;
+    bool indexed = true;
+    if (term.ns_name) {
+      auto it = by_ns_.find(*term.ns_name);
+      lists.push_back(it == by_ns_.end() ? &kNone : &it->second);
+    } else if (auto req = term.pod_selector ? required(*term.pod_selector) : std::nullopt) {
+      for (const auto& v : req->second) {
+        auto it = by_label_.find(req->first + '\0' + v);
+        if (it != by_label_.end()) lists.push_back(&it->second);
+      }
+    } else if (term.ns_selector) {
+      for (const auto& [ns, list] : by_ns_)
+        if (term.ns_selector->matches(inv_.namespace_labels(ns))) lists.push_back(&list);
+    } else {
+      indexed = false;
+    }
+    std::vector<uint32_t> out;
+    auto test = [&](uint32_t s) {
+      if (ir::matches(term, shape_ends_[s], inv_)) out.push_back(s);
+    };
+    if (indexed) {
+      for (const auto* list : lists)
+        for (uint32_t s : *list) test(s);
+      std::sort(out.begin(), out.end());
+      out.erase(std::unique(out.begin(), out.end()), out.end());
+    } else {
+      for (uint32_t s = 0; s < shape_ends_.size(); ++s) test(s);
+    }
+    return out;
+  }
+
+  const std::vector<ir::Endpoint>& shape_ends_;
+  const ir::Inventory& inv_;
+  std::unordered_map<std::string, std::vector<uint32_t>> by_ns_, by_label_;
+  std::unordered_map<std::string, int32_t> ids_;
+  std::vector<std::vector<uint32_t>> shapes_;  // by term
+};
+
+// What one direction's specification sees of a peer pod: whether the pod passes each
+// peer term of that direction's rules, CIDRs aside, and, for egress, the container ports
+// behind the named ports those rules name (a named port is the destination pod's, and in
+// an ingress part the destination is the fixed pod). `matches(Peer, ...)` is the
+// conjunction of the term's tests, and the CIDR tests depend on the address alone, which
+// the address cuts decide: so two pods alike in this view and in every CIDR of the part
+// are alike for every rule of the direction, and the specification cannot tell them
+// apart. A pod's subject tests do not enter: in a part the subject is the fixed pod.
 class PeerView {
  public:
-  PeerView(const ir::PolicySet& ps, ir::Direction d) {
-    std::set<std::string> seen;
+  PeerView(const ir::PolicySet& ps, ir::Direction d, TermMatches& tm) {
+    std::set<int32_t> seen;
+    int32_t n = 0;  // the term's place in this view
     for (const auto& p : ps.policies())
       for (const auto& r : p.dir(d).rules) {
         for (ir::Peer peer : r.peers) {
           peer.cidrs.reset();
-          if (seen.insert(peer.str()).second) terms_.push_back(std::move(peer));
+          int32_t t = tm.id(std::move(peer));
+          if (!seen.insert(t).second) continue;
+          for (uint32_t s : tm.shapes(t)) put(passes_[s], n);
+          ++n;
         }
         if (d == ir::Direction::Egress)
           for (const auto& pm : r.ports)
             if (!pm.named.empty()) names_.insert(pm.named);
       }
   }
-  std::string key(const ir::Endpoint& e, const ir::Inventory& inv) const {
-    const ir::Pod& pod = *e.pod;
-    std::string k;
-    for (const auto& t : terms_) k += ir::matches(t, e, inv) ? '1' : '0';
+  // The view of a pod of shape `shape` (pods of one shape are alike in every term): the
+  // terms it passes, and the container ports behind the named ports.
+  std::string key(size_t shape, const ir::Pod& pod) const {
+    auto it = passes_.find(static_cast<uint32_t>(shape));
+    std::string k = it == passes_.end() ? std::string() : it->second;
     for (const auto& n : names_)
       for (const auto& cp : pod.ports)
         if (cp.name == n)
@@ -323,7 +448,10 @@ class PeerView {
   }
 
  private:
-  std::vector<ir::Peer> terms_;
+  static void put(std::string& k, int32_t v) {
+    k.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  std::unordered_map<uint32_t, std::string> passes_;  // by shape, when it passes some term
   std::set<std::string> names_;
 };
 
@@ -345,9 +473,8 @@ class Interner {
 
 void put(std::string& sig, int32_t v) { sig.append(reinterpret_cast<const char*>(&v), sizeof v); }
 
-std::vector<u128> representatives(const std::vector<InventoryAddr>& known,
-                                  const std::vector<ir::Endpoint>& shape_ends, const Universe& pu,
-                                  const PeerView& view, const ir::Inventory& inv,
+std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_t n_shapes,
+                                  const Universe& pu, const PeerView& view,
                                   const std::vector<PeerTest>& tests, const Known& k) {
   const u128 top = k.family == ir::Family::V4 ? (u128(1) << 32) - 1 : ~u128(0);
   // The cuts besides the known addresses (which are sorted and distinct already).
@@ -399,7 +526,7 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known,
   std::vector<std::multiset<int32_t>> active(tests.size());
   std::map<uint32_t, const std::multiset<int32_t>*> holding;  // tests with a range at the cut
   int32_t state_id = states.id(std::string());
-  std::vector<int32_t> view_of_shape(shape_ends.size(), -1);
+  std::vector<int32_t> view_of_shape(n_shapes, -1);
   std::string member(pu.cidrs.size(), '0');
   int32_t member_id = members.id(member);
   size_t ki = 0, ci = 0, ei = 0, ti = 0;
@@ -446,7 +573,7 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known,
       who = static_cast<int32_t>(ka->kind[0]) << 24;
       if (ka->pod) {
         int32_t& v = view_of_shape[ka->shape];
-        if (v < 0) v = views.id(view.key(shape_ends[ka->shape], inv));
+        if (v < 0) v = views.id(view.key(ka->shape, *ka->pod));
         who += v;
       }
     }
@@ -474,7 +601,6 @@ struct Shared {
   std::vector<ir::IpAddr> local;
   ir::PolicySet node_ps;
   std::shared_ptr<const InventoryValues> inv_values;
-  Universe node_u;
 
   Shared(const ir::PolicySet& all, const ir::Inventory& inv, const std::string& node,
          const backends::Firewall& fw, ir::Family family, const SolverOptions& opt)
@@ -487,12 +613,8 @@ struct Shared {
     known = inventory_addresses(inv, node, family, shape_ends);
     for (const auto& k : known)
       if (k.kind == "L") local.push_back(k.addr);
-    node_ps = selecting(all, inv, node, nullptr);
+    node_ps = selecting(all, inv, backends::local_pods(inv, node));
     inv_values = std::make_shared<const InventoryValues>(inv);
-    node_u.family = family;
-    node_u.add(node_ps);
-    node_u.add_inventory(inv, inv_values);
-    node_u.finish();
   }
 };
 
@@ -511,6 +633,7 @@ class Worker {
  public:
   explicit Worker(const Shared& sh)
       : sh_(sh),
+        terms_(sh.shape_ends, sh.inv),
         fp_(make_fw_packet(ctx_, sh.family, "fw.")),
         checker_(ctx_, sh.opt),
         fw_ok_(ctx_.bool_const("fw.accepts")),
@@ -548,15 +671,19 @@ class Worker {
   }
 
   unsigned asked = 0;
-  double reps_seconds = 0, solve_seconds = 0;
+  // CPU seconds spent finding peer representatives, slicing the ruleset, encoding both
+  // sides and in the solver.
+  double reps_seconds = 0, slice_seconds = 0, encode_seconds = 0, solve_seconds = 0;
 
  private:
   bool ask(const std::string& label, const backends::Firewall& seen, const z3::expr& query) {
     ++asked;
-    auto t0 = Clock::now();
-    auto m = checker_.model_of(fw_ok_ == fw_accepts(ctx_, seen, fp_) && new_conn_ && query,
-                               sh_.name + " " + label);
-    solve_seconds += seconds_since(t0);
+    double t0 = thread_cpu();
+    z3::expr fw = fw_accepts(ctx_, seen, fp_);
+    encode_seconds += thread_cpu() - t0;
+    t0 = thread_cpu();
+    auto m = checker_.model_of(fw_ok_ == fw && new_conn_ && query, sh_.name + " " + label);
+    solve_seconds += thread_cpu() - t0;
     if (!m) return false;
     model_.emplace(*m);
     return true;
@@ -569,11 +696,11 @@ class Worker {
   // One endpoint is the node's pod at `a`, the other one of the representatives of the
   // addresses that are not the node's pods (nor the node).
   bool pod_part(const ir::Pod& pod, const ir::IpAddr& a, ir::Direction dir) {
-    auto t0 = Clock::now();
+    double t0 = thread_cpu();
     const bool from = dir == ir::Direction::Egress;
     const ir::Family family = sh_.family;
     const auto& known = sh_.known;
-    ir::PolicySet ps = selecting(sh_.all, sh_.inv, sh_.node, &pod);
+    ir::PolicySet ps = selecting(sh_.node_ps, sh_.inv, {&pod});
     Universe u;
     u.family = family;
     u.add(ps);
@@ -585,7 +712,7 @@ class Worker {
     tc.chain(sh_.fw.entry);
     std::vector<ir::Endpoint> choices;
     for (u128 r :
-         representatives(known, sh_.shape_ends, u, PeerView(ps, dir), sh_.inv, tc.tests, k)) {
+         representatives(known, sh_.shape_ends.size(), u, PeerView(ps, dir, terms_), tc.tests, k)) {
       auto kit = std::lower_bound(known.begin(), known.end(), r,
                                   [](const InventoryAddr& x, u128 v) { return x.value < v; });
       bool is_known = kit != known.end() && kit->value == r;
@@ -593,11 +720,12 @@ class Worker {
         continue;  // other parts; never forwarded
       choices.push_back(ir::Endpoint::of_ip(sh_.inv, backends::addr_of(r, family)));
     }
-    reps_seconds += seconds_since(t0);
+    reps_seconds += thread_cpu() - t0;
     if (choices.empty()) return false;
     std::vector<u128> peer_values;
     for (const auto& c : choices) peer_values.push_back(backends::addr_value(*c.addr));
     std::sort(peer_values.begin(), peer_values.end());
+    t0 = thread_cpu();
     Encoder enc(ctx_, u);
     SymPacket pkt = enc.packet("p" + std::to_string(asked) + ".");
     ir::Endpoint self = ir::Endpoint::of_pod(pod, family);
@@ -605,6 +733,7 @@ class Worker {
     enc.pin_to(from ? pkt.src : pkt.dst, self, sh_.inv);
     enc.pin_choices(from ? pkt.dst : pkt.src, choices, sh_.inv);
     z3::expr spec = enc.side(ps, dir, pkt);
+    encode_seconds += thread_cpu() - t0;
     // The fixed endpoint is `a`, the peer one of `peer_values`.
     auto holds = [&](Field f, const backends::Range& r) {
       if (f == k.fixed) return r.lo <= k.value && k.value <= r.hi;
@@ -614,7 +743,10 @@ class Worker {
       }
       return true;
     };
-    if (!ask((from ? " from " : " to ") + a.str(), slice(sh_.fw, sh_.uses, holds),
+    t0 = thread_cpu();
+    backends::Firewall seen = slice(sh_.fw, sh_.uses, holds, &tc.visited());
+    slice_seconds += thread_cpu() - t0;
+    if (!ask((from ? " from " : " to ") + a.str(), seen,
              enc.facts_conj() && link(pkt) && spec != fw_ok_))
       return false;
     differing_spec_ = spec;
@@ -623,8 +755,10 @@ class Worker {
 
   // Between two of the node's pods both sides decide: one part, both endpoints among
   // them, the node's policies encoded once (110 parts, one per source pod, each encoding
-  // all of them again, took 30 times as long on a 110-pod node).
+  // all of them again, took 30 times as long on a 110-pod node; 16 parts, of 28 sources
+  // and 28 destinations each, 4 times as long).
   bool local_part() {
+    double t0 = thread_cpu();
     std::vector<ir::Endpoint> choices;
     std::vector<u128> values;
     for (const auto& l : sh_.local) {
@@ -632,19 +766,27 @@ class Worker {
       values.push_back(backends::addr_value(l));
     }
     std::sort(values.begin(), values.end());
-    Encoder enc(ctx_, sh_.node_u);
+    Universe u;
+    u.family = sh_.family;
+    u.add(sh_.node_ps);
+    u.add_inventory(sh_.inv, sh_.inv_values);
+    u.finish();
+    Encoder enc(ctx_, u);
     SymPacket pkt = enc.packet("local.");
     enc.pin_choices(pkt.src, choices, sh_.inv);
     enc.pin_choices(pkt.dst, choices, sh_.inv);
     z3::expr spec = enc.side(sh_.node_ps, ir::Direction::Egress, pkt) &&
                     enc.side(sh_.node_ps, ir::Direction::Ingress, pkt);
+    encode_seconds += thread_cpu() - t0;
     auto holds = [&](Field f, const backends::Range& r) {
       if (f != sh_.src_f && f != sh_.dst_f) return true;
       auto it = std::lower_bound(values.begin(), values.end(), r.lo);
       return it != values.end() && *it <= r.hi;
     };
-    if (!ask("between the node's pods", slice(sh_.fw, sh_.uses, holds),
-             enc.facts_conj() && link(pkt) && spec != fw_ok_))
+    t0 = thread_cpu();
+    backends::Firewall seen = slice(sh_.fw, sh_.uses, holds);
+    slice_seconds += thread_cpu() - t0;
+    if (!ask("between the node's pods", seen, enc.facts_conj() && link(pkt) && spec != fw_ok_))
       return false;
     differing_spec_ = spec;
     return true;
@@ -677,6 +819,7 @@ class Worker {
   }
 
   const Shared& sh_;
+  TermMatches terms_;
   z3::context ctx_;
   FwPacket fp_;
   Checker checker_;
@@ -700,20 +843,26 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
                                                 const SolverOptions& opt) {
   auto start = Clock::now();
   const Shared sh(all, inv, node, fw, family, opt);
+  // The part between the node's pods first: it is the largest, and it is decided while
+  // the other workers take the rest.
   std::vector<Part> parts;
+  if (sh.local.size() >= 2) parts.push_back({Part::Kind::Local, nullptr, {}});
   for (const ir::Pod* pod : backends::local_pods(inv, node))
     for (const auto& a : pod->ips)
       if (a.family == family) {
         parts.push_back({Part::Kind::Egress, pod, a});
         parts.push_back({Part::Kind::Ingress, pod, a});
       }
-  if (sh.local.size() >= 2) parts.push_back({Part::Kind::Local, nullptr, {}});
   parts.push_back({Part::Kind::Transit, nullptr, {}});
 
-  // Each worker decides its parts in order and stops at its first difference or error,
-  // or once another worker has met one at an earlier part. The first part in order that
-  // met one is reported, as a single worker deciding all parts in order would.
-  // (One when queries are written out: their files are numbered in the order asked.)
+  // Workers take the parts in order, each the next one not taken, and stop at their first
+  // difference or error, or once another has met one at an earlier part. Whether a part
+  // differs does not depend on the worker, and every part before the first that differs
+  // was taken and decided: so the part reported is the first in order that differs, as a
+  // single worker deciding all parts in order would report. Its counterexample is asked
+  // again of a fresh worker, since a model depends on the queries its context answered
+  // before. (One worker when queries are written out: their files are numbered in the
+  // order asked.)
   const size_t n_workers =
       parts.size() >= kWorkers * kPartsPerThread && opt.emit_smt2_dir.empty() ? kWorkers : 1;
   struct Outcome {
@@ -721,26 +870,29 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     std::optional<Counterexample> cx;
     std::exception_ptr error;
     unsigned asked = 0;
-    double reps = 0, solve = 0;
+    double reps = 0, slice = 0, encode = 0, solve = 0;
   };
   std::vector<Outcome> outcomes(n_workers);
-  std::atomic<size_t> first_event{SIZE_MAX};
+  std::atomic<size_t> next{0}, first_event{SIZE_MAX};
+  auto decide = [&](Worker& worker, size_t i, Outcome& out) {
+    bool differs = false;
+    try {
+      differs = worker.differs(parts[i]);
+    } catch (...) {
+      out.part = i;
+      out.error = std::current_exception();
+    }
+    if (differs) {
+      out.part = i;
+      out.cx = worker.counterexample();
+    }
+  };
   auto work = [&](size_t w) {
     Outcome& out = outcomes[w];
     try {
       Worker worker(sh);
-      for (size_t i = w; i < parts.size() && i < first_event.load(); i += n_workers) {
-        bool differs = false;
-        try {
-          differs = worker.differs(parts[i]);
-        } catch (...) {
-          out.part = i;
-          out.error = std::current_exception();
-        }
-        if (differs) {
-          out.part = i;
-          out.cx = worker.counterexample();
-        }
+      for (size_t i = next++; i < parts.size() && i < first_event.load(); i = next++) {
+        decide(worker, i, out);
         if (out.part != SIZE_MAX) {
           size_t seen = first_event.load();
           while (i < seen && !first_event.compare_exchange_weak(seen, i)) {
@@ -750,28 +902,39 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
       }
       out.asked = worker.asked;
       out.reps = worker.reps_seconds;
+      out.slice = worker.slice_seconds;
+      out.encode = worker.encode_seconds;
       out.solve = worker.solve_seconds;
     } catch (...) {  // never a pass: the error is this worker's outcome
       if (!out.error) out.error = std::current_exception();
-      if (out.part == SIZE_MAX) out.part = w;
+      if (out.part == SIZE_MAX) out.part = 0;
     }
   };
   on_threads(n_workers, work);
 
   if (timings_requested()) {
     unsigned asked = 0;
-    double reps = 0, solve = 0;
-    for (const auto& o : outcomes) asked += o.asked, reps += o.reps, solve += o.solve;
+    double reps = 0, slice = 0, encode = 0, solve = 0;
+    for (const auto& o : outcomes) {
+      asked += o.asked;
+      reps += o.reps, slice += o.slice, encode += o.encode, solve += o.solve;
+    }
     std::fprintf(
         stderr,
-        "timing: %s: %u parts in %.3f s on %zu threads: peer representatives %.3f s, Z3 %.3f s "
-        "(summed over threads)\n",
-        sh.name.c_str(), asked, seconds_since(start), n_workers, reps, solve);
+        "timing: %s: %u parts in %.3f s on %zu threads: peer representatives %.3f s, ruleset "
+        "slices %.3f s, Z3 encoding %.3f s, Z3 solving %.3f s (CPU, summed over threads)\n",
+        sh.name.c_str(), asked, seconds_since(start), n_workers, reps, slice, encode, solve);
   }
   const Outcome* first = nullptr;
   for (const auto& o : outcomes)
     if (o.part != SIZE_MAX && (!first || o.part < first->part)) first = &o;
   if (!first) return std::nullopt;
+  if (n_workers > 1 && first->cx) {
+    Outcome again;
+    Worker fresh(sh);
+    decide(fresh, first->part, again);
+    if (again.cx) return again.cx;
+  }
   if (first->error) std::rethrow_exception(first->error);
   return first->cx;
 }

@@ -2,6 +2,7 @@
 // verdicts against the reference evaluator on the seed guide's cluster, node by node.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 
 #include "compiler/backends/iptables.h"
@@ -208,12 +209,78 @@ spec:
   for (int run = 0; run < 2; ++run) {
     auto cx = verifier::validate_firewall(w->policies, w->inventory, "node-1", *m, ir::Family::V4, so);
     ASSERT_TRUE(cx);
-    // Parts go egress, ingress per pod in address order, dealt alternately to the two
-    // workers: web1's egress (part 2, the first worker's) differs first; its ingress
-    // (part 3) is the second worker's first difference, web23's parts come later.
+    // Parts go: between the node's pods (which agree here), then egress, ingress per pod
+    // in address order, each taken by the next free worker: web1's egress differs first,
+    // its ingress next, web23's parts later; the counterexample is asked again of a fresh
+    // worker, so it is the same whichever worker met the part.
     EXPECT_EQ(cx->src.str(), "10.1.0.11") << cx->text;
     EXPECT_NE(cx->policies_allow, cx->ruleset_accepts);
     if (run == 0) first = cx->text;
     EXPECT_EQ(cx->text, first);
+  }
+}
+
+// Validation tells apart peers that only the policies distinguish: a ruleset compiled from
+// a wider policy (every pod of the peer's namespace or of every namespace) treats pods
+// alike that the specification's peer term does not, and the ruleset has no address cut
+// between them. Each case's term is of another kind (namespaceSelector with a label test
+// no index can use, with an equality, alone; a podSelector of the policy's own namespace),
+// so each way validation finds the pods a term matches is tried.
+TEST(Validate, TellsApartPeersThatOnlyThePoliciesDistinguish) {
+  const std::string inv = test::inventory_yaml(
+      {"ns prod", "ns a team=a", "ns b team=b", "pod prod/web 10.1.0.10 app=web node=node-1",
+       "pod a/c1 10.2.0.5 tier=x node=node-2", "pod a/c2 10.2.0.6 node=node-2",
+       "pod b/c3 10.2.0.7 tier=x node=node-2", "pod prod/p1 10.1.0.20 tier=x node=node-2",
+       "pod prod/p2 10.1.0.21 tier=z node=node-2"});
+  auto policy = [](const std::string& from) {
+    return "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, "
+           "namespace: prod}\n"
+           "spec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n"
+           "  ingress:\n  - from: [" +
+           from + "]\n    ports: [{protocol: TCP, port: 80}]\n";
+  };
+  struct Case {
+    std::string exact, wide;
+    std::set<std::string> told_apart;  // the peers the two policies disagree on
+  };
+  const std::vector<Case> cases = {
+      {"{namespaceSelector: {}, podSelector: {matchExpressions: [{key: tier, operator: Exists}]}}",
+       "{namespaceSelector: {}}",
+       {"10.2.0.6"}},
+      {"{namespaceSelector: {}, podSelector: {matchLabels: {tier: x}}}",
+       "{namespaceSelector: {}}",
+       {"10.2.0.6", "10.1.0.21"}},
+      {"{namespaceSelector: {matchLabels: {team: a}}}",
+       "{namespaceSelector: {}}",
+       {"10.2.0.7", "10.1.0.20", "10.1.0.21"}},
+      {"{podSelector: {matchExpressions: [{key: tier, operator: NotIn, values: [z]}]}}",
+       "{podSelector: {}}",
+       {"10.1.0.21"}},
+  };
+  verifier::SolverOptions so;
+  for (const auto& c : cases) {
+    auto exact = test::load_text(policy(c.exact), inv);
+    auto wide = test::load_text(policy(c.wide), inv);
+    ASSERT_FALSE(exact->diags.has_errors()) << exact->messages();
+    ASSERT_FALSE(wide->diags.has_errors()) << wide->messages();
+    backends::EmitInfo info;
+    ir::Diagnostics d;
+    auto own = backends::parse_nft(
+        backends::emit_nft(backends::plan_node(exact->policies, exact->inventory, "node-1"), info),
+        "nft", d);
+    auto wider = backends::parse_nft(
+        backends::emit_nft(backends::plan_node(wide->policies, wide->inventory, "node-1"), info),
+        "nft", d);
+    ASSERT_TRUE(own && wider) << c.exact;
+    EXPECT_FALSE(verifier::validate_firewall(exact->policies, exact->inventory, "node-1", *own,
+                                             ir::Family::V4, so))
+        << c.exact;
+    auto cx = verifier::validate_firewall(exact->policies, exact->inventory, "node-1", *wider,
+                                          ir::Family::V4, so);
+    ASSERT_TRUE(cx) << c.exact;
+    EXPECT_TRUE(c.told_apart.count(cx->src.str())) << c.exact << "\n" << cx->text;
+    EXPECT_EQ(cx->dst.str(), "10.1.0.10") << cx->text;
+    EXPECT_FALSE(cx->policies_allow) << cx->text;
+    EXPECT_TRUE(cx->ruleset_accepts) << cx->text;
   }
 }

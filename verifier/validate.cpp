@@ -95,7 +95,36 @@ struct Known {
 
 // One ruleset test on the peer field: ranges of the peer component with an outcome id.
 struct PeerTest {
-  std::vector<std::tuple<u128, u128, std::string>> ranges;  // lo, hi, outcome (element)
+  std::vector<std::tuple<u128, u128, int32_t>> ranges;  // lo, hi, outcome (element)
+};
+
+// Interns strings as small integers, in order of first sight.
+class Interner {
+ public:
+  int32_t id(const std::string& s) {
+    return ids_.emplace(s, static_cast<int32_t>(ids_.size())).first->second;
+  }
+
+ private:
+  std::unordered_map<std::string, int32_t> ids_;
+};
+
+// What a one-field map lookup yields for each element of a map: its verdict, as an id.
+// The same for every part, so computed once per map and worker.
+class VerdictIds {
+ public:
+  const std::vector<int32_t>& of(const backends::Set& map) {
+    auto [it, fresh] = by_map_.try_emplace(&map);
+    if (fresh)
+      for (const auto& e : map.elements)
+        it->second.push_back(
+            verdicts_.id(std::to_string(static_cast<int>(e.verdict.kind)) + e.verdict.chain));
+    return it->second;
+  }
+
+ private:
+  Interner verdicts_;
+  std::unordered_map<const backends::Set*, std::vector<int32_t>> by_map_;
 };
 
 bool in_element(const backends::Element& e, size_t i, u128 v) {
@@ -104,7 +133,8 @@ bool in_element(const backends::Element& e, size_t i, u128 v) {
 
 class TestCollector {
  public:
-  TestCollector(const backends::Firewall& fw, const Known& k) : fw_(fw), k_(k) {}
+  TestCollector(const backends::Firewall& fw, const Known& k, VerdictIds& verdict_ids)
+      : fw_(fw), k_(k), verdict_ids_(verdict_ids) {}
 
   void chain(const std::string& name, int depth = 0) {
     if (depth > 64 || !visited_.insert(name).second) return;
@@ -171,14 +201,14 @@ class TestCollector {
     for (size_t i = 0; i < key.size(); ++i) {
       if (key[i] != k_.peer) continue;
       PeerTest t;
+      // A one-field lookup depends only on the element's verdict (maps) or on there being
+      // an element (sets); a concatenated one on which element it is.
+      const std::vector<int32_t>* verdicts =
+          key.size() == 1 && is_map ? &verdict_ids_.of(set) : nullptr;
+      t.ranges.reserve(set.elements.size());
       for (size_t j = 0; j < set.elements.size(); ++j) {
         const auto& e = set.elements[j];
-        // A one-field lookup depends only on the element's verdict (maps) or on there
-        // being an element (sets); a concatenated one on which element it is.
-        std::string id = key.size() != 1 ? std::to_string(j)
-                         : is_map
-                             ? std::to_string(static_cast<int>(e.verdict.kind)) + e.verdict.chain
-                             : std::string("in");
+        int32_t id = key.size() != 1 ? static_cast<int32_t>(j) : verdicts ? (*verdicts)[j] : 0;
         t.ranges.emplace_back(e.key[i].lo, e.key[i].hi, id);
       }
       tests.push_back(std::move(t));
@@ -187,6 +217,7 @@ class TestCollector {
 
   const backends::Firewall& fw_;
   Known k_;
+  VerdictIds& verdict_ids_;
   std::set<std::string> visited_;
 };
 
@@ -460,17 +491,6 @@ class PeerView {
 // On the specification side the tests are those of the policies that can decide the
 // part: peers alike for them (PeerView, and membership in their CIDRs) are alike for the
 // specification.
-// Interns strings as small integers, in order of first sight.
-class Interner {
- public:
-  int32_t id(const std::string& s) {
-    return ids_.emplace(s, static_cast<int32_t>(ids_.size())).first->second;
-  }
-
- private:
-  std::unordered_map<std::string, int32_t> ids_;
-};
-
 void put(std::string& sig, int32_t v) { sig.append(reinterpret_cast<const char*>(&v), sizeof v); }
 
 std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_t n_shapes,
@@ -501,7 +521,6 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
   // hold it (one at most, unless a concatenated key's ranges overlap on this field), and
   // the tests' states together are kept as the sparse map of the tests with some range
   // there: most tests hold few addresses, so a cut costs what changes at it.
-  Interner outcomes;
   struct End {
     u128 at;
     bool enters;
@@ -511,9 +530,8 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
   };
   std::vector<End> ends;
   for (uint32_t t = 0; t < tests.size(); ++t)
-    for (const auto& [lo, hi, id] : tests[t].ranges) {
+    for (const auto& [lo, hi, o] : tests[t].ranges) {
       cut_range(lo, hi);
-      int32_t o = outcomes.id(id);
       ends.push_back({lo, true, t, o});
       if (hi < top) ends.push_back({hi + 1, false, t, o});
     }
@@ -523,16 +541,23 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
 
   // One sweep over the known addresses and the cuts together, in address order.
   Interner views, members, states;
+  std::unordered_map<uint64_t, int32_t> zones;  // (member_id, state_id) as one id
   std::vector<std::multiset<int32_t>> active(tests.size());
   std::map<uint32_t, const std::multiset<int32_t>*> holding;  // tests with a range at the cut
   int32_t state_id = states.id(std::string());
   std::vector<int32_t> view_of_shape(n_shapes, -1);
   std::string member(pu.cidrs.size(), '0');
   int32_t member_id = members.id(member);
+  auto zone = [&] {
+    uint64_t key = static_cast<uint64_t>(static_cast<uint32_t>(member_id)) << 32 |
+                   static_cast<uint32_t>(state_id);
+    return zones.emplace(key, static_cast<int32_t>(zones.size())).first->second;
+  };
+  int32_t zone_id = zone();
   size_t ki = 0, ci = 0, ei = 0, ti = 0;
-  std::unordered_set<std::string> seen;
+  std::unordered_set<uint64_t> seen;  // (who, zone) of the representatives
   std::vector<u128> reps;
-  std::string sig, state;
+  std::string state;
   while (ki < known.size() || ci < cuts.size()) {
     u128 r = ci == cuts.size() || (ki < known.size() && known[ki].value < cuts[ci])
                  ? known[ki].value
@@ -540,10 +565,11 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
     const InventoryAddr* ka = ki < known.size() && known[ki].value == r ? &known[ki] : nullptr;
     if (ka) ++ki;
     if (ci < cuts.size() && cuts[ci] == r) ++ci;
-    bool moved = false;
+    bool moved = false, any_moved = false;
     for (; ei < events.size() && std::get<0>(events[ei]) <= r; ++ei, moved = true)
       member[std::get<2>(events[ei])] = std::get<1>(events[ei]) ? '1' : '0';
     if (moved) member_id = members.id(member);
+    any_moved = moved;
     moved = false;
     for (; ti < ends.size() && ends[ti].at <= r; ++ti, moved = true) {
       const End& e = ends[ti];
@@ -565,9 +591,9 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
       }
       state_id = states.id(state);
     }
+    if (moved || any_moved) zone_id = zone();
     if (r == k.value) continue;
 
-    sig.clear();
     int32_t who = -1;  // an address of no one
     if (ka) {
       who = static_cast<int32_t>(ka->kind[0]) << 24;
@@ -577,9 +603,8 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
         who += v;
       }
     }
-    put(sig, who);
-    put(sig, member_id);
-    put(sig, state_id);
+    uint64_t sig =
+        static_cast<uint64_t>(static_cast<uint32_t>(who)) << 32 | static_cast<uint32_t>(zone_id);
     if (seen.insert(sig).second) reps.push_back(r);
   }
   return reps;
@@ -708,7 +733,7 @@ class Worker {
     u.finish();
     Known k{family, from ? sh_.src_f : sh_.dst_f, from ? sh_.dst_f : sh_.src_f,
             backends::addr_value(a)};
-    TestCollector tc(sh_.fw, k);
+    TestCollector tc(sh_.fw, k, verdict_ids_);
     tc.chain(sh_.fw.entry);
     std::vector<ir::Endpoint> choices;
     for (u128 r :
@@ -820,6 +845,7 @@ class Worker {
 
   const Shared& sh_;
   TermMatches terms_;
+  VerdictIds verdict_ids_;
   z3::context ctx_;
   FwPacket fp_;
   Checker checker_;
@@ -843,6 +869,7 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
                                                 const SolverOptions& opt) {
   auto start = Clock::now();
   const Shared sh(all, inv, node, fw, family, opt);
+  const double shared_seconds = seconds_since(start);
   // The part between the node's pods first: it is the largest, and it is decided while
   // the other workers take the rest.
   std::vector<Part> parts;
@@ -921,9 +948,11 @@ std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const 
     }
     std::fprintf(
         stderr,
-        "timing: %s: %u parts in %.3f s on %zu threads: peer representatives %.3f s, ruleset "
-        "slices %.3f s, Z3 encoding %.3f s, Z3 solving %.3f s (CPU, summed over threads)\n",
-        sh.name.c_str(), asked, seconds_since(start), n_workers, reps, slice, encode, solve);
+        "timing: %s: %u parts in %.3f s on %zu threads (%.3f s before them): peer "
+        "representatives %.3f s, ruleset slices %.3f s, Z3 encoding %.3f s, Z3 solving %.3f s "
+        "(CPU, summed over threads)\n",
+        sh.name.c_str(), asked, seconds_since(start), n_workers, shared_seconds, reps, slice,
+        encode, solve);
   }
   const Outcome* first = nullptr;
   for (const auto& o : outcomes)

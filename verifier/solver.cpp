@@ -46,13 +46,14 @@ bool Checker::sat(z3::solver& s, const std::string& name) {
   return decide(s.check(), s, name);
 }
 
-std::optional<z3::model> Checker::model_of(const z3::expr& formula, const std::string& name) {
+std::optional<z3::model> Checker::model_of(const z3::expr& formula, const std::string& name,
+                                           bool small) {
   ++checks_;
   z3::params p(ctx_);
   if (opt_.timeout_ms) p.set("timeout", opt_.timeout_ms);
   if (opt_.rlimit) p.set("rlimit", opt_.rlimit);
   z3::tactic bv = z3::tactic(ctx_, "simplify") & z3::tactic(ctx_, "solve-eqs") &
-                  z3::tactic(ctx_, "bit-blast") & z3::tactic(ctx_, "sat");
+                  z3::tactic(ctx_, "bit-blast") & z3::tactic(ctx_, small ? "smt" : "sat");
   z3::solver fast = bv.mk_solver();
   fast.set(p);
   fast.add(formula);

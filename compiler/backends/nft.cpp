@@ -22,6 +22,10 @@ std::string proto_text(int proto) {
       return "udp";
     case ir::kSCTP:
       return "sctp";
+    case ir::kICMP:
+      return "icmp";
+    case ir::kICMPv6:
+      return "icmpv6";
     default:
       return std::to_string(proto);
   }
@@ -49,27 +53,40 @@ void elements(std::string& out, const std::vector<std::string>& items) {
   out += "\t\t}\n";
 }
 
-void port_chain(std::string& out, uint32_t id, const PortSet& s) {
-  std::string name = "pp_" + std::to_string(id);
+// A set `name` of protocol . 16-bit value ranges, of the kinds [from, to) of PortSet::ranges.
+std::vector<std::string> range_set(std::string& out, const std::string& name, const PortSet& s,
+                                   int from, int to) {
   std::vector<std::string> items;
-  for (int i = 0; i < 3; ++i)
+  for (int i = from; i < to; ++i)
     for (const auto& r : s.ranges[i])
       items.push_back(proto_text(PortSet::kPortProtos[i]) + " . " + std::to_string(r.lo) +
                       (r.hi != r.lo ? "-" + std::to_string(r.hi) : ""));
   if (!items.empty()) {
-    out += "\tset " + name + "_ports {\n\t\ttype inet_proto . inet_service\n\t\tflags interval\n";
+    out += "\tset " + name + " {\n\t\ttype inet_proto . inet_service\n\t\tflags interval\n";
     elements(out, items);
     out += "\t}\n";
   }
+  return items;
+}
+
+// TCP, UDP and SCTP by destination port (th dport); ICMP and ICMPv6 by type << 8 | code,
+// the first two bytes of the ICMP header, which `th sport` reads (@th,0,16: as the IR's
+// port of an ICMP packet, ir/model.h is_icmp), for either protocol in either family.
+void port_chain(std::string& out, uint32_t id, const PortSet& s) {
+  std::string name = "pp_" + std::to_string(id);
+  constexpr int kinds = static_cast<int>(PortSet::kPortProtos.size());
+  bool ports = !range_set(out, name + "_ports", s, 0, PortSet::kTransport).empty();
+  bool icmp = !range_set(out, name + "_icmp", s, PortSet::kTransport, kinds).empty();
   out += "\tchain " + name + " {\n";
   out += "\t\t# " + s.str() + "\n";
-  if (!items.empty()) out += "\t\tmeta l4proto . th dport @" + name + "_ports return\n";
+  if (ports) out += "\t\tmeta l4proto . th dport @" + name + "_ports return\n";
+  if (icmp) out += "\t\tmeta l4proto . th sport @" + name + "_icmp return\n";
   // Protocols without ports: list the allowed ones, or the denied ones when fewer.
   size_t allowed = s.protos.count(), portless = 256 - PortSet::kPortProtos.size();
   if (allowed > 0) {
     std::string list;
     bool by_denied = allowed > portless / 2;
-    if (by_denied) list = "tcp, udp, sctp";
+    if (by_denied) list = "tcp, udp, sctp, icmp, icmpv6";
     for (int p = 0; p < 256; ++p) {
       if (is_port_proto(p) || s.protos.test(p) == by_denied) continue;
       list += (list.empty() ? "" : ", ") + std::to_string(p);

@@ -113,7 +113,8 @@ Lookup lookup(const Set& s, const std::vector<Field>& key, const Packet& p) {
       return out;
     }
     if (unknown(f, p)) {
-      if (out.port_unknown) throw std::runtime_error("two unknown fields in a key of '" + s.name + "'");
+      if (out.port_unknown)
+        throw std::runtime_error("two unknown fields in a key of '" + s.name + "'");
       out.port_unknown = true;
       out.unknown_at = vals.size();
       v.reset();

@@ -20,13 +20,13 @@ namespace nv::backends {
 // The packet fields rules match on. An address field only matches packets of its family
 // (nft `ip saddr` never matches an IPv6 packet).
 enum class Field : uint8_t {
-  Src4,      // ip saddr / iptables -s, set ... src
-  Dst4,      // ip daddr
-  Src6,      // ip6 saddr
-  Dst6,      // ip6 daddr
-  L4Proto,   // meta l4proto / iptables -p (8 bits)
-  DstPort,   // th dport / --dport / --dports (16 bits; see Packet::port)
-  CtState,   // ct state: bit 0 new, bit 1 established, bit 2 related, bit 3 invalid
+  Src4,     // ip saddr / iptables -s, set ... src
+  Dst4,     // ip daddr
+  Src6,     // ip6 saddr
+  Dst6,     // ip6 daddr
+  L4Proto,  // meta l4proto / iptables -p (8 bits)
+  DstPort,  // th dport / --dport / --dports (16 bits; see Packet::port)
+  CtState,  // ct state: bit 0 new, bit 1 established, bit 2 related, bit 3 invalid
   // th sport (@th,0,16) / iptables --icmp-type, ip6tables --icmpv6-type (16 bits): the first
   // two bytes of the transport header, type << 8 | code for ICMP and ICMPv6 (Packet::port,
   // as ir/model.h is_icmp); for every other protocol unknown (a TCP source port, ...).

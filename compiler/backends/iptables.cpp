@@ -227,7 +227,9 @@ void icmp_rules(std::string& out, const std::string& c, const std::vector<PortRa
     out += p + " -j RETURN\n";
     return;
   }
-  auto verdict = [](bool ret) { return ret ? std::string(" -j RETURN\n") : std::string(" -j DROP\n"); };
+  auto verdict = [](bool ret) {
+    return ret ? std::string(" -j RETURN\n") : std::string(" -j DROP\n");
+  };
   bool own = (fi == 0) == (proto == ir::kICMP);
   if (!own && fi == 1) {
     out += p + " -j DROP\n";
@@ -237,7 +239,8 @@ void icmp_rules(std::string& out, const std::string& c, const std::vector<PortRa
     std::vector<PortRange> denied;
     uint32_t next = 0;
     for (const auto& r : allowed) {
-      if (r.lo > next) denied.push_back({static_cast<uint16_t>(next), static_cast<uint16_t>(r.lo - 1)});
+      if (r.lo > next)
+        denied.push_back({static_cast<uint16_t>(next), static_cast<uint16_t>(r.lo - 1)});
       next = static_cast<uint32_t>(r.hi) + 1;
     }
     if (next <= 65535) denied.push_back({static_cast<uint16_t>(next), 65535});
@@ -262,7 +265,8 @@ void icmp_rules(std::string& out, const std::string& c, const std::vector<PortRa
     if (text) {
       for (int code = 0; code < 256; ++code)
         if ((codes[t].test(code) != f) != whole)
-          *text += p + opt + std::to_string(t) + "/" + std::to_string(code) + verdict(whole ? f : !f);
+          *text +=
+              p + opt + std::to_string(t) + "/" + std::to_string(code) + verdict(whole ? f : !f);
       if (whole) *text += p + opt + std::to_string(t) + verdict(!f);
     }
     return whole ? agree + 1 : differ;
@@ -283,7 +287,8 @@ void icmp_rules(std::string& out, const std::string& c, const std::vector<PortRa
     }
     return n;
   };
-  size_t with_return = fi == 0 ? type255(true, nullptr) : 0, with_drop = fi == 0 ? type255(false, nullptr) : 0;
+  size_t with_return = fi == 0 ? type255(true, nullptr) : 0,
+         with_drop = fi == 0 ? type255(false, nullptr) : 0;
   for (int t = 0; t < by_type; ++t) {
     with_return += type_rules(t, true, nullptr);
     with_drop += type_rules(t, false, nullptr);

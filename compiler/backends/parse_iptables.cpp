@@ -403,7 +403,9 @@ struct IptablesParser {
           // icmp_type_code_match), the IPv6 one has no such case (ip6_tables.c).
           bool v4 = m == "icmp";
           if (v4 != (family == ir::Family::V4))
-            fail(ln, mod, v4 ? "'-m icmp' is an iptables (IPv4) match" : "'-m icmp6' is an ip6tables (IPv6) match");
+            fail(ln, mod,
+                 v4 ? "'-m icmp' is an iptables (IPv4) match"
+                    : "'-m icmp6' is an ip6tables (IPv6) match");
           const Word& opt = arg(mod);
           if (opt.text != (v4 ? "--icmp-type" : "--icmpv6-type"))
             fail(ln, opt, v4 ? "expected '--icmp-type'" : "expected '--icmpv6-type'");
@@ -411,7 +413,8 @@ struct IptablesParser {
           auto slash = v.text.find('/');
           auto type = detail::parse_uint(v.text.substr(0, slash), 255);
           std::optional<uint32_t> code;
-          if (slash != std::string_view::npos) code = detail::parse_uint(v.text.substr(slash + 1), 255);
+          if (slash != std::string_view::npos)
+            code = detail::parse_uint(v.text.substr(slash + 1), 255);
           if (!type || (slash != std::string_view::npos && !code))
             fail(ln, v, "'" + std::string(v.text) + "' is not TYPE or TYPE/CODE (numbers 0..255)");
           Range tc{*type << 8, *type << 8 | 255};
@@ -422,7 +425,8 @@ struct IptablesParser {
         } else if (m == "u32") {
           // Only the form the iptables backend writes: the 16 bits at the start of an IPv4
           // packet's transport header (header length from IHL), in LO or LO:HI.
-          if (family != ir::Family::V4) fail(ln, mod, "'-m u32' is only read in iptables (IPv4) rules");
+          if (family != ir::Family::V4)
+            fail(ln, mod, "'-m u32' is only read in iptables (IPv4) rules");
           const Word& opt = arg(mod);
           if (opt.text != "--u32") fail(ln, opt, "expected '--u32'");
           const Word& v = arg(opt);
@@ -432,8 +436,10 @@ struct IptablesParser {
               if (x.size() > 6) return std::nullopt;
               uint32_t n = 0;
               for (char ch : x.substr(2)) {
-                int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+                int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                                 : -1;
                 if (d < 0) return std::nullopt;
                 n = n * 16 + static_cast<uint32_t>(d);
               }
@@ -449,11 +455,15 @@ struct IptablesParser {
             hi = colon == std::string_view::npos ? lo : value(rest.substr(colon + 1));
           }
           if (!lo || !hi || *hi < *lo)
-            fail(ln, v, "'" + std::string(v.text) + "' is not " + std::string(head) + "LO[:HI] (16-bit numbers)");
+            fail(ln, v,
+                 "'" + std::string(v.text) + "' is not " + std::string(head) +
+                     "LO[:HI] (16-bit numbers)");
           port_modules.push_back({m, &mod});
           r.matches.push_back(inline_match(Field::IcmpTypeCode, {{*lo, *hi}}));
         } else {
-          fail(ln, mod, "unexpected match module '" + std::string(m) + "' (conntrack, set, multiport, tcp, udp, sctp, icmp, icmp6, u32)");
+          fail(ln, mod,
+               "unexpected match module '" + std::string(m) +
+                   "' (conntrack, set, multiport, tcp, udp, sctp, icmp, icmp6, u32)");
         }
       } else if (t == "-j" || t == "-g") {
         const Word& v = arg(o);
@@ -477,16 +487,17 @@ struct IptablesParser {
     for (auto [m, mw] : port_modules) {
       bool ok = m == "multiport" ? (proto == 6 || proto == 17 || proto == 132)
                 : m == "u32"     ? (proto == 1 || proto == 58)
-                                 : proto == (m == "tcp"    ? 6
-                                             : m == "udp"  ? 17
-                                             : m == "icmp" ? 1
+                                 : proto == (m == "tcp"     ? 6
+                                             : m == "udp"   ? 17
+                                             : m == "icmp"  ? 1
                                              : m == "icmp6" ? 58
                                                             : 132);
       std::string need = m == "icmp6" ? "ipv6-icmp" : std::string(m);
       if (!ok)
-        fail(ln, *mw, m == "multiport" ? "'-m multiport' needs '-p tcp', '-p udp' or '-p sctp'"
-                      : m == "u32"     ? "'-m u32' needs '-p icmp' or '-p icmpv6' (it reads ICMP type and code)"
-                                       : "'-m " + std::string(m) + "' needs '-p " + need + "'");
+        fail(ln, *mw,
+             m == "multiport" ? "'-m multiport' needs '-p tcp', '-p udp' or '-p sctp'"
+             : m == "u32" ? "'-m u32' needs '-p icmp' or '-p icmpv6' (it reads ICMP type and code)"
+                          : "'-m " + std::string(m) + "' needs '-p " + need + "'");
     }
     fw.chains[chain].rules.push_back(std::move(r));
   }

@@ -501,8 +501,10 @@ struct NftParser {
       second("state");
       return Field::CtState;
     }
-    fail(t, "expected a match (ip, ip6, meta l4proto, th dport, th sport, ct state) or a verdict, found " +
-                describe(t));
+    fail(t,
+         "expected a match (ip, ip6, meta l4proto, th dport, th sport, ct state) or a verdict, "
+         "found " +
+             describe(t));
   }
 
   Rule rule() {

@@ -65,9 +65,8 @@ int port_proto_index(int proto) {
   return -1;
 }
 
-// "all", "type 8", "type 3 code 1", "type 0 code 0-type 2 code 4": ICMP type << 8 | code.
+// "type 8", "type 3 code 1", "type 0 code 0-type 2 code 4": ICMP type << 8 | code.
 std::string icmp_text(const PortRange& r) {
-  if (r.lo == 0 && r.hi == 65535) return "all";
   auto tc = [](uint16_t v) {
     return "type " + std::to_string(v >> 8) + " code " + std::to_string(v & 255);
   };
@@ -117,7 +116,8 @@ PortSet PortSet::intersect(const PortSet& o) const {
 
 PortSet PortSet::minus(const PortSet& o) const {
   PortSet s;
-  for (int i = 0; i < kKinds; ++i) s.ranges[i] = backends::intersect(ranges[i], complement(o.ranges[i]));
+  for (int i = 0; i < kKinds; ++i)
+    s.ranges[i] = backends::intersect(ranges[i], complement(o.ranges[i]));
   s.protos = protos & ~o.protos;
   return s;
 }
@@ -162,7 +162,9 @@ std::string PortSet::str() const {
   for (int i = 0; i < kKinds; ++i) {
     if (ranges[i].empty()) continue;
     if (!out.empty()) out += ' ';
-    out += ir::proto_name(kPortProtos[i]) + "/";
+    out += ir::proto_name(kPortProtos[i]);
+    if (i >= kTransport && ranges[i] == Ranges{{0, 65535}}) continue;  // "ICMP": every type
+    out += "/";
     for (size_t j = 0; j < ranges[i].size(); ++j) {
       if (j) out += ',';
       const PortRange& r = ranges[i][j];

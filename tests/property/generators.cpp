@@ -108,13 +108,36 @@ rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces, const Wor
 rc::Gen<ir::PortMatch> gen_port_match() {
   return rc::gen::exec([] {
     ir::PortMatch pm;
-    pm.proto = *rc::gen::element(ir::kAnyProto, ir::kTCP, ir::kUDP, ir::kSCTP);
+    pm.proto =
+        *rc::gen::element(ir::kAnyProto, ir::kTCP, ir::kUDP, ir::kSCTP, ir::kICMP, ir::kICMPv6);
+    if (ir::is_icmp(pm.proto)) {
+      // ICMP type << 8 | code (ir/model.h is_icmp): every type, one type (every code), or
+      // one or two codes of a type.
+      int type = *rc::gen::element(0, 3, 8, 128);
+      switch (*rc::gen::inRange(0, 3)) {
+        case 0:
+          pm.lo = ir::icmp_port(type, 0);
+          pm.hi = ir::icmp_port(type, 255);
+          break;
+        case 1: {
+          int code = *rc::gen::inRange(0, 2);
+          pm.lo = ir::icmp_port(type, code);
+          pm.hi = ir::icmp_port(type, code + *rc::gen::inRange(0, 2));
+          break;
+        }
+        default:
+          break;  // every type
+      }
+      return pm;
+    }
     switch (*rc::gen::inRange(0, 3)) {
       case 0:
         pm.named = *rc::gen::elementOf(kPortNames);
         break;
       case 1: {
-        int lo = *rc::gen::inRange(79, 83);
+        // From 0 now and then: a range of every protocol that holds port 0 admits every
+        // protocol without ports and every ICMP type (ir::matches).
+        int lo = *rc::gen::inRange(0, 5) == 0 ? 0 : *rc::gen::inRange(79, 83);
         pm.lo = static_cast<uint16_t>(lo);
         pm.hi = static_cast<uint16_t>(lo + *rc::gen::inRange(0, 3));
         break;

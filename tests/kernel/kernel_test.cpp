@@ -428,7 +428,8 @@ class Icmp : public KernelTest {};
 bool ping(const ir::IpAddr& src, const ir::IpAddr& dst, uint16_t id,
           std::chrono::milliseconds timeout) {
   bool v4 = dst.family == ir::Family::V4;
-  int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_RAW, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+  int proto = v4 ? static_cast<int>(IPPROTO_ICMP) : static_cast<int>(IPPROTO_ICMPV6);
+  int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_RAW, proto);
   if (fd < 0) throw std::runtime_error(std::string("raw ICMP socket: ") + std::strerror(errno));
   sockaddr_storage from{}, to{};
   socklen_t len = v4 ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);

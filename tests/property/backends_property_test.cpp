@@ -160,7 +160,7 @@ std::vector<std::pair<ir::Family, backends::Firewall>> parse_all(const std::stri
 
 // 1. Every packet between the world's addresses: the parsed rulesets decide as the evaluator.
 RC_GTEST_PROP(Backends, RulesetsAgreeWithEvaluator, ()) {
-  test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), dual_stack());
+  test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), dual_stack(), true);
   for (const std::string node : {"n0", "n1"}) {
     backends::NodePlan plan = backends::plan_node(w.policies, w.inventory, node);
     backends::EmitInfo info;
@@ -177,7 +177,7 @@ RC_GTEST_PROP(Backends, RulesetsAgreeWithEvaluator, ()) {
 // 2. Translation validation proves the emitted rulesets, and catches a flipped verdict
 // with a counterexample that the evaluator and the interpreter confirm.
 RC_GTEST_PROP(Backends, ValidationProvesAndCatches, ()) {
-  test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), dual_stack());
+  test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), dual_stack(), true);
   const std::string node = *rc::gen::elementOf(std::vector<std::string>{"n0", "n1"});
   backends::NodePlan plan = backends::plan_node(w.policies, w.inventory, node);
   backends::EmitInfo info;

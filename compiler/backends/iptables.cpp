@@ -212,7 +212,8 @@ std::string u32_match(uint32_t lo, uint32_t hi) {
 }
 
 // The ICMP packets of protocol `proto` (1 or 58) in family `fi` whose type << 8 | code is
-// in `allowed`. Every ICMP packet of the protocol is decided here: the rules end in
+// in `allowed`, some but not all of them. Every ICMP packet of the protocol is decided here: the
+// rules end in
 // `-p P -j F`, F being RETURN or DROP, whichever needs fewer rules before it. The own
 // protocol of the family by --icmp-type / --icmpv6-type T (every code) or T/C, which is
 // all that iptables-restore reads (libxt_icmp.c parse_icmp), but for IPv4 type 255, which
@@ -222,11 +223,6 @@ std::string u32_match(uint32_t lo, uint32_t hi) {
 void icmp_rules(std::string& out, const std::string& c, const std::vector<PortRange>& allowed,
                 int proto, int fi) {
   std::string p = "-A " + c + " -p " + proto_text(proto);
-  if (allowed.empty()) return;  // the protocol part of the chain drops it
-  if (allowed.size() == 1 && allowed[0].lo == 0 && allowed[0].hi == 65535) {
-    out += p + " -j RETURN\n";
-    return;
-  }
   auto verdict = [](bool ret) {
     return ret ? std::string(" -j RETURN\n") : std::string(" -j DROP\n");
   };
@@ -326,25 +322,29 @@ void port_chain(std::string& out, uint32_t id, const PortSet& s, int fi) {
     }
     flush();
   }
+  // ICMP and ICMPv6 with some types only, each decided whole by its rules.
+  std::bitset<256> whole = s.whole_protos(), partial = s.partial_icmp();
   for (int i = PortSet::kTransport; i < static_cast<int>(PortSet::kPortProtos.size()); ++i)
-    icmp_rules(out, c, s.ranges[i], PortSet::kPortProtos[i], fi);
-  // Protocols without ports. iptables reads `-p 0` as every protocol, so protocol 0 is
-  // only ever what is left at the end of the chain.
-  size_t allowed = s.protos.count(), portless = 256 - PortSet::kPortProtos.size();
-  bool zero = s.protos.test(0);
-  if (!zero && allowed <= portless / 2) {
+    if (partial.test(PortSet::kPortProtos[i]))
+      icmp_rules(out, c, s.ranges[i], PortSet::kPortProtos[i], fi);
+  // The other protocols (ICMP with every type too). iptables reads `-p 0` as every
+  // protocol, so protocol 0 is only ever what is left at the end of the chain.
+  size_t allowed = whole.count(), others = 256 - PortSet::kTransport - partial.count();
+  bool zero = whole.test(0);
+  if (!zero && allowed <= others / 2) {
     for (int p = 1; p < 256; ++p)
-      if (s.protos.test(p)) out += "-A " + c + " -p " + std::to_string(p) + " -j RETURN\n";
+      if (whole.test(p)) out += "-A " + c + " -p " + std::to_string(p) + " -j RETURN\n";
     out += "-A " + c + " -j DROP\n";
     return;
   }
-  for (int p : PortSet::kPortProtos) out += "-A " + c + " -p " + proto_text(p) + " -j DROP\n";
+  for (int i = 0; i < PortSet::kTransport; ++i)
+    out += "-A " + c + " -p " + proto_text(PortSet::kPortProtos[i]) + " -j DROP\n";
   for (int p = 1; p < 256; ++p)
-    if (!is_port_proto(p) && !s.protos.test(p))
+    if (!(is_port_proto(p) && !ir::is_icmp(p)) && !partial.test(p) && !whole.test(p))
       out += "-A " + c + " -p " + std::to_string(p) + " -j DROP\n";
   if (!zero)
     for (int p = 1; p < 256; ++p)
-      if (s.protos.test(p)) out += "-A " + c + " -p " + std::to_string(p) + " -j RETURN\n";
+      if (whole.test(p)) out += "-A " + c + " -p " + std::to_string(p) + " -j RETURN\n";
   out += std::string("-A ") + c + (zero ? " -j RETURN\n" : " -j DROP\n");
 }
 

@@ -87,6 +87,20 @@ PortSet PortSet::all() {
   return s;
 }
 
+std::bitset<256> PortSet::whole_protos() const {
+  std::bitset<256> b = protos;
+  for (int i = kTransport; i < kKinds; ++i)
+    if (ranges[i] == Ranges{{0, 65535}}) b.set(kPortProtos[i]);
+  return b;
+}
+
+std::bitset<256> PortSet::partial_icmp() const {
+  std::bitset<256> b;
+  for (int i = kTransport; i < kKinds; ++i)
+    if (!ranges[i].empty() && ranges[i] != Ranges{{0, 65535}}) b.set(kPortProtos[i]);
+  return b;
+}
+
 bool PortSet::is_none() const {
   return protos.none() && std::all_of(ranges.begin(), ranges.end(), [](const Ranges& r) { return r.empty(); });
 }

@@ -49,6 +49,11 @@ struct PortSet {
   // The packets a rule's port match accepts; `dst` resolves named ports (ir::matches).
   static PortSet of(const ir::PortMatch& pm, const ir::Endpoint& dst);
 
+  // Protocols allowed whole: `protos`, and ICMP/ICMPv6 when every type and code is in.
+  std::bitset<256> whole_protos() const;
+  // ICMP/ICMPv6 when some but not all types or codes are in (what needs a type match).
+  std::bitset<256> partial_icmp() const;
+
   bool is_none() const;
   bool is_all() const;
   bool contains(int proto, uint16_t port) const;

@@ -96,41 +96,16 @@ bool approximate(Session& s, const CompileOptions& o, std::vector<std::string>& 
   return true;
 }
 
-// ICMP type/code matches (a PortMatch of protocol ICMP/ICMPv6 that is not every type) in
-// the policies that select a pod of the node: the backends' port sets model ICMP as a
-// protocol without ports (plan.h PortSet), so they would widen or narrow such a rule.
-// Refused (NV4028), never compiled inexactly. Returns false after errors.
-bool refuse_icmp_types(Session& s, const CompileOptions& o) {
-  ir::Diagnostics d;
-  std::vector<ir::Endpoint> local;  // the node's pods, computed only when needed
-  for (const ir::Policy& p : s.policies.policies()) {
-    // The policy's rules with such a match, each with its first one.
-    std::vector<std::pair<const ir::Rule*, const ir::PortMatch*>> found;
-    for (const auto& dr : p.dirs)
-      for (const ir::Rule& r : dr.rules)
-        for (const ir::PortMatch& pm : r.ports)
-          if (ir::is_icmp(pm.proto) && !pm.all_ports()) {
-            found.emplace_back(&r, &pm);
-            break;
-          }
-    if (found.empty()) continue;  // the pods are looked at only for these policies
-    if (local.empty())
-      for (const ir::Pod* pod : backends::local_pods(s.inventory, o.node))
-        for (ir::Family f : {ir::Family::V4, ir::Family::V6})
-          if (ir::Endpoint e = ir::Endpoint::of_pod(*pod, f); e.addr) local.push_back(e);
-    bool applies = std::any_of(local.begin(), local.end(), [&](const ir::Endpoint& e) {
-      return ir::matches(p.subject, e, s.inventory);
-    });
-    if (!applies) continue;
-    for (auto [r, pm] : found)
-      d.report(ir::Code::NV4028, r->span,
-               p.id() + " " + r->path + " (" + pm->str() + "): the " + o.target +
-                   " target does not compile ICMP type/code matches yet; nothing was written");
-  }
-  std::string text;
-  d.render(text, &s.sources, s.color);
-  std::cerr << text;
-  return d.error_count() == 0;
+// What iptables cannot match exactly (backends::iptables_inexpressible: ICMP types of the
+// other family's ICMP, codes of ICMP type 255), refused (NV4029) rather than compiled
+// narrower. Returns false after errors.
+bool refuse_inexpressible(Session& s, const CompileOptions& o, const backends::NodePlan& plan) {
+  if (o.target != "iptables") return true;
+  std::vector<std::string> cases = backends::iptables_inexpressible(plan);
+  for (const auto& c : cases)
+    s.usage_error(ir::Code::NV4029, "node " + o.node + ": " + c +
+                                        "; nothing was written (--target nft matches them)");
+  return cases.empty();
 }
 
 // Writes every (path, text) to a temporary file next to it, then renames them all; on any
@@ -189,10 +164,10 @@ int run_compile(const CompileOptions& o) {
     return kExitInput;
   }
   std::vector<std::string> approx;
-  if (!refuse_icmp_types(s, o)) return kExitInput;
   if (!approximate(s, o, approx)) return kExitInput;
   backends::NodePlan plan = backends::plan_node(s.policies, s.inventory, o.node);
   phase("plan");
+  if (!refuse_inexpressible(s, o, plan)) return kExitInput;
   backends::EmitInfo info;
   for (const auto& line : approx) info.header.push_back(line);
   info.header.push_back(o.no_validate ? "NOT validated (--no-validate)."

@@ -35,10 +35,13 @@ u128 field_max(Field f) {
 class Encoder {
  public:
   Encoder(z3::context& ctx, const Firewall& fw, const FwPacket& p)
-      : ctx_(ctx), fw_(fw), p_(p), port_(ctx) {
+      : ctx_(ctx), fw_(fw), p_(p), port_(ctx), head_(ctx) {
     z3::expr has_ports = p.proto == ctx.bv_val(6, 8) || p.proto == ctx.bv_val(17, 8) ||
                          p.proto == ctx.bv_val(132, 8);
     port_ = z3::ite(has_ports, p.port, p.junk_port);
+    // th sport / --icmp-type: type << 8 | code of ICMP and ICMPv6 (backends::Field).
+    z3::expr icmp = p.proto == ctx.bv_val(1, 8) || p.proto == ctx.bv_val(58, 8);
+    head_ = z3::ite(icmp, p.port, p.junk_head);
   }
 
   z3::expr accepts() {
@@ -66,6 +69,7 @@ class Encoder {
       case Field::Dst6: return !v4 ? std::optional(p_.dst) : std::nullopt;
       case Field::L4Proto: return p_.proto;
       case Field::DstPort: return port_;
+      case Field::IcmpTypeCode: return head_;
       case Field::CtState: return p_.ct;
     }
     return std::nullopt;
@@ -286,7 +290,7 @@ class Encoder {
   z3::context& ctx_;
   const Firewall& fw_;
   const FwPacket& p_;
-  z3::expr port_;
+  z3::expr port_, head_;
   std::map<std::string, z3::expr> members_;
   std::map<std::string, std::pair<z3::expr, int>> chains_;  // outcome, height below
   std::set<std::string> visiting_;
@@ -310,6 +314,7 @@ FwPacket make_fw_packet(z3::context& ctx, ir::Family family, const std::string& 
                   ctx.bv_const((prefix + "proto").c_str(), 8),
                   ctx.bv_const((prefix + "port").c_str(), 16),
                   ctx.bv_const((prefix + "junk_port").c_str(), 16),
+                  ctx.bv_const((prefix + "junk_head").c_str(), 16),
                   ctx.bv_const((prefix + "ct").c_str(), 8)};
 }
 

@@ -21,12 +21,15 @@ struct FwPacket {
   ir::Family family;
   z3::expr src, dst;   // bv32 or bv128, network order as an integer (backends::addr_value)
   z3::expr proto;      // bv8
-  z3::expr port;       // bv16: the destination port for TCP, UDP and SCTP
-  z3::expr junk_port;  // bv16: what a port match reads for any other protocol
+  z3::expr port;       // bv16: the destination port for TCP, UDP and SCTP; type << 8 | code
+                       // for ICMP and ICMPv6 (ir/model.h is_icmp)
+  z3::expr junk_port;  // bv16: what a port match reads for any other protocol (ICMP too)
+  z3::expr junk_head;  // bv16: what an ICMP type match (th sport) reads for non-ICMP protocols
   z3::expr ct;         // bv8: conntrack state bits (backends::kCtNew...)
 };
 
-// Fresh constants named prefix + "src", "dst", "proto", "port", "junk_port", "ct".
+// Fresh constants named prefix + "src", "dst", "proto", "port", "junk_port", "junk_head",
+// "ct".
 FwPacket make_fw_packet(z3::context& ctx, ir::Family family, const std::string& prefix);
 
 // The entry chain's final verdict is Accept. Throws std::runtime_error on a reference to a
@@ -34,11 +37,11 @@ FwPacket make_fw_packet(z3::context& ctx, ir::Family family, const std::string& 
 // or a one-field map with overlapping elements.
 z3::expr fw_accepts(z3::context& ctx, const backends::Firewall& fw, const FwPacket& p);
 
-// The packet's fields equal a concrete packet's (junk_port stays free). Throws
+// The packet's fields equal a concrete packet's (junk_port and junk_head stay free). Throws
 // std::invalid_argument when the families differ.
 z3::expr fw_packet_is(const FwPacket& p, const backends::Packet& pkt);
 
-// A concrete packet from a model (junk_port is not part of backends::Packet).
+// A concrete packet from a model (the junk fields are not part of backends::Packet).
 backends::Packet fw_packet_value(const z3::model& m, const FwPacket& p);
 
 }  // namespace nv::verifier

@@ -56,9 +56,9 @@ std::string describe(const ir::PolicySet& ps, const ir::Inventory& inv, Countere
   ir::Packet pkt{ir::Endpoint::of_ip(inv, cx.src), ir::Endpoint::of_ip(inv, cx.dst), cx.proto,
                  cx.port};
   ir::Verdict v = ir::evaluate(ps, inv, pkt);
-  std::string proto = ir::proto_name(cx.proto);
-  std::string text = "packet " + pkt.src.str() + " -> " + pkt.dst.str() + " " + proto;
-  if (backends::is_port_proto(cx.proto)) text += "/" + std::to_string(cx.port);
+  std::string text = "packet " + pkt.src.str() + " -> " + pkt.dst.str() + " ";
+  text += backends::is_port_proto(cx.proto) ? ir::packet_port_str(cx.proto, cx.port)
+                                            : ir::proto_name(cx.proto);
   text += ": the policies " + std::string(cx.policies_allow ? "allow" : "deny") +
           " it, the ruleset " + (cx.ruleset_accepts ? "accepts" : "drops") + " it\n" +
           ir::explain(v, pkt);
@@ -835,8 +835,9 @@ class Worker {
       }
     c.push_back(fp_.src != fp_.dst);
     auto proto_is = [&](int p) { return fp_.proto == ctx_.bv_val(p, 8); };
-    c.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP)),
-                            fp_.port == ctx_.bv_val(0, 16)));
+    c.push_back(z3::implies(!(proto_is(ir::kTCP) || proto_is(ir::kUDP) || proto_is(ir::kSCTP) ||
+                              proto_is(ir::kICMP) || proto_is(ir::kICMPv6)),
+                            fp_.port == ctx_.bv_val(0, 16)));  // ICMP: type << 8 | code
     // Neither address is one of `excluded`: a range of nothing else holds neither.
     auto holds = [&](Field f, const backends::Range& r) {
       if (f != sh_.src_f && f != sh_.dst_f) return true;

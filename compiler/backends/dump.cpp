@@ -12,6 +12,7 @@ std::string field_name(Field f) {
     case Field::Dst6: return "dst6";
     case Field::L4Proto: return "proto";
     case Field::DstPort: return "dport";
+    case Field::IcmpTypeCode: return "icmp";
     case Field::CtState: return "ct";
   }
   return "?";

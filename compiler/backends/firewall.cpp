@@ -21,6 +21,7 @@ int field_bits(Field f) {
     case Field::CtState:
       return 8;
     case Field::DstPort:
+    case Field::IcmpTypeCode:
       return 16;
   }
   return 0;
@@ -47,6 +48,14 @@ ir::IpAddr addr_of(u128 v, ir::Family f) {
 namespace {
 
 bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+bool has_icmp_type(uint8_t proto) { return proto == 1 || proto == 58; }
+
+// Whether the field's value is unknown for the packet: a port of a protocol without ports,
+// an ICMP type of one without ICMP types.
+bool unknown(Field f, const Packet& p) {
+  return (f == Field::DstPort && !has_ports(p.proto)) ||
+         (f == Field::IcmpTypeCode && !has_icmp_type(p.proto));
+}
 
 enum class Tri : uint8_t { False, True, Unknown };
 
@@ -69,6 +78,7 @@ std::optional<u128> value(Field f, const Packet& p) {
     case Field::L4Proto:
       return p.proto;
     case Field::DstPort:
+    case Field::IcmpTypeCode:
       return p.port;
     case Field::CtState:
       return p.ct;
@@ -81,11 +91,12 @@ bool in_range(Field f, const Range& r, u128 v) {
   return r.lo <= v && v <= r.hi;
 }
 
-// The elements of `s` that hold the packet's key, where an unknown DstPort (a protocol
-// without ports) is left out of the comparison. `port_unknown` says whether it was.
+// The elements of `s` that hold the packet's key, where an unknown field (unknown()) is
+// left out of the comparison. `port_unknown` says whether one was, `unknown_at` which.
 struct Lookup {
   bool family_mismatch = false;
   bool port_unknown = false;
+  size_t unknown_at = 0;
   std::vector<const Element*> hits;
 };
 
@@ -101,8 +112,11 @@ Lookup lookup(const Set& s, const std::vector<Field>& key, const Packet& p) {
       out.family_mismatch = true;
       return out;
     }
-    if (f == Field::DstPort && !has_ports(p.proto)) {
+    if (unknown(f, p)) {
+      if (out.port_unknown)
+        throw std::runtime_error("two unknown fields in a key of '" + s.name + "'");
       out.port_unknown = true;
+      out.unknown_at = vals.size();
       v.reset();
     }
     vals.push_back(v);
@@ -118,9 +132,10 @@ Lookup lookup(const Set& s, const std::vector<Field>& key, const Packet& p) {
   return out;
 }
 
-// For an unknown port: whether the hits' port ranges cover every port (0..65535).
-bool covers_all_ports(const std::vector<Field>& key, const std::vector<const Element*>& hits) {
-  size_t pi = std::find(key.begin(), key.end(), Field::DstPort) - key.begin();
+// For an unknown field: whether the hits' ranges of it cover every value (0..65535).
+bool covers_all_ports(const Lookup& l) {
+  size_t pi = l.unknown_at;
+  const std::vector<const Element*>& hits = l.hits;
   std::vector<Range> rs;
   for (const Element* e : hits) rs.push_back(e->key[pi]);
   std::sort(rs.begin(), rs.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
@@ -181,7 +196,7 @@ class Runner {
     bool hit;
     if (!l.port_unknown || l.hits.empty()) {
       hit = !l.hits.empty();
-    } else if (covers_all_ports(m.key, l.hits)) {
+    } else if (covers_all_ports(l)) {
       hit = true;
     } else {
       return Tri::Unknown;
@@ -209,7 +224,7 @@ class Runner {
             throw std::runtime_error(l.port_unknown
                                          ? "map '" + s.name + "' lookup depends on an unknown port"
                                          : "map '" + s.name + "' has overlapping elements");
-        if (l.port_unknown && !covers_all_ports(r.vmap->key, l.hits))
+        if (l.port_unknown && !covers_all_ports(l))
           throw std::runtime_error("map '" + s.name + "' lookup depends on an unknown port");
         mv = l.hits[0]->verdict;
       }
@@ -280,6 +295,8 @@ int category(Field f) {
     case Field::Src6:
     case Field::Dst6:
       return 1;
+    case Field::IcmpTypeCode:  // an inet_service key, as DstPort
+      return static_cast<int>(Field::DstPort);
     default:
       return static_cast<int>(f);
   }

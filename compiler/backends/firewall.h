@@ -20,15 +20,19 @@ namespace nv::backends {
 // The packet fields rules match on. An address field only matches packets of its family
 // (nft `ip saddr` never matches an IPv6 packet).
 enum class Field : uint8_t {
-  Src4,      // ip saddr / iptables -s, set ... src
-  Dst4,      // ip daddr
-  Src6,      // ip6 saddr
-  Dst6,      // ip6 daddr
-  L4Proto,   // meta l4proto / iptables -p (8 bits)
-  DstPort,   // th dport / --dport / --dports (16 bits; see Packet::port)
-  CtState,   // ct state: bit 0 new, bit 1 established, bit 2 related, bit 3 invalid
+  Src4,     // ip saddr / iptables -s, set ... src
+  Dst4,     // ip daddr
+  Src6,     // ip6 saddr
+  Dst6,     // ip6 daddr
+  L4Proto,  // meta l4proto / iptables -p (8 bits)
+  DstPort,  // th dport / --dport / --dports (16 bits; see Packet::port)
+  CtState,  // ct state: bit 0 new, bit 1 established, bit 2 related, bit 3 invalid
+  // th sport (@th,0,16) / iptables --icmp-type, ip6tables --icmpv6-type (16 bits): the first
+  // two bytes of the transport header, type << 8 | code for ICMP and ICMPv6 (Packet::port,
+  // as ir/model.h is_icmp); for every other protocol unknown (a TCP source port, ...).
+  IcmpTypeCode,
 };
-int field_bits(Field f);  // 32, 32, 128, 128, 8, 16, 8
+int field_bits(Field f);  // 32, 32, 128, 128, 8, 16, 8, 16
 
 inline constexpr uint8_t kCtNew = 1, kCtEstablished = 2, kCtRelated = 4, kCtInvalid = 8;
 
@@ -102,8 +106,10 @@ struct Firewall {
 };
 
 // A concrete packet as the filter sees it. `port` is the transport header's destination
-// port for TCP, UDP and SCTP; for other protocols the bytes a port match would read are
-// unspecified, and the interpreter treats any port match on them as unknown (throws).
+// port for TCP, UDP and SCTP and type << 8 | code for ICMP and ICMPv6; the bytes a DstPort
+// match reads on other protocols (ICMP included) and an IcmpTypeCode match on protocols
+// other than ICMP/ICMPv6 are unspecified, and the interpreter treats a match that depends
+// on them as unknown (throws).
 struct Packet {
   ir::IpAddr src, dst;
   uint8_t proto = 6;
@@ -113,7 +119,7 @@ struct Packet {
 
 // The final verdict of the entry chain for a packet: Accept or Drop.
 // Throws std::runtime_error on a reference to a missing chain or set, a loop, or a port
-// match on a protocol without ports.
+// (ICMP type) match that decides a rule on a protocol without ports (without ICMP types).
 VerdictKind run(const Firewall& fw, const Packet& p);
 
 u128 addr_value(const ir::IpAddr& a);

@@ -1,8 +1,11 @@
 #include "compiler/backends/iptables.h"
 
 #include <algorithm>
+#include <bitset>
 #include <map>
 #include <set>
+
+#include "compiler/backends/iptables_icmp.h"
 
 namespace nv::backends {
 
@@ -192,10 +195,10 @@ class IpsetWriter {
   std::string out;
 };
 
-void port_chain(std::string& out, uint32_t id, const PortSet& s) {
+void port_chain(std::string& out, uint32_t id, const PortSet& s, int fi) {
   std::string c = port_chain_name(id);
   out += "# " + c + ": " + s.str() + "\n";
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < PortSet::kTransport; ++i) {
     const auto& ranges = s.ranges[i];
     std::string p = proto_text(PortSet::kPortProtos[i]);
     if (ranges.size() == 1 && ranges[0].lo == 0 && ranges[0].hi == 65535) {
@@ -219,23 +222,29 @@ void port_chain(std::string& out, uint32_t id, const PortSet& s) {
     }
     flush();
   }
-  // Protocols without ports. iptables reads `-p 0` as every protocol, so protocol 0 is
-  // only ever what is left at the end of the chain.
-  size_t allowed = s.protos.count(), portless = 256 - PortSet::kPortProtos.size();
-  bool zero = s.protos.test(0);
-  if (!zero && allowed <= portless / 2) {
+  // ICMP and ICMPv6 with some types only, each decided whole by its rules.
+  std::bitset<256> whole = s.whole_protos(), partial = s.partial_icmp();
+  for (int i = PortSet::kTransport; i < static_cast<int>(PortSet::kPortProtos.size()); ++i)
+    if (partial.test(PortSet::kPortProtos[i]))
+      iptables_icmp_rules(out, c, s.ranges[i], PortSet::kPortProtos[i], fi);
+  // The other protocols (ICMP with every type too). iptables reads `-p 0` as every
+  // protocol, so protocol 0 is only ever what is left at the end of the chain.
+  size_t allowed = whole.count(), others = 256 - PortSet::kTransport - partial.count();
+  bool zero = whole.test(0);
+  if (!zero && allowed <= others / 2) {
     for (int p = 1; p < 256; ++p)
-      if (s.protos.test(p)) out += "-A " + c + " -p " + std::to_string(p) + " -j RETURN\n";
+      if (whole.test(p)) out += "-A " + c + " -p " + std::to_string(p) + " -j RETURN\n";
     out += "-A " + c + " -j DROP\n";
     return;
   }
-  for (int p : PortSet::kPortProtos) out += "-A " + c + " -p " + proto_text(p) + " -j DROP\n";
+  for (int i = 0; i < PortSet::kTransport; ++i)
+    out += "-A " + c + " -p " + proto_text(PortSet::kPortProtos[i]) + " -j DROP\n";
   for (int p = 1; p < 256; ++p)
-    if (!is_port_proto(p) && !s.protos.test(p))
+    if (!(is_port_proto(p) && !ir::is_icmp(p)) && !partial.test(p) && !whole.test(p))
       out += "-A " + c + " -p " + std::to_string(p) + " -j DROP\n";
   if (!zero)
     for (int p = 1; p < 256; ++p)
-      if (s.protos.test(p)) out += "-A " + c + " -p " + std::to_string(p) + " -j RETURN\n";
+      if (whole.test(p)) out += "-A " + c + " -p " + std::to_string(p) + " -j RETURN\n";
   out += std::string("-A ") + c + (zero ? " -j RETURN\n" : " -j DROP\n");
 }
 
@@ -345,7 +354,7 @@ IptablesOutput emit_iptables(const NodePlan& plan, const EmitInfo& info) {
     for (uint32_t id : used)
       if (id != kAll && id != kNone) {
         decl += ":" + port_chain_name(id) + " - [0:0]\n";
-        port_chain(ports, id, plan.portsets[id]);
+        port_chain(ports, id, plan.portsets[id], fi);
       }
     out += decl + rules + tree_rules + class_rules + ports + "COMMIT\n";
   }

@@ -23,4 +23,9 @@ struct IptablesOutput {
 
 IptablesOutput emit_iptables(const NodePlan& plan, const EmitInfo& info);
 
+// What of the plan iptables cannot match exactly, or empty: ip6tables reads ICMP types
+// only of ICMPv6 (the icmp6 match) and has no u32 match, so some but not all types or codes
+// of ICMP (protocol 1) in IPv6 packets cannot be told apart; the emitted rules drop them
+// (narrower) and translation validation would fail. One line per case.
+std::vector<std::string> iptables_inexpressible(const NodePlan& plan);
 }  // namespace nv::backends

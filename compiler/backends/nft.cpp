@@ -1,6 +1,7 @@
 #include "compiler/backends/nft.h"
 
 #include <algorithm>
+#include <bitset>
 #include <set>
 
 namespace nv::backends {
@@ -22,6 +23,10 @@ std::string proto_text(int proto) {
       return "udp";
     case ir::kSCTP:
       return "sctp";
+    case ir::kICMP:
+      return "icmp";
+    case ir::kICMPv6:
+      return "icmpv6";
     default:
       return std::to_string(proto);
   }
@@ -49,30 +54,50 @@ void elements(std::string& out, const std::vector<std::string>& items) {
   out += "\t\t}\n";
 }
 
-void port_chain(std::string& out, uint32_t id, const PortSet& s) {
-  std::string name = "pp_" + std::to_string(id);
+// A set `name` of protocol . 16-bit value ranges, of the kinds [from, to) of PortSet::ranges.
+std::vector<std::string> range_set(std::string& out, const std::string& name, const PortSet& s,
+                                   int from, int to) {
   std::vector<std::string> items;
-  for (int i = 0; i < 3; ++i)
+  for (int i = from; i < to; ++i)
     for (const auto& r : s.ranges[i])
       items.push_back(proto_text(PortSet::kPortProtos[i]) + " . " + std::to_string(r.lo) +
                       (r.hi != r.lo ? "-" + std::to_string(r.hi) : ""));
   if (!items.empty()) {
-    out += "\tset " + name + "_ports {\n\t\ttype inet_proto . inet_service\n\t\tflags interval\n";
+    out += "\tset " + name + " {\n\t\ttype inet_proto . inet_service\n\t\tflags interval\n";
     elements(out, items);
     out += "\t}\n";
   }
+  return items;
+}
+
+// TCP, UDP and SCTP by destination port (th dport); ICMP and ICMPv6 with some types only
+// by type << 8 | code, the first two bytes of the ICMP header, which `th sport` reads
+// (@th,0,16: as the IR's port of an ICMP packet, ir/model.h is_icmp), for either protocol
+// in either family; every other protocol, ICMP with every type too, by protocol.
+void port_chain(std::string& out, uint32_t id, const PortSet& s) {
+  std::string name = "pp_" + std::to_string(id);
+  std::bitset<256> whole = s.whole_protos(), partial = s.partial_icmp();
+  PortSet typed = s;  // the ranges that need a set: ports, and ICMP with some types only
+  for (int i = PortSet::kTransport; i < static_cast<int>(PortSet::kPortProtos.size()); ++i)
+    if (!partial.test(PortSet::kPortProtos[i])) typed.ranges[i].clear();
+  constexpr int kinds = static_cast<int>(PortSet::kPortProtos.size());
+  bool ports = !range_set(out, name + "_ports", typed, 0, PortSet::kTransport).empty();
+  bool icmp = !range_set(out, name + "_icmp", typed, PortSet::kTransport, kinds).empty();
   out += "\tchain " + name + " {\n";
   out += "\t\t# " + s.str() + "\n";
-  if (!items.empty()) out += "\t\tmeta l4proto . th dport @" + name + "_ports return\n";
-  // Protocols without ports: list the allowed ones, or the denied ones when fewer.
-  size_t allowed = s.protos.count(), portless = 256 - PortSet::kPortProtos.size();
+  if (ports) out += "\t\tmeta l4proto . th dport @" + name + "_ports return\n";
+  if (icmp) out += "\t\tmeta l4proto . th sport @" + name + "_icmp return\n";
+  // The other protocols: list the allowed ones, or the denied ones when fewer.
+  size_t allowed = whole.count(), others = 256 - PortSet::kTransport - partial.count();
   if (allowed > 0) {
     std::string list;
-    bool by_denied = allowed > portless / 2;
+    bool by_denied = allowed > others / 2;
     if (by_denied) list = "tcp, udp, sctp";
     for (int p = 0; p < 256; ++p) {
-      if (is_port_proto(p) || s.protos.test(p) == by_denied) continue;
-      list += (list.empty() ? "" : ", ") + std::to_string(p);
+      bool transport = is_port_proto(p) && !ir::is_icmp(p);
+      if (transport || (partial.test(p) && !by_denied)) continue;
+      if (!partial.test(p) && whole.test(p) == by_denied) continue;
+      list += (list.empty() ? "" : ", ") + (partial.test(p) ? proto_text(p) : std::to_string(p));
     }
     out += std::string("\t\tmeta l4proto ") + (by_denied ? "!= " : "") + "{ " + list + " } return\n";
   }

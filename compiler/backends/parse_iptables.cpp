@@ -397,8 +397,73 @@ struct IptablesParser {
           const Word& v = arg(opt);
           port_modules.push_back({m, &mod});
           r.matches.push_back(inline_match(Field::DstPort, {port_range(ln, v, v.text)}));
+        } else if (m == "icmp" || m == "icmp6") {
+          // --icmp-type T[/C] (libxt_icmp.c parse_icmp: T alone is every code), numbers
+          // only; the IPv4 match reads type 255 as every type (ip_tables.c
+          // icmp_type_code_match), the IPv6 one has no such case (ip6_tables.c).
+          bool v4 = m == "icmp";
+          if (v4 != (family == ir::Family::V4))
+            fail(ln, mod,
+                 v4 ? "'-m icmp' is an iptables (IPv4) match"
+                    : "'-m icmp6' is an ip6tables (IPv6) match");
+          const Word& opt = arg(mod);
+          if (opt.text != (v4 ? "--icmp-type" : "--icmpv6-type"))
+            fail(ln, opt, v4 ? "expected '--icmp-type'" : "expected '--icmpv6-type'");
+          const Word& v = arg(opt);
+          auto slash = v.text.find('/');
+          auto type = detail::parse_uint(v.text.substr(0, slash), 255);
+          std::optional<uint32_t> code;
+          if (slash != std::string_view::npos)
+            code = detail::parse_uint(v.text.substr(slash + 1), 255);
+          if (!type || (slash != std::string_view::npos && !code))
+            fail(ln, v, "'" + std::string(v.text) + "' is not TYPE or TYPE/CODE (numbers 0..255)");
+          Range tc{*type << 8, *type << 8 | 255};
+          if (code) tc = {*type << 8 | *code, *type << 8 | *code};
+          if (v4 && *type == 255) tc = {0, 65535};
+          port_modules.push_back({m, &mod});
+          r.matches.push_back(inline_match(Field::IcmpTypeCode, {tc}));
+        } else if (m == "u32") {
+          // Only the form the iptables backend writes: the 16 bits at the start of an IPv4
+          // packet's transport header (header length from IHL), in LO or LO:HI.
+          if (family != ir::Family::V4)
+            fail(ln, mod, "'-m u32' is only read in iptables (IPv4) rules");
+          const Word& opt = arg(mod);
+          if (opt.text != "--u32") fail(ln, opt, "expected '--u32'");
+          const Word& v = arg(opt);
+          constexpr std::string_view head = "0>>22&0x3C@0>>16=";
+          auto value = [](std::string_view x) -> std::optional<uint32_t> {
+            if (x.size() > 2 && x[0] == '0' && (x[1] == 'x' || x[1] == 'X')) {
+              if (x.size() > 6) return std::nullopt;
+              uint32_t n = 0;
+              for (char ch : x.substr(2)) {
+                int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                                 : -1;
+                if (d < 0) return std::nullopt;
+                n = n * 16 + static_cast<uint32_t>(d);
+              }
+              return n;
+            }
+            return detail::parse_uint(x, 65535);
+          };
+          std::optional<uint32_t> lo, hi;
+          if (v.text.substr(0, head.size()) == head) {
+            std::string_view rest = v.text.substr(head.size());
+            auto colon = rest.find(':');
+            lo = value(rest.substr(0, colon));
+            hi = colon == std::string_view::npos ? lo : value(rest.substr(colon + 1));
+          }
+          if (!lo || !hi || *hi < *lo)
+            fail(ln, v,
+                 "'" + std::string(v.text) + "' is not " + std::string(head) +
+                     "LO[:HI] (16-bit numbers)");
+          port_modules.push_back({m, &mod});
+          r.matches.push_back(inline_match(Field::IcmpTypeCode, {{*lo, *hi}}));
         } else {
-          fail(ln, mod, "unexpected match module '" + std::string(m) + "' (conntrack, set, multiport, tcp, udp, sctp)");
+          fail(ln, mod,
+               "unexpected match module '" + std::string(m) +
+                   "' (conntrack, set, multiport, tcp, udp, sctp, icmp, icmp6, u32)");
         }
       } else if (t == "-j" || t == "-g") {
         const Word& v = arg(o);
@@ -421,10 +486,18 @@ struct IptablesParser {
     if (!have_target) fail(ln, w.back(), "a rule needs a target (-j or -g)");
     for (auto [m, mw] : port_modules) {
       bool ok = m == "multiport" ? (proto == 6 || proto == 17 || proto == 132)
-                                 : proto == (m == "tcp" ? 6 : m == "udp" ? 17 : 132);
+                : m == "u32"     ? (proto == 1 || proto == 58)
+                                 : proto == (m == "tcp"     ? 6
+                                             : m == "udp"   ? 17
+                                             : m == "icmp"  ? 1
+                                             : m == "icmp6" ? 58
+                                                            : 132);
+      std::string need = m == "icmp6" ? "ipv6-icmp" : std::string(m);
       if (!ok)
-        fail(ln, *mw, m == "multiport" ? "'-m multiport' needs '-p tcp', '-p udp' or '-p sctp'"
-                                       : "'-m " + std::string(m) + "' needs '-p " + std::string(m) + "'");
+        fail(ln, *mw,
+             m == "multiport" ? "'-m multiport' needs '-p tcp', '-p udp' or '-p sctp'"
+             : m == "u32" ? "'-m u32' needs '-p icmp' or '-p icmpv6' (it reads ICMP type and code)"
+                          : "'-m " + std::string(m) + "' needs '-p " + need + "'");
     }
     fw.chains[chain].rules.push_back(std::move(r));
   }

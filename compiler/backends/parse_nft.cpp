@@ -330,7 +330,8 @@ struct NftParser {
         if (!v) return bad("a protocol (tcp, udp, sctp, icmp, icmpv6 or 0..255)");
         return {*v, *v};
       }
-      case Field::DstPort: {
+      case Field::DstPort:
+      case Field::IcmpTypeCode: {
         auto dash = w.find('-');
         auto lo = detail::parse_uint(w.substr(0, dash), 65535);
         if (!lo) return bad("a port or port range");
@@ -489,15 +490,21 @@ struct NftParser {
       return Field::L4Proto;
     }
     if (is_word(t, "th")) {
-      second("dport");
-      return Field::DstPort;
+      // th sport reads the first two bytes of the transport header: type << 8 | code for
+      // ICMP and ICMPv6 (Field::IcmpTypeCode); netverify emits it only for those.
+      const Token& u = next();
+      if (is_word(u, "dport")) return Field::DstPort;
+      if (is_word(u, "sport")) return Field::IcmpTypeCode;
+      fail(u, "expected 'dport' or 'sport', found " + describe(u));
     }
     if (is_word(t, "ct")) {
       second("state");
       return Field::CtState;
     }
-    fail(t, "expected a match (ip, ip6, meta l4proto, th dport, ct state) or a verdict, found " +
-                describe(t));
+    fail(t,
+         "expected a match (ip, ip6, meta l4proto, th dport, th sport, ct state) or a verdict, "
+         "found " +
+             describe(t));
   }
 
   Rule rule() {

@@ -57,10 +57,23 @@ std::bitset<256> portless_protos() {
   return b;
 }
 
+constexpr int kKinds = static_cast<int>(PortSet::kPortProtos.size());
+
 int port_proto_index(int proto) {
-  for (int i = 0; i < 3; ++i)
+  for (int i = 0; i < kKinds; ++i)
     if (PortSet::kPortProtos[i] == proto) return i;
   return -1;
+}
+
+// "type 8", "type 3 code 1", "type 0 code 0-type 2 code 4": ICMP type << 8 | code.
+std::string icmp_text(const PortRange& r) {
+  auto tc = [](uint16_t v) {
+    return "type " + std::to_string(v >> 8) + " code " + std::to_string(v & 255);
+  };
+  if ((r.lo & 255) == 0 && (r.hi & 255) == 255)
+    return "type " + std::to_string(r.lo >> 8) +
+           (r.hi >> 8 != r.lo >> 8 ? "-" + std::to_string(r.hi >> 8) : "");
+  return r.lo == r.hi ? tc(r.lo) : tc(r.lo) + "-" + tc(r.hi);
 }
 
 }  // namespace
@@ -72,6 +85,20 @@ PortSet PortSet::all() {
   for (auto& r : s.ranges) r = {{0, 65535}};
   s.protos = portless_protos();
   return s;
+}
+
+std::bitset<256> PortSet::whole_protos() const {
+  std::bitset<256> b = protos;
+  for (int i = kTransport; i < kKinds; ++i)
+    if (ranges[i] == Ranges{{0, 65535}}) b.set(kPortProtos[i]);
+  return b;
+}
+
+std::bitset<256> PortSet::partial_icmp() const {
+  std::bitset<256> b;
+  for (int i = kTransport; i < kKinds; ++i)
+    if (!ranges[i].empty() && ranges[i] != Ranges{{0, 65535}}) b.set(kPortProtos[i]);
+  return b;
 }
 
 bool PortSet::is_none() const {
@@ -89,21 +116,22 @@ bool PortSet::contains(int proto, uint16_t port) const {
 
 PortSet PortSet::unite(const PortSet& o) const {
   PortSet s;
-  for (int i = 0; i < 3; ++i) s.ranges[i] = backends::unite(ranges[i], o.ranges[i]);
+  for (int i = 0; i < kKinds; ++i) s.ranges[i] = backends::unite(ranges[i], o.ranges[i]);
   s.protos = protos | o.protos;
   return s;
 }
 
 PortSet PortSet::intersect(const PortSet& o) const {
   PortSet s;
-  for (int i = 0; i < 3; ++i) s.ranges[i] = backends::intersect(ranges[i], o.ranges[i]);
+  for (int i = 0; i < kKinds; ++i) s.ranges[i] = backends::intersect(ranges[i], o.ranges[i]);
   s.protos = protos & o.protos;
   return s;
 }
 
 PortSet PortSet::minus(const PortSet& o) const {
   PortSet s;
-  for (int i = 0; i < 3; ++i) s.ranges[i] = backends::intersect(ranges[i], complement(o.ranges[i]));
+  for (int i = 0; i < kKinds; ++i)
+    s.ranges[i] = backends::intersect(ranges[i], complement(o.ranges[i]));
   s.protos = protos & ~o.protos;
   return s;
 }
@@ -119,8 +147,12 @@ PortSet PortSet::of(const ir::PortMatch& pm, const ir::Endpoint& dst) {
   };
   if (pm.named.empty()) {
     if (pm.proto == ir::kAnyProto) {
-      for (int p : kPortProtos) add(p, pm.lo, pm.hi);
-      if (pm.lo == 0) s.protos = portless_protos();
+      for (int i = 0; i < kTransport; ++i) add(kPortProtos[i], pm.lo, pm.hi);
+      // Every protocol with a port range sees an ICMP packet as port 0 (ir::matches).
+      if (pm.lo == 0) {
+        s.protos = portless_protos();
+        for (int i = kTransport; i < kKinds; ++i) add(kPortProtos[i], 0, 65535);
+      }
     } else {
       add(pm.proto, pm.lo, pm.hi);
     }
@@ -141,14 +173,21 @@ std::string PortSet::str() const {
   if (is_all()) return "all";
   if (is_none()) return "none";
   std::string out;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < kKinds; ++i) {
     if (ranges[i].empty()) continue;
     if (!out.empty()) out += ' ';
-    out += ir::proto_name(kPortProtos[i]) + "/";
+    out += ir::proto_name(kPortProtos[i]);
+    if (i >= kTransport && ranges[i] == Ranges{{0, 65535}}) continue;  // "ICMP": every type
+    out += "/";
     for (size_t j = 0; j < ranges[i].size(); ++j) {
       if (j) out += ',';
-      out += std::to_string(ranges[i][j].lo);
-      if (ranges[i][j].hi != ranges[i][j].lo) out += "-" + std::to_string(ranges[i][j].hi);
+      const PortRange& r = ranges[i][j];
+      if (i >= kTransport) {
+        out += icmp_text(r);
+        continue;
+      }
+      out += std::to_string(r.lo);
+      if (r.hi != r.lo) out += "-" + std::to_string(r.hi);
     }
   }
   if (protos.any()) {

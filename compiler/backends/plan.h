@@ -33,18 +33,26 @@ struct PortRange {
   auto operator<=>(const PortRange&) const = default;
 };
 
-// A set of (protocol, port) pairs. TCP, UDP and SCTP carry ports; every other protocol
-// carries port 0 (ir::Packet's convention), so for them the set is a set of protocols.
+// A set of (protocol, port) pairs. TCP, UDP and SCTP carry ports, ICMP and ICMPv6 carry
+// type << 8 | code in the same place (ir/model.h is_icmp); every other protocol carries
+// port 0 (ir::Packet's convention), so for them the set is a set of protocols.
 struct PortSet {
-  static constexpr std::array<int, 3> kPortProtos = {ir::kTCP, ir::kUDP, ir::kSCTP};
+  static constexpr std::array<int, 5> kPortProtos = {ir::kTCP, ir::kUDP, ir::kSCTP, ir::kICMP,
+                                                     ir::kICMPv6};
+  static constexpr int kTransport = 3;  // kPortProtos[0..3) have real ports, the rest ICMP
 
-  std::array<std::vector<PortRange>, 3> ranges;  // by kPortProtos; sorted, disjoint, merged
-  std::bitset<256> protos;                       // protocols without ports; 6, 17, 132 unused
+  std::array<std::vector<PortRange>, 5> ranges;  // by kPortProtos; sorted, disjoint, merged
+  std::bitset<256> protos;  // protocols without ports; those of kPortProtos unused
 
   static PortSet none() { return {}; }
   static PortSet all();
   // The packets a rule's port match accepts; `dst` resolves named ports (ir::matches).
   static PortSet of(const ir::PortMatch& pm, const ir::Endpoint& dst);
+
+  // Protocols allowed whole: `protos`, and ICMP/ICMPv6 when every type and code is in.
+  std::bitset<256> whole_protos() const;
+  // ICMP/ICMPv6 when some but not all types or codes are in (what needs a type match).
+  std::bitset<256> partial_icmp() const;
 
   bool is_none() const;
   bool is_all() const;
@@ -52,10 +60,13 @@ struct PortSet {
   PortSet unite(const PortSet& o) const;
   PortSet intersect(const PortSet& o) const;
   PortSet minus(const PortSet& o) const;
-  std::string str() const;  // "TCP/80,1000-2000 UDP/53 proto 1,47", "all", "none"
+  // "TCP/80,1000-2000 UDP/53 ICMP/type 8,type 3 code 1 proto 47", "all", "none"
+  std::string str() const;
 
   bool operator==(const PortSet& o) const { return ranges == o.ranges && protos == o.protos; }
 };
+// Whether the protocol's packets carry a port (TCP, UDP, SCTP) or an ICMP type and code
+// in PortSet::ranges.
 bool is_port_proto(int proto);
 
 // A contiguous run of peer addresses (as integers, see addr_value) with one PortSet.

@@ -69,7 +69,7 @@ TEST_F(KernelProperty, CompiledRulesetsDeliverWhatTheEvaluatorAllows) {
   std::map<std::pair<Target, std::string>, Ruleset> previous;  // the last world's rulesets  // rapidcheck re-runs its counterexample to print it, past the budget
   auto started = std::chrono::steady_clock::now();
   bool ok = rc::check("kernel delivery == reference evaluator", [&] {
-    test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), addrs);
+    test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), addrs, true);
     if (failed && ++runs_after_failure > kShrinkRuns) return;  // shrinking budget spent
     Topology topo(w.inventory, {"n0", "n1"}, externals);
     Prober prober(topo);
@@ -83,7 +83,8 @@ TEST_F(KernelProperty, CompiledRulesetsDeliverWhatTheEvaluatorAllows) {
         Ruleset r = compile_ir(t, w.policies, w.inventory, n.name);
         rulesets += "### node " + n.name + " (" + n.ns->name() + ")\n" + text_of(r);
         // Loaded over the previous world's ruleset: a reload must replace it entirely.
-        if (auto prev = previous.find({t, n.name}); prev != previous.end()) load_ruleset(*n.ns, prev->second);
+        if (auto prev = previous.find({t, n.name}); prev != previous.end())
+          load_ruleset(*n.ns, prev->second);
         load_ruleset(*n.ns, r);
         previous[{t, n.name}] = r;
       }
@@ -96,7 +97,8 @@ TEST_F(KernelProperty, CompiledRulesetsDeliverWhatTheEvaluatorAllows) {
         failed = true;
         std::string msg = std::string(name(t)) + ": " + std::to_string(cmp.disagreements.size()) + " of " +
                           std::to_string(cmp.compared) + " packets disagree\n";
-        for (size_t i = 0; i < cmp.disagreements.size() && i < 40; ++i) msg += "  " + cmp.disagreements[i] + "\n";
+        for (size_t i = 0; i < cmp.disagreements.size() && i < 40; ++i)
+          msg += "  " + cmp.disagreements[i] + "\n";
         msg += "--- policies\n" + ir::dump(w.policies) + "--- inventory\n" + ir::dump(w.inventory) +
                "--- rulesets\n" + rulesets;
         smallest_failure = msg;

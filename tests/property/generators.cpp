@@ -105,16 +105,40 @@ rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces, const Wor
   });
 }
 
-rc::Gen<ir::PortMatch> gen_port_match() {
-  return rc::gen::exec([] {
+rc::Gen<ir::PortMatch> gen_port_match(bool icmp) {
+  return rc::gen::exec([icmp] {
     ir::PortMatch pm;
-    pm.proto = *rc::gen::element(ir::kAnyProto, ir::kTCP, ir::kUDP, ir::kSCTP);
+    pm.proto = icmp ? *rc::gen::element(ir::kAnyProto, ir::kTCP, ir::kUDP, ir::kSCTP, ir::kICMP,
+                                        ir::kICMPv6)
+                    : *rc::gen::element(ir::kAnyProto, ir::kTCP, ir::kUDP, ir::kSCTP);
+    if (ir::is_icmp(pm.proto)) {
+      // ICMP type << 8 | code (ir/model.h is_icmp): every type, one type (every code), or
+      // one or two codes of a type.
+      int type = *rc::gen::element(0, 3, 8, 128);
+      switch (*rc::gen::inRange(0, 3)) {
+        case 0:
+          pm.lo = ir::icmp_port(type, 0);
+          pm.hi = ir::icmp_port(type, 255);
+          break;
+        case 1: {
+          int code = *rc::gen::inRange(0, 2);
+          pm.lo = ir::icmp_port(type, code);
+          pm.hi = ir::icmp_port(type, code + *rc::gen::inRange(0, 2));
+          break;
+        }
+        default:
+          break;  // every type
+      }
+      return pm;
+    }
     switch (*rc::gen::inRange(0, 3)) {
       case 0:
         pm.named = *rc::gen::elementOf(kPortNames);
         break;
       case 1: {
-        int lo = *rc::gen::inRange(79, 83);
+        // From 0 now and then: a range of every protocol that holds port 0 admits every
+        // protocol without ports and every ICMP type (ir::matches).
+        int lo = icmp && *rc::gen::inRange(0, 5) == 0 ? 0 : *rc::gen::inRange(79, 83);
         pm.lo = static_cast<uint16_t>(lo);
         pm.hi = static_cast<uint16_t>(lo + *rc::gen::inRange(0, 3));
         break;
@@ -126,8 +150,8 @@ rc::Gen<ir::PortMatch> gen_port_match() {
   });
 }
 
-rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs) {
-  return rc::gen::exec([k8s_only, addrs] {
+rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs, bool icmp) {
+  return rc::gen::exec([k8s_only, addrs, icmp] {
     World w;
     int nns = *rc::gen::inRange(1, 4);
     std::vector<std::string> namespaces;
@@ -176,7 +200,8 @@ rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs) {
       p.tier = *rc::gen::elementOf(tiers);
       p.order = *rc::gen::inRange(0, 3);
       p.subject.kinds = ir::mask(ir::EndpointKind::Pod);
-      if (k8s_only || *rc::gen::arbitrary<bool>()) p.subject.ns_name = *rc::gen::elementOf(namespaces);
+      if (k8s_only || *rc::gen::arbitrary<bool>())
+        p.subject.ns_name = *rc::gen::elementOf(namespaces);
       p.subject.pod_selector = *gen_selector(1);
       for (auto d : ir::kDirections) {
         auto& dr = p.dir(d);
@@ -191,7 +216,7 @@ rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs) {
           rule.peers = *rc::gen::container<std::vector<ir::Peer>>(
               static_cast<size_t>(*rc::gen::inRange(0, 3)), gen_peer(namespaces, addrs));
           rule.ports = *rc::gen::container<std::vector<ir::PortMatch>>(
-              static_cast<size_t>(*rc::gen::inRange(0, 3)), gen_port_match());
+              static_cast<size_t>(*rc::gen::inRange(0, 3)), gen_port_match(icmp && !k8s_only));
           dr.rules.push_back(std::move(rule));
         }
       }

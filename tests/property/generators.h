@@ -33,8 +33,11 @@ struct WorldAddresses {
 rc::Gen<ir::Labels> gen_labels();
 rc::Gen<ir::Selector> gen_selector(int depth = 2);
 rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces, const WorldAddresses& addrs = {});
-rc::Gen<ir::PortMatch> gen_port_match();
-// A world; `k8s_only` restricts policies to what Kubernetes NetworkPolicy can say.
-rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs = {});
+// `icmp`: also ICMP/ICMPv6 type and code ranges, and ranges of every protocol from port 0
+// (which hold every ICMP type and protocol without ports, ir::matches).
+rc::Gen<ir::PortMatch> gen_port_match(bool icmp = false);
+// A world; `k8s_only` restricts policies to what Kubernetes NetworkPolicy can say (no
+// ICMP then); `icmp` as gen_port_match.
+rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs = {}, bool icmp = false);
 
 }  // namespace nv::test

@@ -35,6 +35,20 @@ Peer pod_peer() {
   return p;
 }
 
+// !s, as an atom where one exists (!= and == negate each other, absent label included; so
+// do `in` and `not in`), so that the copies' subjects read as written.
+Selector negated(const Selector& s) {
+  Selector n = s;
+  switch (s.op) {
+    case Op::Eq: n.op = Op::NotEq; return n;
+    case Op::NotEq: n.op = Op::Eq; return n;
+    case Op::In: n.op = Op::NotIn; return n;
+    case Op::NotIn: n.op = Op::In; return n;
+    case Op::Not: return s.kids[0];
+    default: return Selector::negate(s);
+  }
+}
+
 // `s` with its atoms on `key` evaluated for `value`; nullopt when that makes it false.
 std::optional<Selector> fold(const Selector& s, const std::string& key, const std::string& value) {
   switch (s.op) {
@@ -183,13 +197,13 @@ Region outside(const Peer& p) {
   if (p.ns_selector) {
     Peer yes = pod_peer(), no = pod_peer();
     yes.ns_selector = p.ns_selector;
-    no.ns_selector = Selector::negate(*p.ns_selector);
+    no.ns_selector = negated(*p.ns_selector);
     steps.emplace_back(yes, no);
   }
   if (p.pod_selector) {
     Peer yes = pod_peer(), no = pod_peer();
     yes.pod_selector = p.pod_selector;
-    no.pod_selector = Selector::negate(*p.pod_selector);
+    no.pod_selector = negated(*p.pod_selector);
     steps.emplace_back(yes, no);
   }
   if (p.cidrs) {

@@ -785,12 +785,15 @@ TEST(Calico, ServiceAccountsInRules) {
   const ir::Diagnostic* w = find(*l, ir::Code::NV3005);
   ASSERT_NE(w, nullptr) << l->messages();
   EXPECT_NE(w->message.find("dev/tool"), std::string::npos);
-  // The policy's own endpoint stays refused.
+  // On the policy's own endpoint: the rule applies to the pods of that account only
+  // (tests/unit/calico_own_test.cpp has the rest).
   l = load_text(np("prod", "p",
                    "  ingress:\n  - action: Allow\n    destination:\n"
                    "      serviceAccounts:\n        names: [api]\n"),
                 kSaCluster);
-  EXPECT_NE(find(*l, ir::Code::NV5033), nullptr) << l->messages();
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_TRUE(l->allowed("prod/job", "prod/web", 5432));
+  EXPECT_FALSE(l->allowed("prod/job", "prod/db", 5432));
 }
 
 TEST(Calico, ServiceAccountLabelsWithoutServiceAccountsInTheInventoryWarn) {
@@ -983,7 +986,7 @@ TEST(CalicoErrors, RefusedConstructsHaveCodesAndPositions) {
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    icmp: {type: 8}\n"), "NV5031 10:15");
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    source:\n      ports: [80]\n"),
             "NV5032 12:14");
-  EXPECT_EQ(rule_error("  - action: Allow\n    destination:\n      selector: app == 'x'\n"), "NV5033 11:17");
+  EXPECT_EQ(rule_error("  - action: Allow\n    destination:\n      services:\n        name: a\n"), "NV5033 12:9");
   EXPECT_EQ(
       rule_error(
           "  - action: Allow\n    source:\n      serviceAccounts:\n        names: [{a: b}]\n"),

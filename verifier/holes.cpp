@@ -476,7 +476,8 @@ void merge_copies(const ir::PolicySet& ps, std::vector<Finding>& findings) {
         bool everywhere = std::all_of(all.begin(), all.end(), [&](const ir::Policy* c) {
           return (f.rule && !has_rule(*c, k.second)) || has[c].contains(k);
         });
-        if (!everywhere || !seen.insert({f.policy->id(), f.code, k.second, f.message}).second) continue;
+        if (!everywhere || !seen.insert({f.policy->id(), f.code, k.second, f.message}).second)
+          continue;
       }
     }
     out.push_back(std::move(f));

@@ -4,7 +4,6 @@
 //  - symbolic and pinned witnesses are judged by the evaluator as Z3 said;
 //  - equiv, contains and diff agree with the evaluator on their witnesses and on samples.
 // An `unknown` from Z3 is a failure. NV_VERIFIER_STATS=1 prints what was compared.
-#include <set>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 #include <z3++.h>
@@ -13,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 

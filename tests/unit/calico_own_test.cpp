@@ -33,8 +33,8 @@ std::string np(const std::string& ns, const std::string& name, const std::string
 }
 
 std::string gnp(const std::string& name, const std::string& spec) {
-  return "---\napiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  name: " + name +
-         "\nspec:\n" + spec;
+  return "---\napiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  name: " +
+         name + "\nspec:\n" + spec;
 }
 
 std::string rule(const std::string& dir, const std::string& side, const std::string& fields,
@@ -57,9 +57,10 @@ size_t copies(const test::Loaded& l, const std::string& id) {
 }  // namespace
 
 TEST(CalicoOwn, IngressDestinationSelectorPicksThePodsTheRuleAppliesTo) {
-  auto l = load_text(np("prod", "p", "  selector: all()\n" +
-                                         rule("ingress", "destination", "      selector: app == 'web'\n")),
-                     kCluster);
+  auto l = load_text(
+      np("prod", "p",
+         "  selector: all()\n" + rule("ingress", "destination", "      selector: app == 'web'\n")),
+      kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_TRUE(l->allowed("dev/tool", "prod/web", 80));
   EXPECT_FALSE(l->allowed("dev/tool", "prod/db", 80));  // isolated; the rule is not for it
@@ -69,24 +70,29 @@ TEST(CalicoOwn, IngressDestinationSelectorPicksThePodsTheRuleAppliesTo) {
   const auto& ps = l->policies.policies();
   ASSERT_EQ(ps.size(), 2u);
   EXPECT_EQ(ps[0].span, ps[1].span);
-  EXPECT_EQ(ps[0].dir(ir::Direction::Ingress).rules.size() + ps[1].dir(ir::Direction::Ingress).rules.size(), 1u);
+  EXPECT_EQ(ps[0].dir(ir::Direction::Ingress).rules.size() +
+                ps[1].dir(ir::Direction::Ingress).rules.size(),
+            1u);
 }
 
 TEST(CalicoOwn, IngressDestinationNotSelectorAndNamespaceSelector) {
   auto l = load_text(
-      np("prod", "p", rule("ingress", "destination", "      notSelector: app == 'web'\n")), kCluster);
+      np("prod", "p", rule("ingress", "destination", "      notSelector: app == 'web'\n")),
+      kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_FALSE(l->allowed("dev/tool", "prod/web", 80));
   EXPECT_TRUE(l->allowed("dev/tool", "prod/db", 80));
   // A GlobalNetworkPolicy: the namespaceSelector picks the endpoint's namespace.
-  l = load_text(gnp("g", "  selector: has(app)\n" +
-                             rule("ingress", "destination", "      namespaceSelector: env == 'prod'\n")),
-                kCluster);
+  l = load_text(
+      gnp("g", "  selector: has(app)\n" +
+                   rule("ingress", "destination", "      namespaceSelector: env == 'prod'\n")),
+      kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_TRUE(l->allowed("dev/tool", "prod/db", 80));
   EXPECT_FALSE(l->allowed("prod/web", "dev/web", 80));
   // global() selects no workload endpoint (!has(projectcalico.org/namespace)): no pod.
-  l = load_text(gnp("g", rule("ingress", "destination", "      namespaceSelector: global()\n")), kCluster);
+  l = load_text(gnp("g", rule("ingress", "destination", "      namespaceSelector: global()\n")),
+                kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_FALSE(l->allowed("dev/tool", "prod/db", 80));
   EXPECT_FALSE(l->allowed("prod/db", "dev/web", 80));
@@ -95,12 +101,14 @@ TEST(CalicoOwn, IngressDestinationNotSelectorAndNamespaceSelector) {
 TEST(CalicoOwn, NamespacedPoliciesScopeTheOwnSelectorToTheirNamespace) {
   // A namespaced policy's own-side namespaceSelector names other namespaces: its pods are
   // in prod, so the rule never applies.
-  auto l = load_text(np("prod", "p", rule("ingress", "destination", "      namespaceSelector: env == 'dev'\n")),
-                     kCluster);
+  auto l = load_text(
+      np("prod", "p", rule("ingress", "destination", "      namespaceSelector: env == 'dev'\n")),
+      kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_FALSE(l->allowed("dev/tool", "prod/web", 80));
   // A global one with an own selector applies the rule in every namespace.
-  l = load_text(gnp("g", rule("ingress", "destination", "      selector: app == 'web'\n")), kCluster);
+  l = load_text(gnp("g", rule("ingress", "destination", "      selector: app == 'web'\n")),
+                kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_TRUE(l->allowed("dev/tool", "prod/web", 80));
   EXPECT_TRUE(l->allowed("prod/db", "dev/web", 80));
@@ -108,24 +116,30 @@ TEST(CalicoOwn, NamespacedPoliciesScopeTheOwnSelectorToTheirNamespace) {
 }
 
 TEST(CalicoOwn, IngressDestinationNetsAndNotNets) {
-  auto l = load_text(gnp("g", rule("ingress", "destination", "      nets: [10.0.0.0/30]\n")), kCluster);
+  auto l =
+      load_text(gnp("g", rule("ingress", "destination", "      nets: [10.0.0.0/30]\n")), kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_TRUE(l->allowed("dev/tool", "prod/web", 80));
   EXPECT_FALSE(l->allowed("prod/web", "dev/web", 80));
-  l = load_text(gnp("g", rule("ingress", "destination", "      notNets: [10.0.0.2/32]\n")), kCluster);
+  l = load_text(gnp("g", rule("ingress", "destination", "      notNets: [10.0.0.2/32]\n")),
+                kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_TRUE(l->allowed("dev/tool", "prod/web", 80));
   EXPECT_FALSE(l->allowed("dev/tool", "prod/db", 80));
 }
 
 TEST(CalicoOwn, IngressDestinationServiceAccounts) {
-  auto l = load_text(np("prod", "p", rule("ingress", "destination", "      serviceAccounts:\n        names: [api]\n")),
-                     kCluster);
+  auto l = load_text(
+      np("prod", "p",
+         rule("ingress", "destination", "      serviceAccounts:\n        names: [api]\n")),
+      kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_TRUE(l->allowed("dev/tool", "prod/web", 80));
   EXPECT_FALSE(l->allowed("dev/tool", "prod/db", 80));
-  l = load_text(np("prod", "p", rule("ingress", "destination", "      serviceAccounts:\n        selector: team == 'b'\n")),
-                kCluster);
+  l = load_text(
+      np("prod", "p",
+         rule("ingress", "destination", "      serviceAccounts:\n        selector: team == 'b'\n")),
+      kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_FALSE(l->allowed("dev/tool", "prod/web", 80));
   EXPECT_TRUE(l->allowed("dev/tool", "prod/db", 80));
@@ -133,7 +147,8 @@ TEST(CalicoOwn, IngressDestinationServiceAccounts) {
 
 TEST(CalicoOwn, EgressSourceFields) {
   auto egress = [&](const std::string& fields) {
-    return load_text(gnp("g", "  selector: has(app)\n" + rule("egress", "source", fields)), kCluster);
+    return load_text(gnp("g", "  selector: has(app)\n" + rule("egress", "source", fields)),
+                     kCluster);
   };
   auto l = egress("      selector: app == 'web'\n");
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
@@ -161,10 +176,11 @@ TEST(CalicoOwn, EgressSourceFields) {
 
 TEST(CalicoOwn, RulesKeepTheirOrderAmongOwnConditions) {
   // Deny to web first, then allow everything: web denied, the others allowed.
-  auto l = load_text(np("prod", "p",
-                        "  ingress:\n  - action: Deny\n    destination:\n      selector: app == 'web'\n"
-                        "  - action: Allow\n"),
-                     kCluster);
+  auto l =
+      load_text(np("prod", "p",
+                   "  ingress:\n  - action: Deny\n    destination:\n      selector: app == 'web'\n"
+                   "  - action: Allow\n"),
+                kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_FALSE(l->allowed("dev/tool", "prod/web", 80));
   EXPECT_TRUE(l->allowed("dev/tool", "prod/db", 80));
@@ -183,37 +199,42 @@ TEST(CalicoOwn, RulesKeepTheirOrderAmongOwnConditions) {
 }
 
 TEST(CalicoOwn, DualStackPodWithOwnNetsOfOneFamily) {
-  std::string cluster = kCluster +
-                        "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: dual\n  namespace: prod\n"
-                        "  labels:\n    app: dual\nspec:\n  containers:\n  - name: c\n    image: x\n"
-                        "status:\n  podIP: 10.0.0.9\n  podIPs:\n  - ip: 10.0.0.9\n  - ip: fd00::9\n";
+  std::string cluster =
+      kCluster +
+      "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: dual\n  namespace: prod\n"
+      "  labels:\n    app: dual\nspec:\n  containers:\n  - name: c\n    image: x\n"
+      "status:\n  podIP: 10.0.0.9\n  podIPs:\n  - ip: 10.0.0.9\n  - ip: fd00::9\n";
   auto packet = [](const test::Loaded& l, const std::string& from, ir::Family f) {
     ir::Endpoint src = ir::Endpoint::of_ip(l.inventory, *ir::IpAddr::parse(from));
     ir::Packet pkt{src, ir::Endpoint::of_pod(l.pod("prod/dual"), f), ir::kTCP, 80};
     return ir::evaluate(l.policies, l.inventory, pkt).allowed;
   };
   // nets of IPv4: the rule exists in felix's IPv4 chains only; IPv6 packets are dropped.
-  auto l = load_text(np("prod", "p", "  selector: app == 'dual'\n" +
-                                         rule("ingress", "destination", "      nets: [10.0.0.0/24]\n")),
+  auto l = load_text(np("prod", "p",
+                        "  selector: app == 'dual'\n" +
+                            rule("ingress", "destination", "      nets: [10.0.0.0/24]\n")),
                      cluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_TRUE(packet(*l, "198.51.100.1", ir::Family::V4));
   EXPECT_FALSE(packet(*l, "2001:db8::1", ir::Family::V6));
   // notNets of IPv4 too: still IPv4 only, and the pod's IPv4 address is excluded.
-  l = load_text(np("prod", "p", "  selector: app == 'dual'\n" +
-                                    rule("ingress", "destination", "      notNets: [10.0.0.8/30]\n")),
+  l = load_text(np("prod", "p",
+                   "  selector: app == 'dual'\n" +
+                       rule("ingress", "destination", "      notNets: [10.0.0.8/30]\n")),
                 cluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_FALSE(packet(*l, "198.51.100.1", ir::Family::V4));
   EXPECT_FALSE(packet(*l, "2001:db8::1", ir::Family::V6));
-  l = load_text(np("prod", "p", "  selector: app == 'dual'\n" +
-                                    rule("ingress", "destination", "      notNets: [10.9.0.0/16]\n")),
+  l = load_text(np("prod", "p",
+                   "  selector: app == 'dual'\n" +
+                       rule("ingress", "destination", "      notNets: [10.9.0.0/16]\n")),
                 cluster);
   EXPECT_TRUE(packet(*l, "198.51.100.1", ir::Family::V4));
   EXPECT_FALSE(packet(*l, "2001:db8::1", ir::Family::V6));
   // IPv6 own nets: the IPv6 address matches; the peer side is IPv6 only.
-  l = load_text(np("prod", "p", "  selector: app == 'dual'\n" +
-                                    rule("ingress", "destination", "      nets: ['fd00::/64']\n")),
+  l = load_text(np("prod", "p",
+                   "  selector: app == 'dual'\n" +
+                       rule("ingress", "destination", "      nets: ['fd00::/64']\n")),
                 cluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
   EXPECT_FALSE(packet(*l, "198.51.100.1", ir::Family::V4));
@@ -221,16 +242,17 @@ TEST(CalicoOwn, DualStackPodWithOwnNetsOfOneFamily) {
 }
 
 TEST(CalicoOwn, TierWithPassAndEndOfTierDrop) {
-  std::string base = "---\napiVersion: projectcalico.org/v3\nkind: Tier\nmetadata:\n  name: security\n"
-                     "spec:\n  order: 100\n" +
-                     np("prod", "allow-all", "  ingress:\n  - action: Allow\n");
+  std::string base =
+      "---\napiVersion: projectcalico.org/v3\nkind: Tier\nmetadata:\n  name: security\n"
+      "spec:\n  order: 100\n" +
+      np("prod", "allow-all", "  ingress:\n  - action: Allow\n");
   auto l = load_text(base + gnp("security.p", "  tier: security\n  selector: has(app)\n" +
-                                                  rule("ingress", "destination", "      selector: app == 'web'\n",
-                                                       "Pass")),
+                                                  rule("ingress", "destination",
+                                                       "      selector: app == 'web'\n", "Pass")),
                      kCluster);
   ASSERT_FALSE(l->diags.has_errors()) << l->messages();
-  EXPECT_TRUE(l->allowed("dev/tool", "prod/web", 80));   // passed to the default tier's allow
-  EXPECT_FALSE(l->allowed("dev/tool", "prod/db", 80));   // security tier ends undecided: dropped
+  EXPECT_TRUE(l->allowed("dev/tool", "prod/web", 80));  // passed to the default tier's allow
+  EXPECT_FALSE(l->allowed("dev/tool", "prod/db", 80));  // security tier ends undecided: dropped
   // dev/web: passed; no default-tier policy selects it, so after the last tier, allowed.
   EXPECT_TRUE(l->allowed("dev/tool", "dev/web", 80));
 }
@@ -242,18 +264,22 @@ TEST(CalicoOwn, FamiliesAndRefusals) {
                      kCluster);
   EXPECT_NE(find(*l, ir::Code::NV5019), nullptr) << l->messages();
   l = load_text(np("prod", "p",
-                   "  egress:\n  - action: Allow\n    ipVersion: 6\n    source:\n      notNets: [10.0.0.0/8]\n"),
+                   "  egress:\n  - action: Allow\n    ipVersion: 6\n    source:\n      notNets: "
+                   "[10.0.0.0/8]\n"),
                 kCluster);
   EXPECT_NE(find(*l, ir::Code::NV5019), nullptr) << l->messages();
   // services on the own side stay refused, in words of their own.
-  l = load_text(np("prod", "p", rule("ingress", "destination", "      services:\n        name: web\n")), kCluster);
+  l = load_text(
+      np("prod", "p", rule("ingress", "destination", "      services:\n        name: web\n")),
+      kCluster);
   const ir::Diagnostic* d = find(*l, ir::Code::NV5033);
   ASSERT_NE(d, nullptr) << l->messages();
   EXPECT_NE(d->message.find("destination.services"), std::string::npos) << d->message;
   // Seven independent conditions: 128 patterns, over the limit of 64.
   std::string rules = "  ingress:\n";
   for (int i = 0; i < 7; ++i)
-    rules += "  - action: Allow\n    destination:\n      selector: k" + std::to_string(i) + " == 'a'\n";
+    rules +=
+        "  - action: Allow\n    destination:\n      selector: k" + std::to_string(i) + " == 'a'\n";
   l = load_text(np("prod", "p", rules), kCluster);
   d = find(*l, ir::Code::NV5033);
   ASSERT_NE(d, nullptr) << l->messages();
@@ -261,7 +287,8 @@ TEST(CalicoOwn, FamiliesAndRefusals) {
   // Six are fine.
   rules = "  ingress:\n";
   for (int i = 0; i < 6; ++i)
-    rules += "  - action: Allow\n    destination:\n      selector: k" + std::to_string(i) + " == 'a'\n";
+    rules +=
+        "  - action: Allow\n    destination:\n      selector: k" + std::to_string(i) + " == 'a'\n";
   l = load_text(np("prod", "p", rules), kCluster);
   EXPECT_FALSE(l->diags.has_errors()) << l->messages();
 }
@@ -269,18 +296,20 @@ TEST(CalicoOwn, FamiliesAndRefusals) {
 // own_variants on its own: for every pod and address, exactly one copy's subject matches,
 // and its pattern is what the conditions say of that endpoint.
 TEST(CalicoOwn, VariantsPartitionTheSubjectExactly) {
-  auto l = load_text("", kCluster +
-                             "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: dual\n  namespace: dev\n"
-                             "  labels:\n    app: web\n    tier: x\nspec:\n  containers:\n  - name: c\n"
-                             "    image: x\nstatus:\n  podIP: 10.1.0.9\n  podIPs:\n  - ip: 10.1.0.9\n"
-                             "  - ip: fd00::9\n");
+  auto l = load_text(
+      "", kCluster +
+              "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: dual\n  namespace: dev\n"
+              "  labels:\n    app: web\n    tier: x\nspec:\n  containers:\n  - name: c\n"
+              "    image: x\nstatus:\n  podIP: 10.1.0.9\n  podIPs:\n  - ip: 10.1.0.9\n"
+              "  - ip: fd00::9\n");
   using calico::PeerSpec;
   std::vector<PeerSpec> specs(5);
   specs[0].selector = ir::Selector::eq("app", "web");
   specs[1].not_selector = ir::Selector::eq("projectcalico.org/namespace", "prod");
   specs[2].nets = {*ir::Cidr::parse("10.0.0.0/31"), *ir::Cidr::parse("fd00::/120")};
   specs[3].not_nets = {*ir::Cidr::parse("10.1.0.0/30")};
-  specs[4].selector = ir::Selector::conj({ir::Selector::has("pcns.env"), ir::Selector::negate(ir::Selector::has("tier"))});
+  specs[4].selector = ir::Selector::conj(
+      {ir::Selector::has("pcns.env"), ir::Selector::negate(ir::Selector::has("tier"))});
   std::vector<calico::Region> conds;
   std::vector<std::vector<ir::Peer>> raw;
   for (const auto& s : specs) {
@@ -309,10 +338,12 @@ TEST(CalicoOwn, VariantsPartitionTheSubjectExactly) {
       }
       ASSERT_EQ(hits.size(), 1u) << e.str() << " " << e.addr->str();
       for (size_t i = 0; i < raw.size(); ++i) {
-        bool holds = raw[i].empty() || std::any_of(raw[i].begin(), raw[i].end(), [&](const ir::Peer& p) {
-                       return ir::matches(p, e, l->inventory);
-                     });
-        EXPECT_EQ(hits[0]->holds[i], holds) << e.str() << " " << e.addr->str() << " condition " << i;
+        bool holds =
+            raw[i].empty() || std::any_of(raw[i].begin(), raw[i].end(), [&](const ir::Peer& p) {
+              return ir::matches(p, e, l->inventory);
+            });
+        EXPECT_EQ(hits[0]->holds[i], holds)
+            << e.str() << " " << e.addr->str() << " condition " << i;
       }
       ++checked;
     }

@@ -368,7 +368,8 @@ TEST(CalicoNormalize, OwnEndpointCopiesMatchCalicoOnEveryPodAddress) {
   for (int i = 0; i < 4000; ++i) {
     std::string ns = rng() % 2 ? "prod" : "";
     Selector subject_sel = sels[rng() % sels.size()];
-    if (!ns.empty()) subject_sel = calico::raw_and(subject_sel, Selector::eq(calico::kLabelNamespace, ns));
+    if (!ns.empty())
+      subject_sel = calico::raw_and(subject_sel, Selector::eq(calico::kLabelNamespace, ns));
     auto terms = calico::pod_terms(subject_sel);
     if (!std::holds_alternative<std::vector<calico::PodTerm>>(terms)) continue;
     const auto& t = std::get<std::vector<calico::PodTerm>>(terms);
@@ -380,11 +381,13 @@ TEST(CalicoNormalize, OwnEndpointCopiesMatchCalicoOnEveryPodAddress) {
     for (auto& r : sides) {
       if (size_t k = pick(sels.size()); k < sels.size()) r.selector = sels[k];
       if (size_t k = pick(sels.size()); k < sels.size() && rng() % 3 == 0) r.not_selector = sels[k];
-      if (size_t k = pick(nssels.size()); k < nssels.size() && rng() % 3 == 0) r.ns_selector = nssels[k];
+      if (size_t k = pick(nssels.size()); k < nssels.size() && rng() % 3 == 0)
+        r.ns_selector = nssels[k];
       if (size_t k = pick(nets.size()); k < nets.size() && rng() % 3 == 0) r.nets = nets[k];
       if (size_t k = pick(nets.size()); k < nets.size() && rng() % 4 == 0) r.not_nets = nets[k];
       PeerSpec spec;
-      spec.selector = calico::scoped_selector({r.selector, r.ns_selector, r.not_selector.has_value()}, ns);
+      spec.selector =
+          calico::scoped_selector({r.selector, r.ns_selector, r.not_selector.has_value()}, ns);
       spec.not_selector = r.not_selector;
       spec.nets = r.nets;
       spec.not_nets = r.not_nets;
@@ -407,7 +410,8 @@ TEST(CalicoNormalize, OwnEndpointCopiesMatchCalicoOnEveryPodAddress) {
         for (const auto& v : variants)
           if (ir::matches(v.subject, e, w.l->inventory)) hits.push_back(&v);
         if (!ir::matches(subject, e, w.l->inventory)) {
-          ASSERT_TRUE(hits.empty()) << "case " << i << ": " << pod.id() << " is outside the subject";
+          ASSERT_TRUE(hits.empty())
+              << "case " << i << ": " << pod.id() << " is outside the subject";
           continue;
         }
         ASSERT_EQ(hits.size(), 1u) << "case " << i << ": " << pod.id() << " " << a.str();
@@ -1055,7 +1059,8 @@ TEST(CalicoErrors, RefusedConstructsHaveCodesAndPositions) {
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    icmp: {type: 8}\n"), "NV5031 10:15");
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    source:\n      ports: [80]\n"),
             "NV5032 12:14");
-  EXPECT_EQ(rule_error("  - action: Allow\n    destination:\n      services:\n        name: a\n"), "NV5033 12:9");
+  EXPECT_EQ(rule_error("  - action: Allow\n    destination:\n      services:\n        name: a\n"),
+            "NV5033 12:9");
   EXPECT_EQ(
       rule_error(
           "  - action: Allow\n    source:\n      serviceAccounts:\n        names: [{a: b}]\n"),

@@ -151,7 +151,8 @@ struct OwnVariant {
 };
 // The subject AND each pattern of the conditions, pieces that are certainly empty left
 // out: disjoint, and together exactly the subject. More than `limit`: NV5033.
-Result<std::vector<OwnVariant>> own_variants(const ir::Peer& subject, const std::vector<Region>& conditions,
+Result<std::vector<OwnVariant>> own_variants(const ir::Peer& subject,
+                                             const std::vector<Region>& conditions,
                                              size_t limit = 64);
 
 // ---- Protocol and ports ------------------------------------------------------------------

@@ -40,12 +40,22 @@ Peer pod_peer() {
 Selector negated(const Selector& s) {
   Selector n = s;
   switch (s.op) {
-    case Op::Eq: n.op = Op::NotEq; return n;
-    case Op::NotEq: n.op = Op::Eq; return n;
-    case Op::In: n.op = Op::NotIn; return n;
-    case Op::NotIn: n.op = Op::In; return n;
-    case Op::Not: return s.kids[0];
-    default: return Selector::negate(s);
+    case Op::Eq:
+      n.op = Op::NotEq;
+      return n;
+    case Op::NotEq:
+      n.op = Op::Eq;
+      return n;
+    case Op::In:
+      n.op = Op::NotIn;
+      return n;
+    case Op::NotIn:
+      n.op = Op::In;
+      return n;
+    case Op::Not:
+      return s.kids[0];
+    default:
+      return Selector::negate(s);
   }
 }
 
@@ -253,12 +263,13 @@ Region pod_region(const std::vector<Peer>& peers, size_t limit) {
   return out;
 }
 
-Result<std::vector<OwnVariant>> own_variants(const Peer& subject, const std::vector<Region>& conditions,
-                                             size_t limit) {
+Result<std::vector<OwnVariant>> own_variants(const Peer& subject,
+                                             const std::vector<Region>& conditions, size_t limit) {
   auto too_many = [&] {
     return Problem{ir::Code::NV5033,
                    "too many combinations of the conditions its rules put on the policy's own "
-                   "endpoint (" + std::to_string(conditions.size()) + " distinct conditions; more than " +
+                   "endpoint (" +
+                       std::to_string(conditions.size()) + " distinct conditions; more than " +
                        std::to_string(limit) + " subjects); not supported yet"};
   };
   std::vector<OwnVariant> acc{OwnVariant{subject, {}}};

@@ -378,7 +378,8 @@ struct Lowering {
     // like it.
     std::optional<ir::Selector> side = e.selector;
     if (e.service_accounts) side = side ? raw_and(*e.service_accounts, *side) : *e.service_accounts;
-    spec.selector = scoped_selector(SideSelectors{side, e.ns_selector, e.not_selector.has_value()}, ns);
+    spec.selector =
+        scoped_selector(SideSelectors{side, e.ns_selector, e.not_selector.has_value()}, ns);
     spec.not_selector = e.not_selector;
     spec.nets = e.nets;
     spec.not_nets = e.not_nets;
@@ -468,8 +469,10 @@ struct Lowering {
     // services on the own side: the endpoints of a Service, which the policy's own
     // endpoint may or may not be; not modelled.
     refuse(own.services_n, ir::Code::NV5033,
-           "`" + own_path + ".services`: Kubernetes Service matches on the policy's own endpoint (the " +
-               (ingress ? "destination of an ingress" : "source of an egress") + " rule) are not supported yet");
+           "`" + own_path +
+               ".services`: Kubernetes Service matches on the policy's own endpoint (the " +
+               (ingress ? "destination of an ingress" : "source of an egress") +
+               " rule) are not supported yet");
     refuse(peer.services_n, ir::Code::NV5035,
            "`" + peer_path + ".services`: Kubernetes Service matches are not supported yet");
     refuse(!dst.not_named.empty() ? dst.not_ports_n : nullptr, ir::Code::NV5036,
@@ -483,9 +486,9 @@ struct Lowering {
     using Nets = std::pair<const std::vector<ir::Cidr>*, const YNode*>;
     // The own side's nets count too: they are matches of the same rule (policy.go).
     for (auto [list, node] : std::initializer_list<Nets>{{&peer.nets, peer.nets_n},
-                                                          {&peer.not_nets, peer.not_nets_n},
-                                                          {&own.nets, own.nets_n},
-                                                          {&own.not_nets, own.not_nets_n}}) {
+                                                         {&peer.not_nets, peer.not_nets_n},
+                                                         {&own.nets, own.nets_n},
+                                                         {&own.not_nets, own.not_nets_n}}) {
       for (const auto& c : *list) {
         bool is6 = c.family() == ir::Family::V6;
         if ((is6 && v4) || (!is6 && v6)) {
@@ -525,7 +528,8 @@ struct Lowering {
       out.own = pod_region(std::get<std::vector<ir::Peer>>(own_peers));
       if (out.own->size() > 64) {
         ctx.error(ir::Code::NV5033, own.node ? *own.node : n,
-                  "`" + own_path + "`: the pods it matches split into more than 64 IR peers; not supported yet");
+                  "`" + own_path +
+                      "`: the pods it matches split into more than 64 IR peers; not supported yet");
         return std::nullopt;
       }
     }
@@ -589,12 +593,14 @@ std::vector<ir::Policy> split_own(load::Ctx& ctx, const load::Object& obj, ir::P
       v.dirs[d].rules.clear();
       for (size_t r = 0; r < from.dirs[d].rules.size(); ++r) {
         int i = index[d][r];
-        if (i == -1 || (i >= 0 && holds[static_cast<size_t>(i)])) v.dirs[d].rules.push_back(from.dirs[d].rules[r]);
+        if (i == -1 || (i >= 0 && holds[static_cast<size_t>(i)]))
+          v.dirs[d].rules.push_back(from.dirs[d].rules[r]);
       }
     }
     return v;
   };
-  if (conditions.empty() || p.subject.kinds == 0) return {keep(p, std::vector<bool>(conditions.size(), true))};
+  if (conditions.empty() || p.subject.kinds == 0)
+    return {keep(p, std::vector<bool>(conditions.size(), true))};
   auto variants = own_variants(p.subject, conditions);
   if (auto* prob = std::get_if<Problem>(&variants)) {
     ctx.error(prob->code, *obj.node, obj.kind + " " + obj.name + ": " + prob->message);
@@ -614,7 +620,8 @@ std::vector<ir::Policy> split_own(load::Ctx& ctx, const load::Object& obj, ir::P
 }  // namespace
 
 std::vector<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
-                                     const std::set<std::string>& tiers, const std::vector<NetworkSet>& sets) {
+                                     const std::set<std::string>& tiers,
+                                     const std::vector<NetworkSet>& sets) {
   bool global = obj.kind == "GlobalNetworkPolicy";
   size_t errors = ctx.diags.error_count();
   MapReader top(ctx, *obj.node, "");

@@ -25,6 +25,7 @@ std::optional<double> read_number(load::Ctx& ctx, const load::YNode& n, const st
 // Returns the policy, as several copies with disjoint subjects when its rules constrain its
 // own endpoint (own.cpp), or nothing when it has errors or does not apply to pods.
 std::vector<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
-                                     const std::set<std::string>& tiers, const std::vector<NetworkSet>& sets);
+                                     const std::set<std::string>& tiers,
+                                     const std::vector<NetworkSet>& sets);
 
 }  // namespace nv::calico

@@ -453,7 +453,7 @@ class HoleFinder {
 // disjoint subjects, each with the rules that hold for its pods (compiler/frontends/calico/
 // own.cpp). A finding about the policy holds only if every copy has it, one about a rule
 // only if every copy with that rule has it; it is reported once.
-void merge_copies(const ir::PolicySet& ps, std::vector<Finding>& findings) {
+static void merge_copies(const ir::PolicySet& ps, std::vector<Finding>& findings) {
   std::map<std::string, std::vector<const ir::Policy*>> copies;
   for (const auto& p : ps.policies()) copies[p.id()].push_back(&p);
   using Key = std::pair<ir::Code, std::string>;  // (code, rule path or "")

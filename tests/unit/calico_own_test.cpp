@@ -5,9 +5,12 @@
 // each expectation below is what felix's rendered rule decides for that packet.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "compiler/frontends/calico/lowering.h"
 #include "ir/evaluate.h"
 #include "tests/support/support.h"
+#include "verifier/holes.h"
 
 using namespace nv;
 using nv::test::inventory_yaml;
@@ -348,4 +351,37 @@ TEST(CalicoOwn, VariantsPartitionTheSubjectExactly) {
       ++checked;
     }
   EXPECT_GE(checked, 7u);
+}
+
+// holes on a split policy: a finding of the policy only when every copy has it, once.
+TEST(CalicoOwn, HolesReportAFindingOfTheCopiesOnce) {
+  auto l = load_text(np("prod", "p",
+                        "  selector: all()\n  ingress:\n  - action: Allow\n    destination:\n"
+                        "      selector: app == 'web'\n  - action: Allow\n    protocol: TCP\n"
+                        "    destination:\n      nets: [10.0.0.0/31]\n      ports: [5432]\n"),
+                     kCluster);
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  ASSERT_GE(copies(*l, "Calico NetworkPolicy prod/p"), 3u);
+  auto report = verifier::find_holes(l->policies, l->inventory, {});
+  std::map<std::pair<ir::Code, std::string>, int> seen;
+  for (const auto& f : report.findings) ++seen[{f.code, f.rule ? f.rule->path : ""}];
+  // The copy holding neither rule has no rules: the policy is no default-deny (NV8002), and
+  // every copy selects a pod of the inventory or not, but the policy does (NV8005).
+  EXPECT_EQ(seen.count({ir::Code::NV8002, ""}), 0u);
+  EXPECT_EQ(seen.count({ir::Code::NV8005, ""}), 0u);
+  // spec.ingress[0] admits from anywhere, in each copy that has it: reported once.
+  EXPECT_EQ((seen[{ir::Code::NV8010, "spec.ingress[0]"}]), 1);
+  // An own side that some pod address could pass: not a default-deny.
+  auto default_denies = [&](const std::string& fields) {
+    auto q = load_text(np("prod", "q", rule("ingress", "destination", fields)), kCluster);
+    EXPECT_FALSE(q->diags.has_errors()) << q->messages();
+    int n = 0;
+    for (const auto& f : verifier::find_holes(q->policies, q->inventory, {}).findings)
+      n += f.code == ir::Code::NV8002;
+    return n;
+  };
+  EXPECT_EQ(default_denies("      nets: [192.0.2.0/24]\n"), 0);
+  // One that no pod passes (global(): no workload endpoint): the rule is gone, the policy
+  // is one default-deny.
+  EXPECT_EQ(default_denies("      namespaceSelector: global()\n"), 1);
 }

@@ -150,6 +150,24 @@ bool unsatisfiable(const Selector& s) {
   }
 }
 
+// `s` without the conjuncts the others imply (decided as unsatisfiable() decides), so that
+// a copy's subject reads `app == 'db'` rather than `app in {'db', 'web'} && app == 'db'`.
+Selector without_implied(const Selector& s) {
+  if (s.op != Op::And) return s;
+  std::vector<Selector> kept = s.kids;
+  for (size_t i = 0; i < kept.size();) {  // the policy's own selector first
+    std::vector<Selector> test;
+    for (size_t j = 0; j < kept.size(); ++j)
+      if (j != i) test.push_back(kept[j]);
+    test.push_back(negated(kept[i]));
+    if (unsatisfiable(Selector::conj(std::move(test))))
+      kept.erase(kept.begin() + static_cast<long>(i));
+    else
+      ++i;
+  }
+  return Selector::conj(std::move(kept));
+}
+
 // The conjunction of two pod peers, nullopt when it is certainly empty.
 std::optional<Peer> both(const Peer& a, const Peer& b) {
   auto r = intersect(a, b);
@@ -161,6 +179,11 @@ std::optional<Peer> both(const Peer& a, const Peer& b) {
   }
   if (r->ns_selector && unsatisfiable(*r->ns_selector)) return std::nullopt;
   if (r->pod_selector && unsatisfiable(*r->pod_selector)) return std::nullopt;
+  for (auto* sel : {&r->ns_selector, &r->pod_selector})
+    if (*sel) {
+      **sel = without_implied(**sel);
+      if ((*sel)->is_all()) sel->reset();
+    }
   return r;
 }
 

@@ -292,8 +292,10 @@ Result<std::vector<OwnVariant>> own_variants(const Peer& subject,
     return Problem{ir::Code::NV5033,
                    "too many combinations of the conditions its rules put on the policy's own "
                    "endpoint (" +
-                       std::to_string(conditions.size()) + " distinct conditions; more than " +
-                       std::to_string(limit) + " subjects); not supported yet"};
+                       std::to_string(conditions.size()) +
+                       " distinct conditions): netverify models them as copies of the policy, "
+                       "one per combination, and stops at " +
+                       std::to_string(limit) + "; not supported yet"};
   };
   std::vector<OwnVariant> acc{OwnVariant{subject, {}}};
   for (const auto& cond : conditions) {

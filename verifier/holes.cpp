@@ -6,6 +6,8 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <set>
+#include <tuple>
 
 #include "verifier/frame.h"
 
@@ -447,6 +449,42 @@ class HoleFinder {
 
 }  // namespace
 
+// A Calico policy whose rules constrain its own endpoint is lowered as several copies with
+// disjoint subjects, each with the rules that hold for its pods (compiler/frontends/calico/
+// own.cpp). A finding about the policy holds only if every copy has it, one about a rule
+// only if every copy with that rule has it; it is reported once.
+static void merge_copies(const ir::PolicySet& ps, std::vector<Finding>& findings) {
+  std::map<std::string, std::vector<const ir::Policy*>> copies;
+  for (const auto& p : ps.policies()) copies[p.id()].push_back(&p);
+  using Key = std::pair<ir::Code, std::string>;  // (code, rule path or "")
+  std::map<const ir::Policy*, std::set<Key>> has;
+  for (const auto& f : findings)
+    if (f.policy) has[f.policy].insert({f.code, f.rule ? f.rule->path : ""});
+  auto has_rule = [](const ir::Policy& p, const std::string& path) {
+    for (const auto& d : p.dirs)
+      for (const auto& r : d.rules)
+        if (r.path == path) return true;
+    return false;
+  };
+  std::set<std::tuple<std::string, ir::Code, std::string, std::string>> seen;
+  std::vector<Finding> out;
+  for (auto& f : findings) {
+    if (f.policy) {
+      const auto& all = copies[f.policy->id()];
+      if (all.size() > 1) {
+        Key k{f.code, f.rule ? f.rule->path : ""};
+        bool everywhere = std::all_of(all.begin(), all.end(), [&](const ir::Policy* c) {
+          return (f.rule && !has_rule(*c, k.second)) || has[c].contains(k);
+        });
+        if (!everywhere || !seen.insert({f.policy->id(), f.code, k.second, f.message}).second)
+          continue;
+      }
+    }
+    out.push_back(std::move(f));
+  }
+  findings = std::move(out);
+}
+
 // From this many policies on, the checks run on two threads, each with a Z3 context of its
 // own: one takes the even policies and the DNS check, the other the odd ones and
 // shadowing. A fixed number, not the machine's, so that the witnesses (which depend on
@@ -491,6 +529,7 @@ HoleReport find_holes(const ir::PolicySet& ps, const ir::Inventory& inv, const H
     auto& pr = finders[w]->report().proved;
     r.proved.insert(r.proved.end(), pr.begin(), pr.end());
   }
+  merge_copies(ps, r.findings);
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.span.file, a.span.doc, a.span.line, a.span.col) <
            std::tie(b.span.file, b.span.doc, b.span.line, b.span.col);

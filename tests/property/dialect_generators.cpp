@@ -82,6 +82,29 @@ std::string calico_entity(const std::string& indent) {
   return out;
 }
 
+// The policy's own side of a rule (an ingress rule's destination, an egress rule's source),
+// lighter than the remote side so that a policy's own-side conditions stay under the
+// frontend's limit of 64 subject copies.
+std::string calico_own_entity(const std::string& indent) {
+  std::string out;
+  if (!coin(3)) return out;
+  if (coin(3)) out += indent + "nets: [" + net() + "]\n";
+  if (coin(6)) out += indent + "notNets: [" + net() + "]\n";
+  if (coin(2)) out += indent + "selector: \"" + calico_selector(coin(3) ? 1 : 0) + "\"\n";
+  if (coin(6)) out += indent + "notSelector: \"" + calico_selector(0) + "\"\n";
+  if (coin(6))
+    out += indent + "namespaceSelector: \"" +
+           (coin(3) ? std::string("all()") : calico_selector(0)) + "\"\n";
+  if (coin(8)) {
+    out += indent + "serviceAccounts:\n";
+    if (coin())
+      out += indent + "  names: [" + pick(kServiceAccounts) + "]\n";
+    else
+      out += indent + "  selector: \"" + calico_selector(0) + "\"\n";
+  }
+  return out;
+}
+
 std::string calico_ports(bool named_ok) {
   std::vector<std::string> items;
   int n = between(1, 2);
@@ -173,11 +196,13 @@ std::string calico_rule(const std::string& dir) {
   if (ports_ok && coin(2)) dst_ports += "      ports: " + calico_ports(!not_ports) + "\n";
   // Named ports together with notPorts are refused (NV5036).
   if (not_ports) dst_ports += "      notPorts: [" + std::to_string(between(79, 82)) + "]\n";
+  std::string own = calico_own_entity("      ");
   if (dir == "ingress") {
     if (!remote.empty()) r += "    source:\n" + remote;
-    if (!dst_ports.empty()) r += "    destination:\n" + dst_ports;
-  } else if (!remote.empty() || !dst_ports.empty()) {
-    r += "    destination:\n" + remote + dst_ports;
+    if (!own.empty() || !dst_ports.empty()) r += "    destination:\n" + own + dst_ports;
+  } else {
+    if (!own.empty()) r += "    source:\n" + own;
+    if (!remote.empty() || !dst_ports.empty()) r += "    destination:\n" + remote + dst_ports;
   }
   // HTTP matches: ingress Allow rules with protocol TCP or none (validator.go).
   if (dir == "ingress" && r.find("action: Allow") != std::string::npos &&

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -786,6 +787,11 @@ test::World dialect_world(bool calico) {
 
 RC_GTEST_PROP(Verifier, CalicoSetsAgreeWithEvaluator, ()) {
   test::World w = dialect_world(true);
+  // How many cases have a policy split by own-endpoint rules (copies share the policy's id).
+  std::set<std::string> ids;
+  bool split = false;
+  for (const auto& p : w.policies.policies()) split = !ids.insert(p.id()).second || split;
+  RC_TAG(split ? "own-endpoint copies" : "no copies");
   concrete_packets(w);
   if (one_in(2)) symbolic_witnesses(w);
   if (one_in(2)) pinned_witnesses(w);

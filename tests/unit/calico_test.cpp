@@ -353,6 +353,79 @@ TEST(CalicoNormalize, LoweredPeersMatchCalicoOnEveryAddress) {
   EXPECT_GT(refused, 0);  // namespaced sets whose match needs namespace labels
 }
 
+// Rules on the policy's own endpoint (own.cpp): the copies of a policy split its subject
+// by which own-side conditions hold. On every pod address of the world, exactly one copy
+// applies where the subject does, none elsewhere, and its pattern is Calico's answer for
+// each side (the same direct evaluation: upstream matches the own side as the peer).
+TEST(CalicoNormalize, OwnEndpointCopiesMatchCalicoOnEveryPodAddress) {
+  World w;
+  std::mt19937 rng(4242);
+  auto sels = selector_pool();
+  auto nssels = ns_selector_pool();
+  auto nets = nets_pool();
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % (n + 1)); };
+  int compared = 0;
+  for (int i = 0; i < 4000; ++i) {
+    std::string ns = rng() % 2 ? "prod" : "";
+    Selector subject_sel = sels[rng() % sels.size()];
+    if (!ns.empty())
+      subject_sel = calico::raw_and(subject_sel, Selector::eq(calico::kLabelNamespace, ns));
+    auto terms = calico::pod_terms(subject_sel);
+    if (!std::holds_alternative<std::vector<calico::PodTerm>>(terms)) continue;
+    const auto& t = std::get<std::vector<calico::PodTerm>>(terms);
+    if (t.size() != 1) continue;
+    ir::Peer subject = calico::to_peer(t[0]);
+    std::vector<RawSide> sides(1 + rng() % 3);
+    std::vector<calico::Region> conds;
+    bool refused = false;
+    for (auto& r : sides) {
+      if (size_t k = pick(sels.size()); k < sels.size()) r.selector = sels[k];
+      if (size_t k = pick(sels.size()); k < sels.size() && rng() % 3 == 0) r.not_selector = sels[k];
+      if (size_t k = pick(nssels.size()); k < nssels.size() && rng() % 3 == 0)
+        r.ns_selector = nssels[k];
+      if (size_t k = pick(nets.size()); k < nets.size() && rng() % 3 == 0) r.nets = nets[k];
+      if (size_t k = pick(nets.size()); k < nets.size() && rng() % 4 == 0) r.not_nets = nets[k];
+      PeerSpec spec;
+      spec.selector =
+          calico::scoped_selector({r.selector, r.ns_selector, r.not_selector.has_value()}, ns);
+      spec.not_selector = r.not_selector;
+      spec.nets = r.nets;
+      spec.not_nets = r.not_nets;
+      auto res = calico::lower_peer(spec, w.sets);
+      if (std::holds_alternative<calico::Problem>(res)) {
+        refused = true;
+        break;
+      }
+      conds.push_back(calico::pod_region(std::get<std::vector<ir::Peer>>(res)));
+    }
+    if (refused) continue;
+    auto vs = calico::own_variants(subject, conds);
+    ASSERT_TRUE(std::holds_alternative<std::vector<calico::OwnVariant>>(vs)) << "case " << i;
+    const auto& variants = std::get<std::vector<calico::OwnVariant>>(vs);
+    for (const auto& pod : w.l->inventory.pods) {
+      if (pod.host_network) continue;
+      for (const auto& a : pod.ips) {
+        ir::Endpoint e = ir::Endpoint::of_pod(pod, a.family);
+        std::vector<const calico::OwnVariant*> hits;
+        for (const auto& v : variants)
+          if (ir::matches(v.subject, e, w.l->inventory)) hits.push_back(&v);
+        if (!ir::matches(subject, e, w.l->inventory)) {
+          ASSERT_TRUE(hits.empty())
+              << "case " << i << ": " << pod.id() << " is outside the subject";
+          continue;
+        }
+        ASSERT_EQ(hits.size(), 1u) << "case " << i << ": " << pod.id() << " " << a.str();
+        for (size_t c = 0; c < sides.size(); ++c)
+          ASSERT_EQ(hits[0]->holds[c], calico_matches(sides[c], ns, a, w.l->inventory, w.sets))
+              << "case " << i << ": " << pod.id() << " " << a.str() << ", side " << c << ", copy "
+              << hits[0]->subject.str();
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GT(compared, 3000);
+}
+
 // ---- Ports and protocols ----------------------------------------------------------------
 
 TEST(CalicoNormalize, PortsMatchCalicoOnEveryProtocolAndPort) {
@@ -785,12 +858,15 @@ TEST(Calico, ServiceAccountsInRules) {
   const ir::Diagnostic* w = find(*l, ir::Code::NV3005);
   ASSERT_NE(w, nullptr) << l->messages();
   EXPECT_NE(w->message.find("dev/tool"), std::string::npos);
-  // The policy's own endpoint stays refused.
+  // On the policy's own endpoint: the rule applies to the pods of that account only
+  // (tests/unit/calico_own_test.cpp has the rest).
   l = load_text(np("prod", "p",
                    "  ingress:\n  - action: Allow\n    destination:\n"
                    "      serviceAccounts:\n        names: [api]\n"),
                 kSaCluster);
-  EXPECT_NE(find(*l, ir::Code::NV5033), nullptr) << l->messages();
+  ASSERT_FALSE(l->diags.has_errors()) << l->messages();
+  EXPECT_TRUE(l->allowed("prod/job", "prod/web", 5432));
+  EXPECT_FALSE(l->allowed("prod/job", "prod/db", 5432));
 }
 
 TEST(Calico, ServiceAccountLabelsWithoutServiceAccountsInTheInventoryWarn) {
@@ -983,7 +1059,8 @@ TEST(CalicoErrors, RefusedConstructsHaveCodesAndPositions) {
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    icmp: {type: 8}\n"), "NV5031 10:15");
   EXPECT_EQ(rule_error("  - action: Allow\n    protocol: TCP\n    source:\n      ports: [80]\n"),
             "NV5032 12:14");
-  EXPECT_EQ(rule_error("  - action: Allow\n    destination:\n      selector: app == 'x'\n"), "NV5033 11:17");
+  EXPECT_EQ(rule_error("  - action: Allow\n    destination:\n      services:\n        name: a\n"),
+            "NV5033 12:9");
   EXPECT_EQ(
       rule_error(
           "  - action: Allow\n    source:\n      serviceAccounts:\n        names: [{a: b}]\n"),

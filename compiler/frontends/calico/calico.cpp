@@ -168,7 +168,7 @@ void check_order_ties(const ir::PolicySet& ps, size_t first_mine, ir::Diagnostic
                                          : p.name + "/" + p.ns + "/" + p.kind;
     groups[{p.tier, p.order}].push_back({&p, std::move(key), i >= first_mine});
   }
-  std::set<const ir::Policy*> warned;
+  std::set<std::string> warned;  // by id: a policy split by its own-endpoint rules is one
   for (const auto& [key, group] : groups)
     for (size_t i = 0; i < group.size(); ++i)
       for (size_t j = i + 1; j < group.size(); ++j) {
@@ -179,7 +179,7 @@ void check_order_ties(const ir::PolicySet& ps, size_t first_mine, ir::Diagnostic
         if (ir_first == felix_first) continue;
         const ir::Policy* at = b.mine ? b.p : a.p;
         const ir::Policy* other = at == a.p ? b.p : a.p;
-        if (!warned.insert(at).second) continue;
+        if (!warned.insert(at->id()).second) continue;
         const ir::Policy* felix_one = felix_first ? a.p : b.p;
         const ir::Policy* ir_one = felix_first ? b.p : a.p;
         auto& d = diags.report(ir::Code::NV5041, at->span,
@@ -209,11 +209,11 @@ void lower(const std::vector<Item>& items, ir::PolicySet& ps, ir::Diagnostics& d
     if (it.obj->kind != "NetworkPolicy" && it.obj->kind != "GlobalNetworkPolicy") continue;
     load::Ctx ctx{diags, it.obj->span.file, it.obj->span.doc};
     ctx.strict_strings = true;
-    auto p = lower_policy(ctx, *it.obj, it.ns, tiers, sets);
-    if (!p) continue;
-    for (const auto& b : kBuiltinTiers)
-      if (p->tier == b.name) ps.add_tier(ir::Tier{b.name, b.order, b.action});
-    ps.add(std::move(*p));
+    for (auto& p : lower_policy(ctx, *it.obj, it.ns, tiers, sets)) {
+      for (const auto& b : kBuiltinTiers)
+        if (p.tier == b.name) ps.add_tier(ir::Tier{b.name, b.order, b.action});
+      ps.add(std::move(p));
+    }
   }
   check_order_ties(ps, first_mine, diags);
 }

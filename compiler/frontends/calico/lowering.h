@@ -131,6 +131,30 @@ struct PeerSpec {
 Result<std::vector<ir::Peer>> lower_peer(const PeerSpec& spec, const std::vector<NetworkSet>& sets,
                                          size_t limit = 256);
 
+// ---- The policy's own endpoint (own.cpp) ----------------------------------------------
+
+// The destination of an ingress rule, the source of an egress rule: the endpoint the policy
+// applies to. Its fields are matched as the peer's (upstream converts both sides alike),
+// and only pods are subjects, so a condition there is a set of pods (with the address of
+// the packet's family), here a union of disjoint pod peers.
+using Region = std::vector<ir::Peer>;
+// The pods among lower_peer's peers (empty: every endpoint), as disjoint peers. Above
+// `limit` pieces, a region of limit + 1 pieces (the caller refuses it).
+Region pod_region(const std::vector<ir::Peer>& peers, size_t limit = 64);
+// The pods outside `r`, as disjoint peers; above `limit` pieces as pod_region.
+Region complement(const Region& r, size_t limit = 64);
+
+// One copy of a policy: its subject, and which conditions hold for every endpoint of it.
+struct OwnVariant {
+  ir::Peer subject;
+  std::vector<bool> holds;  // per condition
+};
+// The subject AND each pattern of the conditions, pieces that are certainly empty left
+// out: disjoint, and together exactly the subject. More than `limit`: NV5033.
+Result<std::vector<OwnVariant>> own_variants(const ir::Peer& subject,
+                                             const std::vector<Region>& conditions,
+                                             size_t limit = 64);
+
 // ---- Protocol and ports ------------------------------------------------------------------
 
 // Inclusive integer intervals, sorted and disjoint (ports, ICMP type << 8 | code).

@@ -4,6 +4,8 @@
 // updateprocessors/{networkpolicyprocessor,globalnetworkpolicyprocessor,rules}.go).
 #include "compiler/frontends/calico/policy.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "compiler/frontends/calico/http.h"
@@ -113,6 +115,12 @@ bool only_global(const std::string& s) {
     if (c != ' ' && c != '\t') t += c;
   return t == "global()";
 }
+
+// A rule, and the pods its own side admits (nullopt: it does not constrain them).
+struct LoweredRule {
+  ir::Rule rule;
+  std::optional<Region> own;
+};
 
 // One side of a rule as written.
 struct Entity {
@@ -358,7 +366,27 @@ struct Lowering {
     if (n) ctx.error(code, *n, message);
   }
 
-  std::optional<ir::Rule> rule(const YNode& n, const std::string& path, ir::Direction d) {
+  // The selector, notSelector and nets one side of a rule puts on its endpoint, scoped as
+  // upstream scopes it (updateprocessors/rules.go getEndpointSelector, the same for the
+  // source and the destination); nullopt when the side constrains nothing but ports.
+  std::optional<PeerSpec> side_spec(const Entity& e) {
+    if (!e.selector && !e.not_selector && !e.ns_selector && !e.service_accounts && e.nets.empty() &&
+        e.not_nets.empty())
+      return std::nullopt;
+    PeerSpec spec;
+    // getEndpointSelector: the service-account selector ANDed with the selector, scoped
+    // like it.
+    std::optional<ir::Selector> side = e.selector;
+    if (e.service_accounts) side = side ? raw_and(*e.service_accounts, *side) : *e.service_accounts;
+    spec.selector =
+        scoped_selector(SideSelectors{side, e.ns_selector, e.not_selector.has_value()}, ns);
+    spec.not_selector = e.not_selector;
+    spec.nets = e.nets;
+    spec.not_nets = e.not_nets;
+    return spec;
+  }
+
+  std::optional<LoweredRule> rule(const YNode& n, const std::string& path, ir::Direction d) {
     size_t errors = ctx.diags.error_count();
     MapReader r(ctx, n, path);
     auto action = r.string("action");
@@ -438,15 +466,13 @@ struct Lowering {
            "`" + path + ".source.ports`: source ports are not supported yet");
     refuse(src.not_ports_n, ir::Code::NV5032,
            "`" + path + ".source.notPorts`: source ports are not supported yet");
-    std::string own_what = std::string("constrains the policy's own endpoint (the ") +
-                           (ingress ? "destination of an ingress" : "source of an egress") +
-                           " rule); not supported yet";
-    using Field = std::pair<const YNode*, const char*>;
-    for (auto [node, key] : std::initializer_list<Field>{
-             {own.nets_n, "nets"}, {own.not_nets_n, "notNets"}, {own.selector_n, "selector"},
-             {own.not_selector_n, "notSelector"}, {own.ns_selector_n, "namespaceSelector"},
-             {own.sa_n, "serviceAccounts"}, {own.services_n, "services"}})
-      refuse(node, ir::Code::NV5033, "`" + own_path + "." + key + "` " + own_what);
+    // services on the own side: the endpoints of a Service, which the policy's own
+    // endpoint may or may not be; not modelled.
+    refuse(own.services_n, ir::Code::NV5033,
+           "`" + own_path +
+               ".services`: Kubernetes Service matches on the policy's own endpoint (the " +
+               (ingress ? "destination of an ingress" : "source of an egress") +
+               " rule) are not supported yet");
     refuse(peer.services_n, ir::Code::NV5035,
            "`" + peer_path + ".services`: Kubernetes Service matches are not supported yet");
     refuse(!dst.not_named.empty() ? dst.not_ports_n : nullptr, ir::Code::NV5036,
@@ -458,8 +484,11 @@ struct Lowering {
     bool v4 = false, v6 = false;
     const YNode* first_list = nullptr;
     using Nets = std::pair<const std::vector<ir::Cidr>*, const YNode*>;
+    // The own side's nets count too: they are matches of the same rule (policy.go).
     for (auto [list, node] : std::initializer_list<Nets>{{&peer.nets, peer.nets_n},
-                                                          {&peer.not_nets, peer.not_nets_n}}) {
+                                                         {&peer.not_nets, peer.not_nets_n},
+                                                         {&own.nets, own.nets_n},
+                                                         {&own.not_nets, own.not_nets_n}}) {
       for (const auto& c : *list) {
         bool is6 = c.family() == ir::Family::V6;
         if ((is6 && v4) || (!is6 && v6)) {
@@ -477,17 +506,7 @@ struct Lowering {
     if (!family && (v4 || v6)) family = v4 ? ir::Family::V4 : ir::Family::V6;
     if (ctx.diags.error_count() != errors) return std::nullopt;
 
-    PeerSpec spec;
-    // getEndpointSelector: the service-account selector ANDed with the selector, scoped
-    // like it.
-    std::optional<ir::Selector> side = peer.selector;
-    if (peer.service_accounts)
-      side = side ? raw_and(*peer.service_accounts, *side) : *peer.service_accounts;
-    spec.selector =
-        scoped_selector(SideSelectors{side, peer.ns_selector, peer.not_selector.has_value()}, ns);
-    spec.not_selector = peer.not_selector;
-    spec.nets = peer.nets;
-    spec.not_nets = peer.not_nets;
+    PeerSpec spec = side_spec(peer).value_or(PeerSpec{});
     spec.family = family;
     auto peers = lower_peer(spec, sets);
     if (auto* p = std::get_if<Problem>(&peers)) {
@@ -495,6 +514,25 @@ struct Lowering {
       return std::nullopt;
     }
     rule.peers = std::get<std::vector<ir::Peer>>(peers);
+    LoweredRule out;
+    // The own side: the same matches on the policy's endpoint (felix/rules/policy.go
+    // renders an ingress rule's destination selector and nets as dst matches, an egress
+    // rule's source ones as src matches). Its family is the rule's, already applied to the
+    // peer: the condition leaves it out, so that it holds for both.
+    if (auto own_spec = side_spec(own)) {
+      auto own_peers = lower_peer(*own_spec, sets);
+      if (auto* p = std::get_if<Problem>(&own_peers)) {
+        ctx.error(p->code, own.node ? *own.node : n, "`" + own_path + "`: " + p->message);
+        return std::nullopt;
+      }
+      out.own = pod_region(std::get<std::vector<ir::Peer>>(own_peers));
+      if (out.own->size() > 64) {
+        ctx.error(ir::Code::NV5033, own.node ? *own.node : n,
+                  "`" + own_path +
+                      "`: the pods it matches split into more than 64 IR peers; not supported yet");
+        return std::nullopt;
+      }
+    }
 
     // An HTTP match makes the rule match HTTP requests only (policy_common.go HTTPMatch),
     // which Envoy receives over TCP: with protocol unset, the rule's L4 part is TCP.
@@ -511,23 +549,79 @@ struct Lowering {
     // ports): the type/code ranges of that protocol, unless notProtocol excluded it.
     if ((icmp_n || not_icmp_n) && ports && !ports->empty())
       ports = icmp_matches(*proto, icmp, not_icmp);
+    out.rule = std::move(rule);
     if (ports && ports->empty()) {
       // No packet has this protocol and port: the rule matches nothing.
       ir::Peer none;
       none.kinds = 0;
-      rule.peers = {none};
+      out.rule.peers = {none};
     } else if (ports) {
-      rule.ports = std::move(*ports);
+      out.rule.ports = std::move(*ports);
     }
-    return rule;
+    return out;
   }
 };
 
 }  // namespace
 
-std::optional<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
-                                       const std::set<std::string>& tiers,
-                                       const std::vector<NetworkSet>& sets) {
+namespace {
+
+// A policy whose rules constrain its own endpoint, as copies whose subjects split the
+// original's by which of those conditions hold (own.cpp): each copy keeps the rules whose
+// conditions hold for its endpoints, in their order, and the policy's name, tier, order
+// and spans, so that tier walks, explanations and end-of-tier drops read as before.
+std::vector<ir::Policy> split_own(load::Ctx& ctx, const load::Object& obj, ir::Policy p,
+                                  const std::array<std::vector<std::optional<Region>>, 2>& own) {
+  std::vector<Region> conditions;
+  std::array<std::vector<int>, 2> index;  // per rule: its condition, -1 none, -2 never holds
+  Region every{to_peer(PodTerm{})};
+  for (size_t d = 0; d < 2; ++d)
+    for (const auto& o : own[d]) {
+      int i = -1;
+      if (o && o->empty()) {
+        i = -2;
+      } else if (o && *o != every) {
+        auto it = std::find(conditions.begin(), conditions.end(), *o);
+        i = static_cast<int>(it - conditions.begin());
+        if (it == conditions.end()) conditions.push_back(*o);
+      }
+      index[d].push_back(i);
+    }
+  auto keep = [&](const ir::Policy& from, const std::vector<bool>& holds) {
+    ir::Policy v = from;
+    for (size_t d = 0; d < 2; ++d) {
+      v.dirs[d].rules.clear();
+      for (size_t r = 0; r < from.dirs[d].rules.size(); ++r) {
+        int i = index[d][r];
+        if (i == -1 || (i >= 0 && holds[static_cast<size_t>(i)]))
+          v.dirs[d].rules.push_back(from.dirs[d].rules[r]);
+      }
+    }
+    return v;
+  };
+  if (conditions.empty() || p.subject.kinds == 0)
+    return {keep(p, std::vector<bool>(conditions.size(), true))};
+  auto variants = own_variants(p.subject, conditions);
+  if (auto* prob = std::get_if<Problem>(&variants)) {
+    ctx.error(prob->code, *obj.node, obj.kind + " " + obj.name + ": " + prob->message);
+    return {};
+  }
+  auto& vs = std::get<std::vector<OwnVariant>>(variants);
+  // None: the subject selects no pod (a contradiction in its selector); as written.
+  if (vs.empty()) return {keep(p, std::vector<bool>(conditions.size(), true))};
+  std::vector<ir::Policy> out;
+  for (auto& v : vs) {
+    out.push_back(keep(p, v.holds));
+    out.back().subject = std::move(v.subject);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
+                                     const std::set<std::string>& tiers,
+                                     const std::vector<NetworkSet>& sets) {
   bool global = obj.kind == "GlobalNetworkPolicy";
   size_t errors = ctx.diags.error_count();
   MapReader top(ctx, *obj.node, "");
@@ -576,7 +670,7 @@ std::optional<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, 
     aof = spec.boolean("applyOnForward");
   }
   spec.reject_unknown();
-  if (!spec.ok()) return std::nullopt;
+  if (!spec.ok()) return {};
 
   ir::Policy p;
   p.dialect = "calico";
@@ -677,13 +771,17 @@ std::optional<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, 
     }
   }
 
+  std::array<std::vector<std::optional<Region>>, 2> own;  // per direction, per rule
   auto lower_dir = [&](const YNode* list, const char* key, bool governed, ir::Direction d) {
     ir::DirectionRules& dr = p.dir(d);
     dr.isolates = governed;
     if (!list) return;
     for (size_t i = 0; i < list->items.size(); ++i) {
       auto r = low.rule(list->items[i], std::string("spec.") + key + "[" + std::to_string(i) + "]", d);
-      if (r && governed) dr.rules.push_back(std::move(*r));
+      if (r && governed) {
+        dr.rules.push_back(std::move(r->rule));
+        own[static_cast<size_t>(d)].push_back(std::move(r->own));
+      }
     }
     if (!governed && !list->items.empty())
       ctx.error(ir::Code::NV5014, *list,
@@ -693,7 +791,7 @@ std::optional<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, 
   lower_dir(ingress, "ingress", has_ingress, ir::Direction::Ingress);
   lower_dir(egress, "egress", has_egress, ir::Direction::Egress);
 
-  if (ctx.diags.error_count() != errors) return std::nullopt;
+  if (ctx.diags.error_count() != errors) return {};
   // Felix puts doNotTrack and preDNAT policies in the untracked and pre-DNAT tiers of host
   // endpoints only (felix/calc/event_sequencer.go tierInfoToProtoTierInfo): no pod sees them.
   if (is_dnt || is_pre_dnat) {
@@ -701,13 +799,13 @@ std::optional<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, 
                      std::string(is_dnt ? "doNotTrack" : "preDNAT") +
                          " policies apply only to host endpoints, which netverify does not model: "
                          "this policy has no effect on pods and is left out");
-    return std::nullopt;
+    return {};
   }
   if (is_aof)
     ctx.diags.report(ir::Code::NV5040, obj.span,
                      "applyOnForward only adds traffic forwarded through host endpoints, which "
                      "netverify does not model; the policy applies to pods as usual");
-  return p;
+  return split_own(ctx, obj, std::move(p), own);
 }
 
 }  // namespace nv::calico

@@ -22,9 +22,10 @@ std::optional<ir::Selector> read_selector(load::Ctx& ctx, const load::YNode& n, 
 std::optional<double> read_number(load::Ctx& ctx, const load::YNode& n, const std::string& path);
 
 // Lowers one policy; `ns` is empty for a GlobalNetworkPolicy; `tiers` the tiers that exist.
-// Returns the policy, or nullopt when it has errors or does not apply to pods.
-std::optional<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
-                                       const std::set<std::string>& tiers,
-                                       const std::vector<NetworkSet>& sets);
+// Returns the policy, as several copies with disjoint subjects when its rules constrain its
+// own endpoint (own.cpp), or nothing when it has errors or does not apply to pods.
+std::vector<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, const std::string& ns,
+                                     const std::set<std::string>& tiers,
+                                     const std::vector<NetworkSet>& sets);
 
 }  // namespace nv::calico

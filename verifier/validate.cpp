@@ -240,6 +240,47 @@ Uses set_uses(const backends::Firewall& fw) {
   return uses;
 }
 
+// Empties every chain that no packet reaches through a rule that can match: one that
+// looks a field up (not negated) in a set with no element left cannot. In a slice that
+// drops, say, the dispatch rules of the node's pods (a transit part), the chains behind
+// them then cost the encoder nothing.
+void prune_unreachable(backends::Firewall& fw) {
+  auto set_of = [&](const std::string& name,
+                    const std::optional<backends::Set>& inline_set) -> const backends::Set* {
+    if (name.empty()) return inline_set ? &*inline_set : nullptr;
+    auto it = fw.sets.find(name);
+    return it == fw.sets.end() ? nullptr : &it->second;
+  };
+  std::set<std::string> reached;
+  std::vector<std::string> todo{fw.entry};
+  auto follow = [&](const backends::Verdict& v) {
+    if (v.kind == backends::VerdictKind::Jump || v.kind == backends::VerdictKind::Goto)
+      todo.push_back(v.chain);
+  };
+  while (!todo.empty()) {
+    std::string name = std::move(todo.back());
+    todo.pop_back();
+    if (!reached.insert(name).second) continue;
+    auto it = fw.chains.find(name);
+    if (it == fw.chains.end()) continue;
+    for (const auto& r : it->second.rules) {
+      bool possible =
+          std::all_of(r.matches.begin(), r.matches.end(), [&](const backends::Match& m) {
+            const backends::Set* set = set_of(m.set, m.inline_set);
+            return m.negate || !set || !set->elements.empty();
+          });
+      if (!possible) continue;
+      if (!r.vmap) {
+        follow(r.verdict);
+      } else if (const backends::Set* map = set_of(r.vmap->map, r.vmap->inline_map)) {
+        for (const auto& e : map->elements) follow(e.verdict);
+      }
+    }
+  }
+  for (auto& [name, c] : fw.chains)
+    if (!reached.count(name)) c.rules.clear();
+}
+
 template <typename H>
 backends::Firewall slice(const backends::Firewall& fw, const Uses& uses, const H& holds,
                          const std::set<std::string>* reachable = nullptr) {
@@ -298,6 +339,7 @@ backends::Firewall slice(const backends::Firewall& fw, const Uses& uses, const H
         if (m.inline_set) filter(*m.inline_set, {m.key});
       if (r.vmap && r.vmap->inline_map) filter(*r.vmap->inline_map, {r.vmap->key});
     }
+  prune_unreachable(out);
   return out;
 }
 

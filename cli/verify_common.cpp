@@ -4,6 +4,8 @@
 #include <iostream>
 #include <tuple>
 
+#include "ir/inventory.h"
+
 namespace nv::cli {
 
 void add_verify_options(CLI::App* sub, VerifyOptions& o) {
@@ -203,7 +205,8 @@ std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string
   }
   auto slash = spec.find('/');
   if (slash == std::string::npos) {
-    err = "expected NS/SELECTOR (NS a namespace or *), a CIDR, world, or fqdn:NAME[@IP]";
+    err = "expected NS/SELECTOR or NS/sa/NAME (NS a namespace or *), a CIDR, world, or "
+          "fqdn:NAME[@IP]";
     return std::nullopt;
   }
   std::string ns = spec.substr(0, slash);
@@ -214,6 +217,21 @@ std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string
       return std::nullopt;
     }
     p.ns_name = ns;
+  }
+  // NS/sa/NAME: the pods that run as service account NAME (of their namespace), as Calico
+  // and Cilium select them; the account is no label a label selector can name.
+  if (std::string rest = spec.substr(slash + 1); rest.starts_with("sa/")) {
+    std::string name = rest.substr(3);
+    if (name.empty() || !valid_value(name)) {
+      err = "'" + name + "' is not a service account name";
+      return std::nullopt;
+    }
+    ir::Selector sa;
+    sa.op = ir::Selector::Op::Eq;
+    sa.key = ir::kServiceAccountLabel;
+    sa.values = {name};
+    p.pod_selector = std::move(sa);
+    return p;
   }
   auto sel = parse_label_selector(spec.substr(slash + 1), err);
   if (!sel) return std::nullopt;

@@ -155,7 +155,7 @@ class Builder : public YAML::EventHandler {
   // Map children arrive as key, value, key, value...; pair them, apply merge keys and
   // reject duplicate keys.
   void pair_up(YNode& map) {
-    std::vector<YNode> flat = std::move(map.items);
+    YNode::List flat = std::move(map.items);
     map.items.clear();
     std::vector<std::pair<size_t, size_t>> merges;  // indices into flat: key, value
     map.keys.reserve(flat.size() / 2);
@@ -223,14 +223,17 @@ class Builder : public YAML::EventHandler {
 }  // namespace
 
 std::vector<YNode> parse_yaml(const std::string& text, const std::string& file,
-                              ir::Diagnostics& diags, const ParseLimits& limits) {
+                              ir::Diagnostics& diags, const ParseLimits& limits,
+                              std::pmr::memory_resource* arena) {
+  bool duplicates = true;
   std::vector<YNode> docs;
-  if (auto fast = parse_yaml_fast(text)) {
+  if (auto fast = parse_yaml_fast(text, arena, &duplicates)) {
     docs = std::move(*fast);
   } else {
     docs = parse_yaml_cpp(text, file, diags, limits);
   }
-  check_duplicate_keys(docs, file, diags);
+  // The fast reader tells whether a mapping repeats a key: walk its trees only then.
+  if (duplicates) check_duplicate_keys(docs, file, diags);
   return docs;
 }
 

@@ -28,12 +28,6 @@ class InputSet {
  public:
   InputSet(ir::SourceManager& sources, ir::Diagnostics& diags)
       : sources_(&sources), diags_(&diags) {}
-  // Where texts and diagnostics of later inputs go (after the caller moved the earlier ones
-  // there: inputs read on another thread have a SourceManager and Diagnostics of their own).
-  void rebind(ir::SourceManager& sources, ir::Diagnostics& diags) {
-    sources_ = &sources;
-    diags_ = &diags;
-  }
 
   // A file, a directory (files ending .yaml, .yml or .json, recursively, in name order)
   // or "-" for standard input (read once).

@@ -71,8 +71,8 @@ struct YNode {
 };
 
 struct ParseLimits {
-  // Bytes that anchors and aliases may copy, per input (nodes count sizeof(YNode) each,
-  // strings their length). Parsed nodes are bounded by the input's size; copies are how a
+  // Bytes that anchors and aliases may copy, per input (nodes count 120 bytes each, about
+  // their size, strings their length). Parsed nodes are bounded by the input's size; copies are how a
   // few bytes become gigabytes ("billion laughs", or one long string aliased many times).
   size_t max_alias_bytes = size_t{64} << 20;
 };

@@ -528,20 +528,23 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
           }
         }
         bool any_per_peer = std::find(per_peer.begin(), per_peer.end(), 1) != per_peer.end();
+        std::vector<const std::vector<uint32_t>*> peer_ids(rules.size());
+        for (size_t i = 0; i < rules.size(); ++i) peer_ids[i] = &rule_peers[rules[i]];
 
         // One walk per distinct signature (which rules match the atom, and how named
         // ports resolve against it).
         std::unordered_map<std::string, uint32_t> by_sig;
         std::vector<uint32_t> atom_set(natoms);
         std::vector<char> rule_hits(rules.size());
+        std::vector<PortSet> ports;  // `fixed` plus the named ports resolved against the atom
         for (size_t a = 0; a < natoms; ++a) {
           std::string sig(rules.size(), '0');
           for (size_t i = 0; i < rules.size(); ++i) {
-            rule_hits[i] = rule_peer_matches(*rules[i], rule_peers[rules[i]], hits[a]);
+            rule_hits[i] = rule_peer_matches(*rules[i], *peer_ids[i], hits[a]);
             sig[i] = rule_hits[i] ? '1' : '0';
           }
-          std::vector<PortSet> ports = fixed;
           if (any_per_peer) {
+            ports = fixed;
             const ir::Endpoint& dst = atom_rep(a);
             for (size_t i = 0; i < rules.size(); ++i) {
               if (!per_peer[i] || !rule_hits[i]) continue;
@@ -550,7 +553,7 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
             }
           }
           auto [it, fresh] = by_sig.emplace(sig, 0);
-          if (fresh) it->second = sets.get(walk(tiers, ports, rule_hits));
+          if (fresh) it->second = sets.get(walk(tiers, any_per_peer ? ports : fixed, rule_hits));
           atom_set[a] = it->second;
         }
 

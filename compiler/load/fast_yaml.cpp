@@ -1,6 +1,9 @@
 #include "compiler/load/fast_yaml.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
+#include <unordered_set>
 
 namespace nv::load {
 
@@ -15,7 +18,10 @@ bool is_break(char c) { return c == '\n' || c == '\r'; }
 
 class Reader {
  public:
-  explicit Reader(std::string_view s) : s_(s) { check_encoding(); }
+  Reader(std::string_view s, std::pmr::memory_resource* mr) : s_(s), mr_(mr) { check_encoding(); }
+
+  // Whether some mapping gives a key twice.
+  bool saw_duplicate() const { return duplicate_; }
 
   // Plain UTF-8 only: yaml-cpp also reads UTF-16/32 (by BOM or by NUL bytes), and the
   // fast reader has no business guessing encodings or judging control characters.
@@ -117,7 +123,7 @@ class Reader {
   void to_content() { pos_ = line_start_ + static_cast<size_t>(indent()); }
 
   YNode make(YNode::Kind kind) const {
-    YNode n;
+    YNode n(mr_);
     n.kind = kind;
     n.line = line_;
     n.col = col();
@@ -190,38 +196,41 @@ class Reader {
   YNode block_map(int ind, int depth) {
     if (depth > kMaxDepth) throw Unsupported{};
     YNode map = make(YNode::Kind::Map);
+    size_t base = stack_.size();
     for (;;) {
-      map.keys.push_back(key());
+      stack_.push_back(key());
       // after "key:"
       skip_spaces();
       if (at_eol_or_comment()) {
         skip_line();
-        map.values.push_back(block_node(ind, depth, true));
+        stack_.push_back(block_node(ind, depth, true));
       } else {
-        map.values.push_back(inline_value(ind, depth));
+        stack_.push_back(inline_value(ind, depth));
         expect_end_of_value(ind);
       }
       if (!continues_at(ind)) break;
       if (!line_is_mapping_entry()) throw Unsupported{};
     }
+    take_entries(map, base);
     return map;
   }
 
   YNode block_seq(int ind, int depth) {
     if (depth > kMaxDepth) throw Unsupported{};
     YNode seq = make(YNode::Kind::Seq);
+    size_t base = stack_.size();
     for (;;) {
       ++pos_;  // the '-'
       skip_spaces();
       if (at_eol_or_comment()) {
         skip_line();
-        seq.items.push_back(block_node(ind, depth, false));
+        stack_.push_back(block_node(ind, depth, false));
       } else if (peek() == '-' && (is_space(peek(1)) || is_break(peek(1)))) {
         throw Unsupported{};  // "- - x"
       } else if (line_is_mapping_entry()) {
-        seq.items.push_back(block_map(col() - 1, depth + 1));  // compact mapping
+        stack_.push_back(block_map(col() - 1, depth + 1));  // compact mapping
       } else {
-        seq.items.push_back(inline_value(ind, depth));
+        stack_.push_back(inline_value(ind, depth));
         expect_end_of_value(ind);
       }
       if (!continues_at(ind)) break;
@@ -230,6 +239,7 @@ class Reader {
         break;  // back to the enclosing mapping at the same indentation
       }
     }
+    take_items(seq, base);
     return seq;
   }
 
@@ -335,6 +345,47 @@ class Reader {
       // A deeper line after a complete value is a continuation or an error.
       throw Unsupported{};
     }
+  }
+
+  // --- children --------------------------------------------------------------------------
+  // A collection's children are pushed on stack_ while it is read (its nested collections
+  // push theirs above and take them off before it resumes), then moved into vectors of
+  // exactly their size: no reallocation, and nothing left behind in the arena.
+  void take_items(YNode& seq, size_t base) {
+    auto first = stack_.begin() + static_cast<std::ptrdiff_t>(base);
+    seq.items.reserve(stack_.size() - base);
+    std::move(first, stack_.end(), std::back_inserter(seq.items));
+    stack_.erase(first, stack_.end());
+  }
+
+  // Keys and values alternate on the stack.
+  void take_entries(YNode& map, size_t base) {
+    size_t n = (stack_.size() - base) / 2;
+    map.keys.reserve(n);
+    map.values.reserve(n);
+    for (size_t i = base; i + 1 < stack_.size(); i += 2) {
+      map.keys.push_back(std::move(stack_[i]));
+      map.values.push_back(std::move(stack_[i + 1]));
+    }
+    stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(base), stack_.end());
+    if (!duplicate_) duplicate_ = repeats_a_key(map.keys);
+  }
+
+  // Only a flag: check_duplicate_keys walks the tree for the diagnostics when it is set.
+  // Small mappings (nearly all) compare pairwise; large ones hash.
+  static bool repeats_a_key(const YNode::List& keys) {
+    if (keys.size() <= 16) {
+      for (size_t i = 1; i < keys.size(); ++i)
+        for (size_t j = 0; j < i; ++j)
+          if (keys[i].is_scalar() && keys[j].is_scalar() && keys[i].value == keys[j].value)
+            return true;
+      return false;
+    }
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(keys.size());
+    for (const auto& k : keys)
+      if (k.is_scalar() && !seen.insert(k.value).second) return true;
+    return false;
   }
 
   // --- scalars ---------------------------------------------------------------------------
@@ -485,6 +536,7 @@ class Reader {
       ++pos_;
       return n;
     }
+    size_t base = stack_.size();
     for (;;) {
       if (n.kind == YNode::Kind::Map) {
         YNode k = flow_scalar(root, true);
@@ -493,10 +545,10 @@ class Reader {
         ++pos_;
         if (k.plain && !(is_space(peek()) || is_break(peek()))) throw Unsupported{};
         flow_space(root);
-        n.keys.push_back(std::move(k));
-        n.values.push_back(flow_item(depth, root));
+        stack_.push_back(std::move(k));
+        stack_.push_back(flow_item(depth, root));
       } else {
-        n.items.push_back(flow_item(depth, root));
+        stack_.push_back(flow_item(depth, root));
       }
       flow_space(root);
       if (peek() == ',') {
@@ -507,6 +559,10 @@ class Reader {
       }
       if (peek() != close) throw Unsupported{};
       ++pos_;
+      if (n.kind == YNode::Kind::Map)
+        take_entries(n, base);
+      else
+        take_items(n, base);
       return n;
     }
   }
@@ -580,6 +636,9 @@ class Reader {
 
  private:
   std::string_view s_;
+  std::pmr::memory_resource* mr_;
+  std::vector<YNode> stack_;  // children of the collections being read
+  bool duplicate_ = false;
   size_t pos_ = 0;
   int line_ = 1;
   size_t line_start_ = 0;
@@ -589,11 +648,14 @@ class Reader {
 
 }  // namespace
 
-std::optional<std::vector<YNode>> parse_yaml_fast(std::string_view text) {
+std::optional<std::vector<YNode>> parse_yaml_fast(std::string_view text,
+                                                  std::pmr::memory_resource* arena,
+                                                  bool* duplicate_keys) {
   try {
-    Reader r(text);
-    if (r.root_is_flow()) return r.json();
-    return r.documents();
+    Reader r(text, arena ? arena : std::pmr::get_default_resource());
+    std::vector<YNode> docs = r.root_is_flow() ? r.json() : r.documents();
+    if (duplicate_keys) *duplicate_keys = r.saw_duplicate();
+    return docs;
   } catch (const Unsupported&) {
     return std::nullopt;
   }

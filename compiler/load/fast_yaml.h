@@ -9,6 +9,7 @@
 // node and position for position; a differential fuzz target checks exactly that.
 #pragma once
 
+#include <memory_resource>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,11 @@
 
 namespace nv::load {
 
-std::optional<std::vector<YNode>> parse_yaml_fast(std::string_view text);
+// Children are allocated from `arena` (the default resource when null), which must outlive
+// the trees. `duplicate_keys`, when given, is set to whether some mapping repeats a key
+// (check_duplicate_keys then reports them; a tree without is not walked again).
+std::optional<std::vector<YNode>> parse_yaml_fast(std::string_view text,
+                                                  std::pmr::memory_resource* arena = nullptr,
+                                                  bool* duplicate_keys = nullptr);
 
 }  // namespace nv::load

@@ -32,7 +32,7 @@ void InputSet::add_path(const std::string& path) {
   std::error_code ec;
   auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) {
-    diags_.report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read: no such file or directory");
+    diags_->report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read: no such file or directory");
     return;
   }
   if (fs::is_directory(status)) {
@@ -44,28 +44,55 @@ void InputSet::add_path(const std::string& path) {
       if (it->is_regular_file(fec)) {
         files.push_back(it->path());
       } else if (it->is_symlink(fec) && !fs::exists(it->path(), fec)) {
-        diags_.report(ir::Code::NV1001, {it->path().string(), 0, 0, 0},
-                      "cannot read: a symbolic link to nothing");
+        diags_->report(ir::Code::NV1001, {it->path().string(), 0, 0, 0},
+                       "cannot read: a symbolic link to nothing");
       }
     }
-    if (ec) diags_.report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read directory: " + ec.message());
+    if (ec)
+      diags_->report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read directory: " + ec.message());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) add_path(f.string());
     return;
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buf;
-  if (in) buf << in.rdbuf();
-  if (!in || in.bad()) {
-    diags_.report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read file");
+  std::string text;
+  if (!read_file(path, fs::is_regular_file(status), text)) {
+    diags_->report(ir::Code::NV1001, {path, 0, 0, 0}, "cannot read file");
     return;
   }
-  add_text(path, buf.str());
+  add_text(path, std::move(text));
+}
+
+// A regular file is read in one piece into a string of its size; anything else (a pipe,
+// /dev/stdin) through a stream.
+bool InputSet::read_file(const std::string& path, bool regular, std::string& text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  if (regular) {
+    std::error_code ec;
+    auto size = fs::file_size(path, ec);
+    if (!ec) {
+      text.resize(size);
+      in.read(text.data(), static_cast<std::streamsize>(size));
+      if (static_cast<uintmax_t>(in.gcount()) == size &&
+          in.peek() == std::ifstream::traits_type::eof())
+        return !in.bad();
+      // The file changed size while we read it: read it again as a stream.
+      in.clear();
+      in.seekg(0);
+      if (!in) return false;
+    }
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (!in || in.bad()) return false;
+  text = std::move(buf).str();
+  return true;
 }
 
 void InputSet::add_text(const std::string& name, std::string text) {
-  const std::string& stored = sources_.add(name, std::move(text));
-  docs_.push_back(parse_yaml(stored, name, diags_));
+  const std::string& stored = sources_->add(name, std::move(text));
+  auto& arena = arenas_.emplace_back(std::max<size_t>(stored.size() * 2, 4096));
+  docs_.push_back(parse_yaml(stored, name, *diags_, {}, &arena));
   const auto& docs = docs_.back();
   for (size_t i = 0; i < docs.size(); ++i) {
     if (docs[i].is_null()) continue;  // empty or comment-only document
@@ -79,9 +106,9 @@ void InputSet::add_object(const YNode& n, const std::string& file, int doc,
                           const std::string& list_api, const std::string& list_kind) {
   ir::SourceSpan span{file, doc, n.line, n.col};
   if (!n.is_map()) {
-    diags_.report(ir::Code::NV1010, span,
-                  std::string("expected a Kubernetes object (a mapping), found a ") +
-                      kind_name(n.kind));
+    diags_->report(
+        ir::Code::NV1010, span,
+        std::string("expected a Kubernetes object (a mapping), found a ") + kind_name(n.kind));
     return;
   }
   Object o;
@@ -95,15 +122,15 @@ void InputSet::add_object(const YNode& n, const std::string& file, int doc,
   if (o.kind.empty() && typed_list) o.kind = list_kind.substr(0, list_kind.size() - 4);
   if (o.api_version.empty() && typed_list) o.api_version = list_api;
   if (o.kind.empty() || o.api_version.empty()) {
-    diags_.report(ir::Code::NV1011, span,
-                  o.kind.empty() ? "object has no `kind`" : "object has no `apiVersion`");
+    diags_->report(ir::Code::NV1011, span,
+                   o.kind.empty() ? "object has no `kind`" : "object has no `apiVersion`");
     return;
   }
   const YNode* items = n.get("items");
   if (o.kind == "List" || (o.kind.size() > 4 && o.kind.ends_with("List") && items)) {
     if (items && !items->is_seq()) {
-      diags_.report(ir::Code::NV1021, {file, doc, items->line, items->col},
-                    "`items` of a " + o.kind + " must be a list");
+      diags_->report(ir::Code::NV1021, {file, doc, items->line, items->col},
+                     "`items` of a " + o.kind + " must be a list");
       return;
     }
     if (items)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <deque>
+#include <memory_resource>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,8 @@ struct Object {
 
 class InputSet {
  public:
-  InputSet(ir::SourceManager& sources, ir::Diagnostics& diags) : sources_(sources), diags_(diags) {}
+  InputSet(ir::SourceManager& sources, ir::Diagnostics& diags)
+      : sources_(&sources), diags_(&diags) {}
 
   // A file, a directory (files ending .yaml, .yml or .json, recursively, in name order)
   // or "-" for standard input (read once).
@@ -35,11 +37,15 @@ class InputSet {
   const std::vector<Object>& objects() const { return objects_; }
 
  private:
+  static bool read_file(const std::string& path, bool regular, std::string& text);
   void add_object(const YNode& n, const std::string& file, int doc, const std::string& list_api,
                   const std::string& list_kind);
 
-  ir::SourceManager& sources_;
-  ir::Diagnostics& diags_;
+  ir::SourceManager* sources_;
+  ir::Diagnostics* diags_;
+  // One arena per input for its trees' children, released whole after the trees (declared
+  // first, destroyed last).
+  std::deque<std::pmr::monotonic_buffer_resource> arenas_;
   std::deque<std::vector<YNode>> docs_;
   std::vector<Object> objects_;
   bool stdin_read_ = false;

@@ -82,3 +82,53 @@ TEST(FastYaml, DuplicateKeysAreReportedOnTheFastPathToo) {
   EXPECT_EQ(d.all()[0].code, ir::Code::NV1004);
   EXPECT_EQ(d.all()[0].span.line, 3);
 }
+
+// The fast reader flags repeated keys so that check_duplicate_keys walks only trees that
+// have some: the flag must be set exactly when the walk reports something.
+TEST(FastYaml, DuplicateFlagIsSetExactlyWhenTheWalkReports) {
+  std::string wide, wide_dup;  // more keys than the pairwise comparison handles
+  for (int i = 0; i < 40; ++i) wide += "k" + std::to_string(i) + ": " + std::to_string(i) + "\n";
+  wide_dup = wide + "k17: again\n";
+  int flagged = 0;
+  for (const std::string& text : std::vector<std::string>{
+           "a: 1\nb: 2\n", "a: 1\nb: 2\na: 3\n", "x:\n  a: 1\n  a: 2\ny: 1\n",
+           "- a: 1\n  b: 2\n- a: 1\n  a: 2\n", "m: {a: 1, b: 2, a: 3}\n", "m: {a: 1, b: 2}\n",
+           "{\"a\": {\"b\": 1, \"b\": 2}}", "\"a\": 1\na: 2\n", "a: 1\n---\na: 2\n", "~: 1\n~: 2\n",
+           "a: 1\n'a ': 2\n", wide, wide_dup, "list:\n- x\n"}) {
+    bool duplicates = false;
+    auto docs = load::parse_yaml_fast(text, nullptr, &duplicates);
+    ASSERT_TRUE(docs) << text;
+    ir::Diagnostics d;
+    load::check_duplicate_keys(*docs, "t.yaml", d);
+    EXPECT_EQ(duplicates, !d.all().empty()) << text;
+    flagged += duplicates;
+    ir::Diagnostics via_parse;  // and parse_yaml reports the same through the flag
+    load::parse_yaml(text, "t.yaml", via_parse);
+    EXPECT_EQ(via_parse.all().size(), d.all().size()) << text;
+  }
+  EXPECT_EQ(flagged, 7);
+}
+
+// Trees read into an arena equal trees read onto the heap, and a copy of an arena node is
+// the caller's own: it outlives the arena.
+TEST(FastYaml, ArenaTreesEqualHeapTreesAndCopiesOutliveTheArena) {
+  std::string text =
+      "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n"
+      "    name: a\n    labels: {app: web, tier: \"api\"}\n  spec:\n    containers:\n"
+      "    - name: c\n      ports:\n      - containerPort: 80\n        protocol: TCP\n"
+      "  extra: [1, 2, [3, {x: y}]]\n";
+  auto heap = load::parse_yaml_fast(text);
+  ASSERT_TRUE(heap);
+  YNode copy;
+  {
+    std::pmr::monotonic_buffer_resource arena;
+    auto in_arena = load::parse_yaml_fast(text, &arena);
+    ASSERT_TRUE(in_arena);
+    ASSERT_EQ(in_arena->size(), heap->size());
+    EXPECT_EQ(load::tree_difference((*in_arena)[0], (*heap)[0]), "");
+    EXPECT_EQ((*in_arena)[0].keys.get_allocator().resource(), &arena);
+    copy = (*in_arena)[0];
+    EXPECT_NE(copy.keys.get_allocator().resource(), &arena);
+  }
+  EXPECT_EQ(load::tree_difference(copy, (*heap)[0]), "");
+}

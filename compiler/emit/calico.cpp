@@ -89,7 +89,36 @@ Node protocol_node(int proto) {
 struct ProtoPorts {
   int proto = ir::kAnyProto;
   Node ports = Node::list();
+  std::optional<Node> icmp;  // one `icmp` match (ICMP/ICMPv6 only)
 };
+
+// The `icmp` matches whose union is the ICMP range lo..hi of type << 8 | code (ir/model.h
+// is_icmp): a whole type -> {type}, a single code -> {type, code} (Calico's ICMPFields; one
+// per rule). Calico types are 0..254 (libcalico-go validator): a piece of type 255 has no form,
+// and `why` says so.
+std::vector<Node> icmp_nodes(uint16_t lo, uint16_t hi, std::string& why) {
+  std::vector<Node> out;
+  for (int t = lo >> 8; t <= (hi >> 8); ++t) {
+    int c0 = t == (lo >> 8) ? (lo & 255) : 0, c1 = t == (hi >> 8) ? (hi & 255) : 255;
+    if (t == 255) {
+      why = "ICMP type 255: Calico's icmp type is 0..254";
+      return {};
+    }
+    if (c0 == 0 && c1 == 255) {
+      Node m = Node::map();
+      m.set("type", Node::integer(t));
+      out.push_back(std::move(m));
+      continue;
+    }
+    for (int c = c0; c <= c1; ++c) {
+      Node m = Node::map();
+      m.set("type", Node::integer(t));
+      m.set("code", Node::integer(c));
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
 
 struct CalicoEmitter {
   const ir::PolicySet& ps;
@@ -115,6 +144,18 @@ struct CalicoEmitter {
         continue;
       }
       bool has_ports = pm.proto == ir::kTCP || pm.proto == ir::kUDP || pm.proto == ir::kSCTP;
+      if (!pm.all_ports() && ir::is_icmp(pm.proto) && pm.named.empty()) {
+        std::string why;
+        auto nodes = icmp_nodes(pm.lo, pm.hi, why);
+        if (!why.empty()) {
+          refusals.add(Code::NV4075, p, &r, "ICMP match " + pm.str() + ": " + why);
+          ok = false;
+          continue;
+        }
+        for (auto& n : nodes) out.push_back(ProtoPorts{pm.proto, Node::list(), std::move(n)});
+        all.resize(out.size(), false);
+        continue;
+      }
       if (!pm.all_ports() && !has_ports) {
         refusals.add(Code::NV4075, p, &r,
                      "port " + pm.str() + ": Calico has ports for TCP, UDP and SCTP only");
@@ -122,9 +163,9 @@ struct CalicoEmitter {
         continue;
       }
       size_t i = 0;
-      while (i < out.size() && out[i].proto != pm.proto) ++i;
+      while (i < out.size() && (out[i].proto != pm.proto || out[i].icmp)) ++i;
       if (i == out.size()) {
-        out.push_back(ProtoPorts{pm.proto, Node::list()});
+        out.push_back(ProtoPorts{pm.proto, Node::list(), std::nullopt});
         all.push_back(false);
       }
       if (all[i]) continue;
@@ -268,6 +309,7 @@ struct CalicoEmitter {
             if (proto.proto != ir::kAnyProto) rule.set("protocol", protocol_node(proto.proto));
             Node dst = in ? Node::map() : side;
             if (!proto.ports.empty()) dst.set("ports", proto.ports);
+            if (proto.icmp) rule.set("icmp", *proto.icmp);
             if (in && !side.empty()) rule.set("source", side);
             if (!dst.empty()) rule.set("destination", std::move(dst));
             if (h) rule.set("http", *h);

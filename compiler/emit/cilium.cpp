@@ -123,7 +123,39 @@ struct CiliumEmitter {
   std::vector<Origin> origins;
 
   // toPorts entries; an empty list: every protocol and port. nullopt after a refusal.
-  std::optional<Node> ports(const ir::Policy& p, const ir::Rule& r, ir::Direction d) {
+  // `icmps` (pkg/policy/api/icmp.go ICMPRule{Fields []ICMPField{Family, Type}}, at most 40
+  // fields per rule): Cilium matches whole ICMP types, every code. Adds the types of pm
+  // (an ICMP/ICMPv6 range of type << 8 | code, ir/model.h is_icmp) to `icmps`; false with
+  // `why` when the range covers only some codes of a type.
+  static bool icmp_fields(const ir::PortMatch& pm, Node& icmps, std::string& why) {
+    if (pm.all_ports()) {
+      why = "every " + ir::proto_name(pm.proto) +
+            " type: Cilium's icmps name types one by one (use no protocol or list them)";
+      return false;
+    }
+    int t0 = pm.lo >> 8, t1 = pm.hi >> 8;
+    if ((pm.lo & 255) != 0 || (pm.hi & 255) != 255) {
+      int t = (pm.lo & 255) != 0 ? t0 : t1;
+      int c0 = t == t0 ? (pm.lo & 255) : 0, c1 = t == t1 ? (pm.hi & 255) : 255;
+      why = ir::proto_name(pm.proto) + " type " + std::to_string(t) +
+            (c0 == c1 ? " code " + std::to_string(c0)
+                      : " codes " + std::to_string(c0) + ".." + std::to_string(c1)) +
+            " only: Cilium's icmps match a type with every code";
+      return false;
+    }
+    for (int t = t0; t <= t1; ++t) {
+      auto fields = [&]() -> Node& { return icmps.children().back().second.children()[0].second; };
+      if (icmps.empty() || fields().children().size() >= kMaxPorts)
+        icmps.push(Node::map()).set("fields", Node::list());
+      Node& f = fields().push(Node::map());
+      f.set("type", Node::integer(t));
+      f.set("family", Node::str(pm.proto == ir::kICMP ? "IPv4" : "IPv6"));
+    }
+    return true;
+  }
+
+  std::optional<Node> ports(const ir::Policy& p, const ir::Rule& r, ir::Direction d,
+                            Node* icmps = nullptr) {
     for (const auto& pm : r.ports)
       if (pm.proto == ir::kAnyProto && pm.all_ports()) return Node::list();
     Node out = Node::list();
@@ -132,7 +164,9 @@ struct CiliumEmitter {
     bool ok = true;
     for (const auto& pm : split_named_any(r.ports)) {
       std::string why;
-      if (pm.proto != ir::kTCP && pm.proto != ir::kUDP && pm.proto != ir::kSCTP)
+      if (ir::is_icmp(pm.proto) && pm.named.empty() && icmps) {
+        if (icmp_fields(pm, *icmps, why)) continue;
+      } else if (pm.proto != ir::kTCP && pm.proto != ir::kUDP && pm.proto != ir::kSCTP)
         why =
             pm.proto == ir::kAnyProto
                 ? "port " + pm.str() + " of every protocol: Cilium's ANY is TCP, UDP and SCTP only"
@@ -297,8 +331,13 @@ struct CiliumEmitter {
         continue;
       }
       L3 l3;
-      auto to_ports = ports(p, r, d);
+      Node icmps = Node::list();
+      auto to_ports = ports(p, r, d, &icmps);
       if (!peers(p, r, d, ns, l3) || !to_ports) continue;
+      if (r.l7 && !icmps.empty()) {
+        refusals.add(Code::NV4080, p, &r, "L7 rules on ICMP (Cilium's L7 rules need ports)");
+        continue;
+      }
       if (r.l7) {
         // The L7 rules go on every toPorts entry of the rule (the frontend makes one IR
         // rule per entry that carries them; entries are a union).
@@ -312,16 +351,26 @@ struct CiliumEmitter {
         }
         for (auto& entry : to_ports->children()) entry.second.set("rules", *l7);
       }
+      // icmps and toPorts cannot share a rule (rule_validation.go; our frontend refuses it
+      // too): a rule with both becomes two, one for the ports and one for the ICMP types.
+      bool port_rule = !to_ports->empty() || icmps.empty();
       auto add = [&](const char* key, Node peers_list) {
-        Node& rule = list.push(Node::map());
-        if (key) rule.set(std::string(in ? "from" : "to") + key, std::move(peers_list));
-        if (!to_ports->empty()) rule.set("toPorts", *to_ports);
+        if (port_rule) {
+          Node& rule = list.push(Node::map());
+          if (key) rule.set(std::string(in ? "from" : "to") + key, peers_list);
+          if (!to_ports->empty()) rule.set("toPorts", *to_ports);
+        }
+        if (!icmps.empty()) {
+          Node& rule = list.push(Node::map());
+          if (key) rule.set(std::string(in ? "from" : "to") + key, std::move(peers_list));
+          rule.set("icmps", icmps);
+        }
       };
       if (l3.everything) {
         // An L4-only rule has a wildcard L3; without ports, an empty rule allows nothing.
         Node all = Node::list();
         all.push(Node::str("all"));
-        if (to_ports->empty())
+        if (to_ports->empty() && icmps.empty())
           add("Entities", std::move(all));
         else
           add(nullptr, Node::list());

@@ -243,6 +243,38 @@ TEST(ConvertRefusal, PortsWithoutTargetForm) {
   EXPECT_EQ(codes(named), std::vector<ir::Code>{ir::Code::NV4075});
 }
 
+// ICMP matches (type << 8 | code ranges): Calico one `icmp` per rule, types and codes; Cilium
+// `icmps` by type only, a rule apart from its toPorts; a type's single code has no Cilium form.
+TEST(ConvertIcmp, CalicoAndCiliumForms) {
+  std::string in = calico("NetworkPolicy",
+                          "  selector: all()\n  ingress:\n  - action: Allow\n    protocol: ICMP\n"
+                          "    icmp: {type: 8}\n  - action: Allow\n    protocol: ICMP\n"
+                          "    icmp: {type: 3, code: 4}\n");
+  auto cal = convert(in, emit::Target::Calico);
+  EXPECT_TRUE(cal.refusals.empty());
+  EXPECT_NE(cal.yaml.find("  - action: Allow\n    protocol: ICMP\n    icmp:\n      type: 8\n"),
+            std::string::npos)
+      << cal.yaml;
+  EXPECT_NE(cal.yaml.find("    icmp:\n      type: 3\n      code: 4\n"), std::string::npos)
+      << cal.yaml;
+  auto cil = convert(in, emit::Target::Cilium);
+  ASSERT_EQ(codes(cil), std::vector<ir::Code>{ir::Code::NV4075});
+  EXPECT_NE(cil.refusals[0].message.find("ICMP type 3 code 4 only"), std::string::npos)
+      << cil.refusals[0].message;
+  EXPECT_TRUE(cil.yaml.empty());
+  auto types = convert(cnp("  endpointSelector: {}\n  ingress:\n  - icmps:\n    - fields:\n"
+                           "      - {type: 8, family: IPv4}\n      - {type: 128, family: IPv6}\n"
+                           "  - toPorts:\n    - ports:\n      - {port: '80', protocol: TCP}\n"),
+                       emit::Target::Cilium);
+  EXPECT_TRUE(types.refusals.empty());
+  EXPECT_NE(types.yaml.find("  - icmps:\n    - fields:\n      - type: 8\n        family: IPv4\n"
+                            "      - type: 128\n        family: IPv6\n"),
+            std::string::npos)
+      << types.yaml;
+  auto k8s = convert(in, emit::Target::K8s);
+  EXPECT_EQ(codes(k8s), (std::vector<ir::Code>{ir::Code::NV4075, ir::Code::NV4075}));
+}
+
 TEST(ConvertRefusal, RulesThatDoNotIsolate) {
   auto o = convert(cnp("  endpointSelector: {}\n  enableDefaultDeny: {ingress: false}\n  ingress:\n"
                        "  - fromEndpoints: [{}]\n"),

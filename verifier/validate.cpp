@@ -406,6 +406,9 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
 // the address cuts decide: so two pods alike in this view and in every CIDR of the part
 // are alike for every rule of the direction, and the specification cannot tell them
 // apart. A pod's subject tests do not enter: in a part the subject is the fixed pod.
+// Appends v's bytes: keys made of small integers.
+void put(std::string& sig, int32_t v) { sig.append(reinterpret_cast<const char*>(&v), sizeof v); }
+
 // The pod shapes each peer term matches. A term recurs in many policies and parts, and
 // most terms match few of the cluster's shapes: the shapes are indexed by namespace and
 // by label, a term is tried only on the shapes that have what it requires (its
@@ -521,9 +524,6 @@ class PeerView {
   }
 
  private:
-  static void put(std::string& k, int32_t v) {
-    k.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
   std::unordered_map<uint32_t, std::string> passes_;  // by shape, when it passes some term
   std::set<std::string> names_;
 };
@@ -533,7 +533,6 @@ class PeerView {
 // On the specification side the tests are those of the policies that can decide the
 // part: peers alike for them (PeerView, and membership in their CIDRs) are alike for the
 // specification.
-void put(std::string& sig, int32_t v) { sig.append(reinterpret_cast<const char*>(&v), sizeof v); }
 
 std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_t n_shapes,
                                   const Universe& pu, const PeerView& view,

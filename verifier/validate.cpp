@@ -398,14 +398,6 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
   return out;
 }
 
-// What one direction's specification sees of a peer pod: whether the pod passes each
-// peer term of that direction's rules, CIDRs aside, and, for egress, the container ports
-// behind the named ports those rules name (a named port is the destination pod's, and in
-// an ingress part the destination is the fixed pod). `matches(Peer, ...)` is the
-// conjunction of the term's tests, and the CIDR tests depend on the address alone, which
-// the address cuts decide: so two pods alike in this view and in every CIDR of the part
-// are alike for every rule of the direction, and the specification cannot tell them
-// apart. A pod's subject tests do not enter: in a part the subject is the fixed pod.
 // Appends v's bytes: keys made of small integers.
 void put(std::string& sig, int32_t v) { sig.append(reinterpret_cast<const char*>(&v), sizeof v); }
 
@@ -533,7 +525,6 @@ class PeerView {
 // On the specification side the tests are those of the policies that can decide the
 // part: peers alike for them (PeerView, and membership in their CIDRs) are alike for the
 // specification.
-
 std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_t n_shapes,
                                   const Universe& pu, const PeerView& view,
                                   const std::vector<PeerTest>& tests, const Known& k) {

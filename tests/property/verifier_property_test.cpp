@@ -8,6 +8,7 @@
 #include <rapidcheck/gtest.h>
 #include <z3++.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -771,6 +772,13 @@ test::World dialect_world(bool calico) {
   ws.read_texts(text, "");
   ws.lower({});
   if (ws.diags.has_errors()) {
+    // A policy whose own-side conditions need more than 64 subject copies is refused by
+    // design (NV5033, fail closed); the generator keeps them rare, and such a case tests
+    // nothing here.
+    const auto& all = ws.diags.all();
+    RC_PRE(!std::all_of(all.begin(), all.end(), [](const ir::Diagnostic& d) {
+      return d.severity != ir::Severity::Error || d.code == ir::Code::NV5033;
+    }));
     std::string msgs;
     ws.diags.render(msgs, &ws.sources, false);
     RC_FAIL("the generated policies do not load:\n" + msgs);

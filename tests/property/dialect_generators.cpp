@@ -182,7 +182,8 @@ std::string calico_rule(const std::string& dir) {
   if ((proto == "ICMP" || proto == "1") && coin(2)) {
     auto fields = [] {
       std::string t = std::to_string(pick(std::vector<int>{0, 3, 8}));
-      return coin(2) ? "{type: " + t + "}" : "{type: " + t + ", code: " + std::to_string(between(0, 1)) + "}";
+      return coin(2) ? "{type: " + t + "}"
+                     : "{type: " + t + ", code: " + std::to_string(between(0, 1)) + "}";
     };
     int which = between(0, 2);
     if (which != 1) r += "    icmp: " + fields() + "\n";
@@ -334,6 +335,13 @@ std::string cilium_http() {
     if (coin(4))
       item +=
           ", headers: [" + quoted(pick(std::vector<std::string>{"X-A", "X-A: 1", "x-b 2"})) + "]";
+    if (coin(4))  // presence-only, exact value, and mismatch actions (no condition)
+      item += ", headerMatches: [" +
+              pick(std::vector<std::string>{"{name: X-A}", "{name: x-b, value: \"2\"}",
+                                            "{name: X-A, value: \"1\", mismatch: LOG}",
+                                            "{name: x-b, value: \"3\", mismatch: REPLACE}",
+                                            "{name: X-A, mismatch: DELETE}"}) +
+              "]";
     out += "        - {" + (item.empty() ? std::string() : item.substr(2)) + "}\n";
   }
   return out;

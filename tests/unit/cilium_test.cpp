@@ -534,7 +534,13 @@ TEST(Cilium, RefusedConstructsHaveTheirCodes) {
        ir::Code::NV6042},
       {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: "
        "{http: [{headerMatches: "
-       "[{name: x, value: y, mismatch: LOG}]}]}\n",
+       "[{name: x, secret: {name: s, namespace: prod}}]}]}\n",
+       ir::Code::NV6043},
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: "
+       "{http: [{headerMatches: [{name: x, value: y, mismatch: DROP}]}]}\n",
+       ir::Code::NV6043},
+      {"  ingress:\n  - toPorts:\n    - ports: [{port: \"80\", protocol: TCP}]\n      rules: "
+       "{http: [{headerMatches: [{value: y}]}]}\n",
        ir::Code::NV6043},
       {"  egress:\n  - toPorts:\n    - ports: [{port: \"443\"}]\n      serverNames: "
        "[example.com]\n",
@@ -660,6 +666,45 @@ TEST(Cilium, HttpRulesMatchRequestsNotBareConnections) {
   std::string why = ir::explain(ir::evaluate(l->policies, l->inventory, pkt), pkt);
   EXPECT_NE(why.find("no HTTP rule of spec.ingress[0].toPorts[0] matches GET http://web/admin"), std::string::npos)
       << why;
+}
+
+// headerMatches (pkg/envoy getHTTPRule, cilium/proxy network_policy.cc): no value means the
+// header must be present; a value, exactly that value; a mismatch action (LOG, ADD, DELETE,
+// REPLACE) never denies, so it is no condition.
+TEST(Cilium, HeaderMatchesPresenceValueAndMismatchActions) {
+  auto l = load_ok(cnp("prod", R"(spec:
+  endpointSelector: {matchLabels: {app: web}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: api}}]
+    toPorts:
+    - ports: [{port: "8080", protocol: TCP}]
+      rules:
+        http:
+        - path: /a
+          headerMatches: [{name: X-Present}]
+        - path: /b
+          headerMatches: [{name: X-Token, value: abc}, {name: X-Log, value: v, mismatch: LOG}]
+        - path: /c
+          headerMatches: [{name: X-Add, value: v, mismatch: ADD}, {name: X-Del, mismatch: DELETE},
+                          {name: X-Rep, value: w, mismatch: REPLACE}]
+)"));
+  auto ask = [&](const std::string& path, std::map<std::string, std::string> headers) {
+    ir::Packet pkt{endpoint(*l, "prod/api"), endpoint(*l, "prod/web"), ir::kTCP, 8080};
+    pkt.http = ir::HttpRequest{"GET", path, "web", std::move(headers)};
+    return ir::evaluate(l->policies, l->inventory, pkt).allowed;
+  };
+  EXPECT_FALSE(ask("/a", {}));
+  EXPECT_TRUE(ask("/a", {{"x-present", ""}}));
+  EXPECT_TRUE(ask("/a", {{"x-present", "anything"}}));
+  EXPECT_FALSE(ask("/a", {{"x-other", "1"}}));
+  EXPECT_FALSE(ask("/b", {}));
+  EXPECT_FALSE(ask("/b", {{"x-token", "abd"}}));
+  // X-Log missing or mismatching: logged only.
+  EXPECT_TRUE(ask("/b", {{"x-token", "abc"}}));
+  EXPECT_TRUE(ask("/b", {{"x-token", "abc"}, {"x-log", "other"}}));
+  EXPECT_TRUE(ask("/c", {}));
+  EXPECT_TRUE(ask("/c", {{"x-add", "u"}, {"x-rep", "u"}}));
+  EXPECT_FALSE(ask("/d", {}));
 }
 
 TEST(Cilium, DnsRulesAndFqdnPeers) {

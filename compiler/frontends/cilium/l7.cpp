@@ -118,9 +118,16 @@ std::optional<ir::HttpRule> http_rule(load::Ctx& ctx, const YNode& node, const s
       if (sp != std::string::npos) m.value = hn.value.substr(sp + 1);
       h.headers.push_back(std::move(m));
     }
-  // headerMatches (http.go HeaderMatch): plain name/value pairs only; a mismatch action
-  // (LOG, ADD, DELETE, REPLACE) changes the request instead of denying it, and a secret's
-  // value is unknown here.
+  // headerMatches (http.go HeaderMatch), as pkg/envoy's L7 rules translator (getHTTPRule)
+  // hands them to Envoy:
+  // - no mismatch action, no secret: a value becomes an exact match, no value a
+  //   present_match: the header must be present;
+  // - a mismatch action (LOG, ADD, DELETE, REPLACE) goes to cilium-envoy's HeaderMatch,
+  //   whose allowed() (cilium/proxy cilium/network_policy.cc) returns true on every mismatch
+  //   action: it logs or edits the header and the rule still matches. The edits happen only
+  //   in a rule whose other conditions (Envoy matchers, checked first) have passed, so that
+  //   rule allows the request anyway: such an entry is no condition on reachability;
+  // - a secret: the value is in a Kubernetes Secret netverify does not read: refused.
   if (header_matches)
     for (size_t i = 0; i < header_matches->items.size(); ++i) {
       std::string hp = path + ".headerMatches[" + std::to_string(i) + "]";
@@ -128,27 +135,36 @@ std::optional<ir::HttpRule> http_rule(load::Ctx& ctx, const YNode& node, const s
       MapReader hr(ctx, hn, hp);
       auto name = hr.string("name");
       auto value = hr.string("value");
-      const YNode* mismatch = hr.get("mismatch");
+      auto mismatch = hr.string("mismatch");
       const YNode* secret = hr.get("secret");
       hr.reject_unknown();
       if (!hr.ok()) continue;
-      if (mismatch || secret) {
-        ctx.error(ir::Code::NV6043, *hn.key_node(mismatch ? "mismatch" : "secret"),
+      if (!name || name->empty()) {
+        ctx.error(ir::Code::NV6043, hn, "`" + hp + "` needs a name (Cilium rejects it)");
+        continue;
+      }
+      if (secret) {
+        ctx.error(ir::Code::NV6043, *hn.key_node("secret"),
                   "`" + hp +
-                      (mismatch ? ".mismatch`: a mismatch action rewrites or logs the request "
-                                  "instead of denying it; not supported"
-                                : ".secret`: the header value is in a Kubernetes Secret that "
-                                  "netverify does not read"));
+                      ".secret`: the header value is in a Kubernetes Secret that netverify does "
+                      "not read; not supported");
         continue;
       }
-      // Upstream (http.go PortRuleHTTP.Sanitize) requires only the name; a value-less match
-      // without a secret is handed to Cilium's Envoy filter with an empty value, whose meaning
-      // netverify has not pinned down (pkg/envoy getHTTPRule): refused rather than guessed.
-      if (!name || name->empty() || !value || value->empty()) {
-        ctx.error(ir::Code::NV6043, hn, "`" + hp + "` needs a name and a value");
-        continue;
+      if (mismatch && !mismatch->empty()) {
+        // http.go PortRuleHTTP.Sanitize: only these four actions are valid.
+        if (*mismatch != "LOG" && *mismatch != "ADD" && *mismatch != "DELETE" &&
+            *mismatch != "REPLACE") {
+          ctx.error(ir::Code::NV6043, *hn.get("mismatch"),
+                    "`" + hp + ".mismatch`: \"" + *mismatch +
+                        "\" is not a mismatch action (LOG, ADD, DELETE or REPLACE; Cilium "
+                        "rejects it)");
+          continue;
+        }
+        continue;  // the request is forwarded whether the header matches or not
       }
-      h.headers.push_back({lower(*name), *value});
+      ir::HeaderMatch m{lower(*name), std::nullopt};
+      if (value && !value->empty()) m.value = *value;
+      h.headers.push_back(std::move(m));
     }
   if (ctx.diags.error_count() != errors) return std::nullopt;
   return h;

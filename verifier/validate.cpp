@@ -113,18 +113,32 @@ class Interner {
 // The same for every part, so computed once per map and worker.
 class VerdictIds {
  public:
-  const std::vector<int32_t>& of(const backends::Set& map) {
+  struct Ids {
+    std::vector<int32_t> of_element;
+    std::vector<int32_t> distinct;  // ascending
+  };
+  const Ids& of(const backends::Set& map) {
     auto [it, fresh] = by_map_.try_emplace(&map);
-    if (fresh)
-      for (const auto& e : map.elements)
-        it->second.push_back(
-            verdicts_.id(std::to_string(static_cast<int>(e.verdict.kind)) + e.verdict.chain));
+    if (fresh) {
+      for (const auto& e : map.elements) it->second.of_element.push_back(id(e.verdict));
+      it->second.distinct = it->second.of_element;
+      std::sort(it->second.distinct.begin(), it->second.distinct.end());
+      it->second.distinct.erase(std::unique(it->second.distinct.begin(), it->second.distinct.end()),
+                                it->second.distinct.end());
+    }
     return it->second;
   }
+  int32_t id(const backends::Verdict& v) {
+    int32_t i = ids_.id(std::to_string(static_cast<int>(v.kind)) + v.chain);
+    if (static_cast<size_t>(i) == verdicts_.size()) verdicts_.push_back(v);
+    return i;
+  }
+  const backends::Verdict& verdict(int32_t id) const { return verdicts_[id]; }
 
  private:
-  Interner verdicts_;
-  std::unordered_map<const backends::Set*, std::vector<int32_t>> by_map_;
+  Interner ids_;
+  std::vector<backends::Verdict> verdicts_;  // by id
+  std::unordered_map<const backends::Set*, Ids> by_map_;
 };
 
 bool in_element(const backends::Element& e, size_t i, u128 v) {
@@ -157,6 +171,10 @@ class TestCollector {
         }
         if (other_family) continue;
         record(r.vmap->key, *map, true);
+        if (!fixed_pos && r.vmap->key.size() == 1) {
+          for (int32_t id : verdict_ids_.of(*map).distinct) follow(verdict_ids_.verdict(id), depth);
+          continue;
+        }
         for (const auto& e : map->elements) {
           if (fixed_pos && !in_element(e, *fixed_pos, k_.value)) continue;
           follow(e.verdict, depth);
@@ -203,22 +221,95 @@ class TestCollector {
       PeerTest t;
       // A one-field lookup depends only on the element's verdict (maps) or on there being
       // an element (sets); a concatenated one on which element it is.
+      // A map's verdicts count as what they come to for the fixed endpoint (resolved).
       const std::vector<int32_t>* verdicts =
-          key.size() == 1 && is_map ? &verdict_ids_.of(set) : nullptr;
+          key.size() == 1 && is_map ? &verdict_ids_.of(set).of_element : nullptr;
       t.ranges.reserve(set.elements.size());
       for (size_t j = 0; j < set.elements.size(); ++j) {
         const auto& e = set.elements[j];
-        int32_t id = key.size() != 1 ? static_cast<int32_t>(j) : verdicts ? (*verdicts)[j] : 0;
+        int32_t id = key.size() != 1 ? static_cast<int32_t>(j)
+                     : verdicts      ? resolved_id((*verdicts)[j])
+                                     : 0;
         t.ranges.emplace_back(e.key[i].lo, e.key[i].hi, id);
       }
       tests.push_back(std::move(t));
     }
   }
 
+  // The id of what a verdict comes to for the fixed endpoint: a `goto` to a chain that
+  // decides by the fixed endpoint alone (see resolve) counts as that chain's verdict, so
+  // that peers whose lookups end alike for this endpoint are alike (the nft backend's peer
+  // map has a verdict per peer group, the groups telling apart what other pods see).
+  int32_t resolved_id(int32_t raw) {
+    if (static_cast<size_t>(raw) >= resolved_ids_.size()) resolved_ids_.resize(raw + 1, -1);
+    int32_t& r = resolved_ids_[raw];
+    if (r < 0) {
+      const backends::Verdict& v = verdict_ids_.verdict(raw);
+      r = raw;
+      if (v.kind == backends::VerdictKind::Goto)
+        if (auto to = resolve(v.chain, 0)) r = verdict_ids_.id(*to);
+    }
+    return r;
+  }
+  // What a chain that is entered by `goto` does when it decides by the fixed endpoint
+  // alone: its verdict, or nothing when it looks at anything else or jumps (jumping
+  // would come back to its later rules).
+  std::optional<backends::Verdict> resolve(const std::string& name, int depth) {
+    if (depth > 64) return std::nullopt;
+    auto [at, fresh] = resolved_.try_emplace(name);
+    if (!fresh) return at->second;
+    auto it = fw_.chains.find(name);
+    if (it == fw_.chains.end() || it->second.base) return std::nullopt;
+    std::optional<backends::Verdict> out = resolve_rules(it->second, depth);
+    resolved_[name] = out;
+    return out;
+  }
+  std::optional<backends::Verdict> resolve_rules(const backends::Chain& c, int depth) {
+    auto fixed_only = [&](const std::vector<Field>& key) {
+      return key.size() == 1 && key[0] == k_.fixed;
+    };
+    for (const auto& r : c.rules) {
+      bool holds = true;
+      for (const auto& m : r.matches) {
+        const backends::Set* set = m.set.empty() ? &*m.inline_set : find(m.set);
+        if (!set || !fixed_only(m.key)) return std::nullopt;
+        bool in =
+            std::any_of(set->elements.begin(), set->elements.end(),
+                        [&](const backends::Element& e) { return in_element(e, 0, k_.value); });
+        holds = holds && in != m.negate;
+      }
+      if (!holds) continue;
+      backends::Verdict v = r.verdict;
+      if (r.vmap) {
+        const backends::Set* map = r.vmap->map.empty() ? &*r.vmap->inline_map : find(r.vmap->map);
+        if (!map || !fixed_only(r.vmap->key)) return std::nullopt;
+        auto e =
+            std::find_if(map->elements.begin(), map->elements.end(),
+                         [&](const backends::Element& e) { return in_element(e, 0, k_.value); });
+        if (e == map->elements.end()) continue;
+        v = e->verdict;
+      }
+      switch (v.kind) {
+        case backends::VerdictKind::Continue:
+          continue;
+        case backends::VerdictKind::Jump:
+          return std::nullopt;
+        case backends::VerdictKind::Goto:
+          if (auto to = resolve(v.chain, depth + 1)) return to;
+          return v;
+        default:
+          return v;
+      }
+    }
+    return backends::Verdict{backends::VerdictKind::Return, {}};  // the end of a chain
+  }
+
   const backends::Firewall& fw_;
   Known k_;
   VerdictIds& verdict_ids_;
   std::set<std::string> visited_;
+  std::vector<int32_t> resolved_ids_;  // by raw verdict id; -1 not yet
+  std::unordered_map<std::string, std::optional<backends::Verdict>> resolved_;
 };
 
 // The ruleset as one part sees it: an element of a set or map that cannot hold the

@@ -392,7 +392,6 @@ PortSet walk(const std::vector<WalkTier>& tiers, const std::vector<PortSet>& rul
 NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std::string& node) {
   NodePlan plan;
   plan.node = node;
-  plan.policies_total = ps.policies().size();
   std::vector<const ir::Pod*> pods = local_pods(inv, node);
 
   // Subject classes: the policies selecting each pod, per family, and its named ports
@@ -429,7 +428,16 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
     }
     plan.classes[it->second].pods.push_back(pod);
   }
-  plan.policies_selecting = static_cast<size_t>(std::count(selecting_any.begin(), selecting_any.end(), 1));
+  // Counted as written: the copies a frontend splits one policy into (Calico rules on the
+  // policy's own endpoint, frontends/calico/own.cpp) share its dialect, kind and name.
+  std::set<std::string> written, written_selecting;
+  for (size_t i = 0; i < ps.policies().size(); ++i) {
+    std::string id = ps.policies()[i].dialect + " " + ps.policies()[i].id();
+    written.insert(id);
+    if (selecting_any[i]) written_selecting.insert(id);
+  }
+  plan.policies_total = written.size();
+  plan.policies_selecting = written_selecting.size();
 
   // Everything the rules of the selecting policies look at.
   std::set<std::string> keys, port_names;

@@ -93,7 +93,7 @@ struct NodePlan {
   std::string node;
   std::vector<PortSet> portsets;  // 0 is none(), 1 is all()
   std::vector<SubjectClass> classes;
-  size_t policies_total = 0, policies_selecting = 0;  // for the output header
+  size_t policies_total = 0, policies_selecting = 0;  // for the output header, as written
   size_t peer_groups = 0;                              // peer address groups, both families
 };
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "compiler/frontends/k8s/k8s.h"
@@ -34,7 +35,7 @@ struct LoadOptions {
 };
 
 struct LoadStats {
-  Cni cni = Cni::Generic;  // the CNI the policies were evaluated as (after Auto)
+  Cni cni = Cni::Generic;              // the CNI the policies were evaluated as (after Auto)
   std::map<std::string, int> skipped;  // "apps/v1 Deployment" -> count
   int namespace_defaulted = 0;
   int policies_in_inventory = 0;
@@ -78,6 +79,8 @@ struct Workspace {
  private:
   std::unique_ptr<load::InputSet> policy_inputs_, cluster_inputs_;
   bool policies_from_cluster_ = false;
+  // Frees the YAML trees after lowering while the caller goes on (joined on destruction).
+  std::jthread freeing_;
   void make_inputs();
 };
 

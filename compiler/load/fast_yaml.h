@@ -25,4 +25,15 @@ std::optional<std::vector<YNode>> parse_yaml_fast(std::string_view text,
                                                   std::pmr::memory_resource* arena = nullptr,
                                                   bool* duplicate_keys = nullptr);
 
+// The same, read on two threads when `text` is at least `min_size` bytes of one block-style
+// List (as `kubectl get -o yaml` prints): the second half of its `items` is read on
+// another thread into `second_arena` (fast_yaml_split.cpp). Returns exactly what
+// parse_yaml_fast returns, trees, positions and duplicate flag, and reads the text in one
+// piece whenever it is of another shape.
+std::optional<std::vector<YNode>> parse_yaml_fast_split(std::string_view text,
+                                                        std::pmr::memory_resource* arena,
+                                                        std::pmr::memory_resource* second_arena,
+                                                        bool* duplicate_keys = nullptr,
+                                                        size_t min_size = size_t{4} << 20);
+
 }  // namespace nv::load

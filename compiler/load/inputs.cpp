@@ -92,7 +92,8 @@ bool InputSet::read_file(const std::string& path, bool regular, std::string& tex
 void InputSet::add_text(const std::string& name, std::string text) {
   const std::string& stored = sources_->add(name, std::move(text));
   auto& arena = arenas_.emplace_back(std::max<size_t>(stored.size() * 2, 4096));
-  docs_.push_back(parse_yaml(stored, name, *diags_, {}, &arena));
+  auto& second = arenas_.emplace_back(std::max<size_t>(stored.size(), 4096));
+  docs_.push_back(parse_yaml(stored, name, *diags_, {}, &arena, &second));
   const auto& docs = docs_.back();
   for (size_t i = 0; i < docs.size(); ++i) {
     if (docs[i].is_null()) continue;  // empty or comment-only document

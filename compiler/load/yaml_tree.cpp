@@ -1,9 +1,7 @@
 #include "compiler/load/yaml_tree.h"
 
-#include "compiler/load/fast_yaml.h"
-
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
@@ -12,6 +10,8 @@
 #include <set>
 #include <sstream>
 #include <unordered_map>
+
+#include "compiler/load/fast_yaml.h"
 
 namespace nv::load {
 
@@ -122,9 +122,7 @@ class Builder : public YAML::EventHandler {
     YAML::anchor_t anchor;
   };
 
-  ir::SourceSpan span(const YAML::Mark& m) const {
-    return {file_, doc_, m.line + 1, m.column + 1};
-  }
+  ir::SourceSpan span(const YAML::Mark& m) const { return {file_, doc_, m.line + 1, m.column + 1}; }
   ir::SourceSpan span(const YNode& n) const { return {file_, doc_, n.line, n.col}; }
 
   void place(const YAML::Mark& m, YNode& n) {
@@ -134,9 +132,9 @@ class Builder : public YAML::EventHandler {
 
   void charge(size_t n, int line, int col) {
     if (n > budget_) {
-      diags_.report(ir::Code::NV1005, {file_, doc_, line, col},
-                    "anchors and aliases copy more than " + std::to_string(limit_ >> 20) +
-                        " MiB of YAML");
+      diags_.report(
+          ir::Code::NV1005, {file_, doc_, line, col},
+          "anchors and aliases copy more than " + std::to_string(limit_ >> 20) + " MiB of YAML");
       throw Abort{};
     }
     budget_ -= n;
@@ -228,10 +226,11 @@ class Builder : public YAML::EventHandler {
 
 std::vector<YNode> parse_yaml(const std::string& text, const std::string& file,
                               ir::Diagnostics& diags, const ParseLimits& limits,
-                              std::pmr::memory_resource* arena) {
+                              std::pmr::memory_resource* arena,
+                              std::pmr::memory_resource* second_arena) {
   bool duplicates = true;
   std::vector<YNode> docs;
-  if (auto fast = parse_yaml_fast(text, arena, &duplicates)) {
+  if (auto fast = parse_yaml_fast_split(text, arena, second_arena, &duplicates)) {
     docs = std::move(*fast);
   } else {
     docs = parse_yaml_cpp(text, file, diags, limits);
@@ -273,9 +272,7 @@ void check_duplicate_keys(const std::vector<YNode>& docs, const std::string& fil
 }
 
 std::string tree_difference(const YNode& a, const YNode& b) {
-  auto at = [](const YNode& n) {
-    return std::to_string(n.line) + ":" + std::to_string(n.col);
-  };
+  auto at = [](const YNode& n) { return std::to_string(n.line) + ":" + std::to_string(n.col); };
   if (a.kind != b.kind)
     return at(a) + " kind " + kind_name(a.kind) + " vs " + at(b) + " " + kind_name(b.kind);
   if (a.is_null()) return "";

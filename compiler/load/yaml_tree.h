@@ -72,8 +72,8 @@ struct YNode {
 
 struct ParseLimits {
   // Bytes that anchors and aliases may copy, per input (nodes count 120 bytes each, about
-  // their size, strings their length). Parsed nodes are bounded by the input's size; copies are how a
-  // few bytes become gigabytes ("billion laughs", or one long string aliased many times).
+  // their size, strings their length). Parsed nodes are bounded by the input's size; copies are how
+  // a few bytes become gigabytes ("billion laughs", or one long string aliased many times).
   size_t max_alias_bytes = size_t{64} << 20;
 };
 
@@ -82,9 +82,11 @@ struct ParseLimits {
 // Uses the fast reader (fast_yaml.h) when the input is in its subset, yaml-cpp otherwise;
 // rejects duplicate keys either way. The fast reader allocates the children from `arena`
 // when given (it must outlive the trees); yaml-cpp's trees use the heap.
+// With `second_arena` too, a large List is read on two threads (parse_yaml_fast_split).
 std::vector<YNode> parse_yaml(const std::string& text, const std::string& file,
                               ir::Diagnostics& diags, const ParseLimits& limits = {},
-                              std::pmr::memory_resource* arena = nullptr);
+                              std::pmr::memory_resource* arena = nullptr,
+                              std::pmr::memory_resource* second_arena = nullptr);
 
 // The same through yaml-cpp's event parser only (for differential testing).
 std::vector<YNode> parse_yaml_cpp(const std::string& text, const std::string& file,

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory_resource>
 #include <string>
 
 #include "compiler/load/fast_yaml.h"
@@ -17,8 +18,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& d : diags.all())
     if (d.span.line < 0 || d.span.col < 0) __builtin_trap();
 
-  auto fast = nv::load::parse_yaml_fast(text);
+  // Read on two threads (split at any size here), the answer is the one-piece reader's.
+  bool dup_whole = false, dup_split = false;
+  auto fast = nv::load::parse_yaml_fast(text, nullptr, &dup_whole);
+  auto split = nv::load::parse_yaml_fast_split(text, nullptr, std::pmr::new_delete_resource(),
+                                               &dup_split, 0);
+  if (fast.has_value() != split.has_value() ||
+      (fast && (dup_whole != dup_split || fast->size() != split->size()))) {
+    std::fprintf(stderr, "the split reader answers otherwise\n");
+    __builtin_trap();
+  }
   if (!fast) return 0;
+  for (size_t i = 0; i < fast->size(); ++i) {
+    std::string diff = nv::load::tree_difference((*fast)[i], (*split)[i]);
+    if (!diff.empty()) {
+      std::fprintf(stderr, "the split reader differs: %s\n", diff.c_str());
+      __builtin_trap();
+    }
+  }
   nv::ir::Diagnostics ref_diags;
   auto ref = nv::load::parse_yaml_cpp(text, "f.yaml", ref_diags, limits);
   if (ref_diags.has_errors()) {

@@ -1,10 +1,11 @@
 // The fast YAML reader: the machine-printed subset it must read itself, what it must hand
 // to yaml-cpp, and agreement with yaml-cpp on every YAML file of the corpus.
+#include "compiler/load/fast_yaml.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "compiler/load/fast_yaml.h"
 #include "tests/support/support.h"
 
 using namespace nv;
@@ -32,12 +33,15 @@ TEST(FastYaml, ReadsKubectlStyleOutputLikeYamlCpp) {
            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n"
            "    name: a\n    labels:\n      app: web\n  spec:\n    containers:\n    - name: c\n"
            "      ports:\n      - containerPort: 80\n        protocol: TCP\n",
-           "a: 1\nb: \"two\"\nc: 'th''ree'\nd: ~\ne:\nf: null\ng: [1, \"x\", {h: i}]\nj: {}\nk: []\n",
+           "a: 1\nb: \"two\"\nc: 'th''ree'\nd: ~\ne:\nf: null\ng: [1, \"x\", {h: i}]\nj: {}\nk: "
+           "[]\n",
            "# comment\n---\na: b # trailing comment\n---\n- x\n- y: z\n  w: v\n",
-           "ann:\n  last-applied: |\n    {\"a\": 1}\n    second line\n\n  other: |-\n    kept\nz: 1\n",
+           "ann:\n  last-applied: |\n    {\"a\": 1}\n    second line\n\n  other: |-\n    kept\nz: "
+           "1\n",
            "strip: |-\n  text\n\n  more\n\nnext: 1\n",
            "esc: \"tab\\tnew\\nline \\u00e9 \\\\ \\\"q\\\"\"\n",
-           "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n    {\"a\": 1, \"b\": [true, false, null]}\n  ]\n}\n",
+           "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n    {\"a\": 1, \"b\": [true, false, "
+           "null]}\n  ]\n}\n",
            "key with spaces: value text and a#hash # then a comment\nurl: http://x:80/y\n",
        })
     EXPECT_EQ(diff_with_yaml_cpp(text), "") << text;
@@ -45,17 +49,17 @@ TEST(FastYaml, ReadsKubectlStyleOutputLikeYamlCpp) {
 
 TEST(FastYaml, HandsEverythingElseToYamlCpp) {
   for (const char* text : {
-           "a: &x 1\nb: *x\n",            // anchors and aliases
-           "a: !!str 1\n",                 // tags
-           "%YAML 1.2\n---\na: 1\n",       // directives
-           "a: plain\n  continued\n",      // multi-line plain scalar
-           "a: >\n  folded\n",             // folded block scalar
-           "? complex\n: key\n",           // complex keys
-           "a:\n\t- tab\n",                // tabs
-           "a: [1,\n  2]\n",               // multi-line flow inside a block
-           "a: b: c\n",                    // an error
-           "<<: {a: 1}\n",                 // merge key
-           "- - nested\n",                 // nested compact sequence
+           "a: &x 1\nb: *x\n",         // anchors and aliases
+           "a: !!str 1\n",             // tags
+           "%YAML 1.2\n---\na: 1\n",   // directives
+           "a: plain\n  continued\n",  // multi-line plain scalar
+           "a: >\n  folded\n",         // folded block scalar
+           "? complex\n: key\n",       // complex keys
+           "a:\n\t- tab\n",            // tabs
+           "a: [1,\n  2]\n",           // multi-line flow inside a block
+           "a: b: c\n",                // an error
+           "<<: {a: 1}\n",             // merge key
+           "- - nested\n",             // nested compact sequence
        })
     EXPECT_FALSE(load::parse_yaml_fast(text)) << text;
 }
@@ -131,4 +135,63 @@ TEST(FastYaml, ArenaTreesEqualHeapTreesAndCopiesOutliveTheArena) {
     EXPECT_NE(copy.keys.get_allocator().resource(), &arena);
   }
   EXPECT_EQ(load::tree_difference(copy, (*heap)[0]), "");
+}
+
+// The two-thread reader of large Lists answers exactly as the one-piece reader: trees,
+// positions, duplicate flag, and declining, on Lists and on shapes it must not split.
+TEST(FastYaml, SplitReaderAnswersAsTheWholeReader) {
+  auto list = [](int n, const std::string& before_items, const std::string& after) {
+    std::string t = "apiVersion: v1\n" + before_items + "items:\n";
+    for (int i = 0; i < n; ++i)
+      t += "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p" + std::to_string(i) +
+           "\n    labels: {app: a" + std::to_string(i % 3) +
+           "}\n  status:\n    podIPs:\n    - ip: 10.0.0." + std::to_string(i) + "\n\n";
+    return t + after;
+  };
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"list", list(9, "", "kind: List\nmetadata:\n  resourceVersion: \"\"\n")},
+      {"items last", list(5, "kind: List\n", "")},
+      {"two items", list(2, "", "kind: List\n")},
+      {"one item", list(1, "", "kind: List\n")},
+      {"duplicate key in an item of the second half", list(6, "", "kind: List\n") + ""},
+      {"duplicate root key after items", list(6, "", "kind: List\nkind: Other\n")},
+      {"two items keys", list(4, "", "items:\n- a: 1\n")},
+      {"a dash alone", "items:\n- a: 1\n- b: 2\n-\n  c: 3\n- d: 4\nkind: List\n"},
+      {"a comment at column 0", "items:\n- a: 1\n- b: 2\n# note\n- c: 3\n- d: 4\n"},
+      {"two documents", list(4, "", "kind: List\n---\na: 1\n")},
+      {"carriage returns", "items:\r\n- a: 1\r\n- b: 2\r\n- c: 3\r\n"},
+      {"items not a sequence", "items:\n  a: 1\nkind: List\n"},
+      {"a broken second half", "items:\n- a: 1\n- b: 2\n- c: [3\n- d: 4\n"},
+      {"json", "{\"items\": [1, 2, 3]}"},
+  };
+  // A root key that begins with a dash among the items, before each of them in turn (one
+  // of them sits just before the cut).
+  for (int k = 1; k < 9; ++k) {
+    std::string t = "items:\n";
+    for (int i = 0; i < 9; ++i)
+      t += (i == k ? "-x: 2\n" : "") + std::string("- a: ") + std::to_string(i) + "\n";
+    cases.emplace_back("-x before item " + std::to_string(k), t);
+  }
+  for (auto [name, text] : cases) {
+    if (name == "duplicate key in an item of the second half") {
+      size_t at = text.rfind("  kind: Pod\n");
+      text.insert(at, "  kind: Pod\n");
+    }
+    bool dup_whole = false, dup_split = false;
+    auto whole = load::parse_yaml_fast(text, nullptr, &dup_whole);
+    auto split =
+        load::parse_yaml_fast_split(text, nullptr, std::pmr::new_delete_resource(), &dup_split, 0);
+    ASSERT_EQ(whole.has_value(), split.has_value()) << name;
+    if (!whole) continue;
+    EXPECT_EQ(dup_whole, dup_split) << name;
+    ASSERT_EQ(whole->size(), split->size()) << name;
+    for (size_t i = 0; i < whole->size(); ++i)
+      EXPECT_EQ(load::tree_difference((*whole)[i], (*split)[i]), "") << name;
+  }
+  // The duplicate cases are seen as such.
+  bool dup = false;
+  std::string text = list(6, "", "kind: List\n");
+  text.insert(text.rfind("  kind: Pod\n"), "  kind: Pod\n");
+  ASSERT_TRUE(load::parse_yaml_fast_split(text, nullptr, std::pmr::new_delete_resource(), &dup, 0));
+  EXPECT_TRUE(dup);
 }

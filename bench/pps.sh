@@ -35,8 +35,8 @@
 # Every packet is classified: with notrack the packets are UNTRACKED, so the rulesets'
 # `ct state established,related accept` never matches and every packet walks the egress
 # and ingress chains. Before the runs the script checks this with `nft monitor trace` (a
-# few traced packets must reach the pod class and port chains, and be accepted) and after
-# each run that the node's conntrack table is empty.
+# few traced packets must reach the peer lookup and port chains, and be accepted) and
+# after each run that the node's conntrack table is empty.
 #
 # Markdown report on stdout (medians; pps of each configuration and ratios to the 1-policy
 # node), progress on stderr.
@@ -140,8 +140,8 @@ compile nft "$DIR/policies.yaml" "$TMP/big.nft"
 compile iptables "$DIR/policies.yaml" "$TMP/big.ipt"
 
 cat >"$TMP/pick.py" <<'EOF'
-# Reads a netverify nft ruleset (maps of address -> verdict, port sets, chains of vmap
-# lookups, port checks and verdicts) and prints the local pod pair and UDP port whose
+# Reads a netverify nft ruleset (sets of the node's pods, maps of address -> verdict, port
+# sets, chains of set and vmap lookups, port checks and verdicts) and prints the local pod pair and UDP port whose
 # accepted packet walks the longest chain path, with egress and ingress both classified.
 import bisect, ipaddress, re, sys
 text = open(sys.argv[1]).read()
@@ -181,10 +181,17 @@ def run(chain, s, d, port, trace):
         if r == 'ct state established,related accept':
             continue
         m = re.fullmatch(r'(ip6?) (saddr|daddr) vmap @(\S+)', r)
+        k = re.fullmatch(r'(ip6?) (saddr|daddr) @(\S+) ((?:jump|goto) \S+)', r)
         if m:
             if m.group(1) == 'ip6':
                 continue
             v = vmap(m.group(3), s if m.group(2) == 'saddr' else d)
+        elif k:
+            if k.group(1) == 'ip6':
+                continue
+            a = int(ipaddress.ip_address(s if k.group(2) == 'saddr' else d))
+            inside = any(lo <= a <= hi for lo, hi in (rng(x) for x in maps[k.group(3)]))
+            v = k.group(4) if inside else None
         else:
             m = re.fullmatch(r'meta l4proto \. th dport @(\S+) (\S+)', r)
             if m:
@@ -329,7 +336,7 @@ for c in nft-1 nft-5000 ipt-1 ipt-5000; do
   accepted=$(grep -c 'verdict accept\|policy accept' "$TMP/trace.$c" || true)
   dropped=$(grep -c 'verdict drop\|policy drop' "$TMP/trace.$c" || true)
   if [[ $c == nft-* ]]; then
-    walked=$(grep -oE 'netverify (e4_c|i4_c|pp_)[0-9]+' "$TMP/trace.$c" | awk '{ print $2 }' | sed -E 's/[0-9]+$//' | sort -u | paste -sd' ' || true)
+    walked=$(grep -oE 'netverify (e4|i4|e4_g[0-9]+|i4_g[0-9]+|pp_[0-9]+) ' "$TMP/trace.$c" | awk '{ print $2 }' | sed -E 's/(_g|pp_)[0-9]+$/\1/' | sort -u | paste -sd' ' || true)
   else
     walked=$(grep -oE 'filter (NV-E4-C|NV-I4-C|NV-PP-)[0-9]+' "$TMP/trace.$c" | awk '{ print $2 }' | sed -E 's/[0-9]+$//' | sort -u | paste -sd' ' || true)
   fi

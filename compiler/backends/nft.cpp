@@ -139,7 +139,7 @@ std::string emit_nft(const NodePlan& plan, const EmitInfo& info) {
       const std::string pods = (egress ? "egress" : "ingress") + std::string(fam_tag(fi));
       std::vector<std::string> items;
       for (u128 a : part.pods) items.push_back(addr_text(a, fam));
-      out += "	set " + pods + " {\n\t\ttype " + type + "\n";
+      out += "\tset " + pods + " {\n\t\ttype " + type + "\n";
       elements(out, items);
       out += "\t}\n";
       forward += "\t\t" + ipk + " " + own + " @" + pods + " jump " + tag + "\n";

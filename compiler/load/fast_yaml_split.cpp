@@ -86,10 +86,14 @@ std::optional<std::vector<YNode>> parse_yaml_fast_split(std::string_view text,
   const int second = static_cast<int>(lines_in(text.substr(split, end - split)));
   std::optional<std::vector<YNode>> tail;
   bool tail_duplicates = false;
-  std::thread reader([&] {
-    tail = parse_yaml_fast(text.substr(split, end - split), second_arena, &tail_duplicates);
-    if (tail)
-      for (auto& d : *tail) shift_lines(d, 0, before);
+  std::jthread reader([&] {  // joined below, or on unwinding
+    try {
+      tail = parse_yaml_fast(text.substr(split, end - split), second_arena, &tail_duplicates);
+      if (tail)
+        for (auto& d : *tail) shift_lines(d, 0, before);
+    } catch (...) {  // out of memory: the whole text is read again here, and fails here
+      tail.reset();
+    }
   });
   std::string head;
   head.reserve(split + text.size() - end);

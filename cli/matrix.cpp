@@ -1,10 +1,11 @@
-// netverify matrix: pod-to-pod connectivity for one protocol and port.
+// netverify matrix: pod-to-pod connectivity for one protocol and port (or ICMP type and code).
+#include "ir/matrix.h"
+
 #include <cstdio>
 #include <iostream>
 
 #include "cli/common.h"
 #include "cli/report.h"
-#include "ir/matrix.h"
 
 namespace nv::cli {
 
@@ -14,6 +15,7 @@ struct MatrixOptions {
   CommonOptions common;
   int port = 0;
   std::string protocol = "TCP";
+  int icmp_type = -1, icmp_code = -1;
   std::string output = "table";
   int family = 4;
 };
@@ -38,14 +40,20 @@ class Out {
   std::string buf_;
 };
 
-void print(const ir::Matrix& m, const MatrixOptions& o, int proto) {
+void print(const ir::Matrix& m, const MatrixOptions& o, int proto, uint16_t port) {
   const auto& pods = m.pods();
   const size_t n = pods.size();
   Out out;
-  std::string what = ir::proto_name(proto) + "/" + std::to_string(o.port);
+  const bool icmp = ir::is_icmp(proto);
+  const std::string what = ir::packet_port_str(proto, port);
+  // The packet's port, or its ICMP type and code, as JSON members and as CSV columns.
+  const std::string json_port = icmp ? "\"icmpType\":" + std::to_string(port >> 8) +
+                                           ",\"icmpCode\":" + std::to_string(port & 255)
+                                     : "\"port\":" + std::to_string(port);
+  const std::string csv_port =
+      icmp ? std::to_string(port >> 8) + "," + std::to_string(port & 255) : std::to_string(port);
   if (o.output == "json") {
-    out << "{\"port\":" + std::to_string(o.port) + ",\"protocol\":" + json_string(ir::proto_name(proto)) +
-               ",\"pods\":[";
+    out << "{" + json_port + ",\"protocol\":" + json_string(ir::proto_name(proto)) + ",\"pods\":[";
     for (size_t i = 0; i < n; ++i) out << (i ? "," : "") + json_string(pods[i]->id());
     out << "],\"allowed\":[";
     bool first = true;
@@ -58,11 +66,12 @@ void print(const ir::Matrix& m, const MatrixOptions& o, int proto) {
         }
     out << "]}\n";
   } else if (o.output == "csv") {
-    out << "from,to,protocol,port,allowed\n";
+    out << std::string("from,to,protocol,") + (icmp ? "icmp_type,icmp_code" : "port") +
+               ",allowed\n";
     for (size_t i = 0; i < n; ++i)
       for (size_t j = 0; j < n; ++j)
-        out << pods[i]->id() + "," + pods[j]->id() + "," + ir::proto_name(proto) + "," +
-                   std::to_string(o.port) + "," + (m.allowed(i, j) ? "true" : "false") + "\n";
+        out << pods[i]->id() + "," + pods[j]->id() + "," + ir::proto_name(proto) + "," + csv_port +
+                   "," + (m.allowed(i, j) ? "true" : "false") + "\n";
   } else if (o.output == "dot") {
     out << "digraph connectivity {\n  label=" + json_string(what + " (self edges omitted)") + ";\n";
     for (size_t i = 0; i < n; ++i) out << "  " + json_string(pods[i]->id()) + ";\n";
@@ -74,10 +83,11 @@ void print(const ir::Matrix& m, const MatrixOptions& o, int proto) {
   } else if (o.output == "summary") {
     uint64_t total = static_cast<uint64_t>(n) * n, allowed = m.count_allowed();
     char pct[32];
-    std::snprintf(pct, sizeof pct, "%.1f", total ? 100.0 * static_cast<double>(allowed) / total : 0.0);
+    std::snprintf(pct, sizeof pct, "%.1f",
+                  total ? 100.0 * static_cast<double>(allowed) / total : 0.0);
     out << what + "\npods: " + std::to_string(n) + "\nclasses: " + std::to_string(m.num_classes()) +
-               "\nallowed pairs: " + std::to_string(allowed) + " of " + std::to_string(total) + " (" +
-               pct + "%)\n";
+               "\nallowed pairs: " + std::to_string(allowed) + " of " + std::to_string(total) +
+               " (" + pct + "%)\n";
   } else {  // table: rows are sources, columns destinations
     size_t w = 1;
     for (const auto* p : pods) w = std::max(w, p->id().size());
@@ -103,10 +113,15 @@ void add_matrix(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<MatrixOptions>();
   auto* sub = app.add_subcommand("matrix", "Pod-to-pod connectivity for one protocol and port");
   add_common(sub, o->common, true);
-  sub->add_option("--port", o->port, "Destination port")->required()->check(CLI::Range(1, 65535));
-  sub->add_option("--protocol", o->protocol, "TCP, UDP or SCTP")
-      ->check(CLI::IsMember({"TCP", "UDP", "SCTP"}, CLI::ignore_case))
+  sub->add_option("--port", o->port, "Destination port (TCP, UDP, SCTP; required for them)")
+      ->check(CLI::Range(1, 65535));
+  sub->add_option("--protocol", o->protocol, "TCP, UDP, SCTP, ICMP or ICMPv6")
+      ->check(CLI::IsMember({"TCP", "UDP", "SCTP", "ICMP", "ICMPv6"}, CLI::ignore_case))
       ->capture_default_str();
+  sub->add_option("--icmp-type", o->icmp_type, "ICMP/ICMPv6 type (required with ICMP/ICMPv6)")
+      ->check(CLI::Range(0, 255));
+  sub->add_option("--icmp-code", o->icmp_code, "ICMP/ICMPv6 code (default 0)")
+      ->check(CLI::Range(0, 255));
   sub->add_option("--output,-o", o->output, "table, csv, json, dot, or summary (counts only)")
       ->check(CLI::IsMember({"table", "csv", "json", "dot", "summary"}))
       ->capture_default_str();
@@ -115,6 +130,18 @@ void add_matrix(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   sub->callback([o, &exit_code] {
     Session s;
+    // ICMP: no port; the packet carries type << 8 | code (ir/model.h is_icmp), as in query.
+    const int proto = *ir::parse_proto(o->protocol);
+    if (ir::is_icmp(proto) != (o->icmp_type >= 0) || (o->icmp_code >= 0 && o->icmp_type < 0) ||
+        (ir::is_icmp(proto) && o->port != 0) || (!ir::is_icmp(proto) && o->port == 0)) {
+      s.usage_error(ir::Code::NV4001,
+                    ir::is_icmp(proto) ? "--protocol ICMP/ICMPv6 needs --icmp-type (optionally "
+                                         "--icmp-code), and no --port"
+                    : o->port == 0     ? "--port is required"
+                                       : "--icmp-type/--icmp-code need --protocol ICMP or ICMPv6");
+      exit_code = kExitInput;
+      return;
+    }
     if (!load(o->common, s)) {
       exit_code = kExitInput;
       return;
@@ -124,18 +151,20 @@ void add_matrix(CLI::App& app, int& exit_code) {
       for (const auto& dr : p.dirs)
         for (const auto& r : dr.rules)
           if (r.l7) {
-            std::cerr << "note: " << p.id() << " " << r.path
-                      << " has L7 rules: the matrix is for bare connections (no request), which they "
-                         "do not allow; ask `netverify query --http-method ... --http-path ...` or "
-                         "`netverify reach` for requests\n";
+            std::cerr
+                << "note: " << p.id() << " " << r.path
+                << " has L7 rules: the matrix is for bare connections (no request), which they "
+                   "do not allow; ask `netverify query --http-method ... --http-path ...` or "
+                   "`netverify reach` for requests\n";
           }
     ir::MatrixOptions mo;
-    mo.proto = *ir::parse_proto(o->protocol);
-    mo.port = static_cast<uint16_t>(o->port);
+    mo.proto = proto;
+    mo.port = ir::is_icmp(proto) ? ir::icmp_port(o->icmp_type, o->icmp_code < 0 ? 0 : o->icmp_code)
+                                 : static_cast<uint16_t>(o->port);
     mo.family = o->family == 6 ? ir::Family::V6 : ir::Family::V4;
     auto m = ir::Matrix::compute(s.policies, s.inventory, mo);
     phase("matrix");
-    print(m, *o, mo.proto);
+    print(m, *o, mo.proto, mo.port);
     phase("output");
     exit_code = kExitOk;
   });

@@ -156,6 +156,13 @@ int run(const QueryOptions& o) {
   // The request on the connection; none given: a bare connection.
   Request req;
   if (!parse_request(s, o.request, req)) return kExitInput;
+  if (!req.any_value_headers.empty()) {
+    s.usage_error(ir::Code::NV4001,
+                  "--http-header " + *req.any_value_headers.begin() +
+                      ": query evaluates one concrete request, so a header needs a value "
+                      "('Name: value'); `netverify reach` answers for a header with any value");
+    return kExitInput;
+  }
   pkt.http = std::move(req.http);
   pkt.dns_query = std::move(req.dns);
 

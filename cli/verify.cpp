@@ -71,8 +71,10 @@ int run_reach(const ReachOptions& o) {
     if (!parse_request(s, o.request, req)) return kExitInput;
     scope.l7_pinned = true;
     if (req.http) what += ", carrying HTTP " + req.http->method + " " + req.http->path;
+    for (const auto& n : req.any_value_headers) what += " with header " + n + " (any value)";
     if (req.dns) what += ", carrying a DNS query for " + *req.dns;
     scope.http = std::move(req.http);
+    scope.http_any_headers = std::move(req.any_value_headers);
     scope.dns = std::move(req.dns);
   }
   return guarded(s, [&] {
@@ -94,10 +96,14 @@ int run_reach(const ReachOptions& o) {
         std::cout << "NO SUCH TRAFFIC: no endpoint pair matches " << what << "\n";
         break;
     }
-    if (r.allowed && r.answer == A::Depends) std::cout << "\nallowed, for example:\n" << r.allowed->text();
-    if (r.allowed && r.answer == A::Depends) std::cout << "  " << verdict_text(s.policies, *r.allowed);
+    if (r.allowed && r.answer == A::Depends)
+      std::cout << "\nallowed, for example:\n" << r.allowed->text();
+    if (r.allowed && r.answer == A::Depends)
+      std::cout << "  " << verdict_text(s.policies, *r.allowed);
     if (r.denied) {
-      std::cout << "\n" << (r.answer == A::Depends ? "denied, for example:\n" : "for example:\n") << r.denied->text();
+      std::cout << "\n"
+                << (r.answer == A::Depends ? "denied, for example:\n" : "for example:\n")
+                << r.denied->text();
       std::cout << "  " << verdict_text(s.policies, *r.denied);
     }
     if (o.expect == "allow") return r.answer == A::Allowed ? kExitOk : kExitFailed;
@@ -139,9 +145,11 @@ int run_pair(const PairOptions& o, const std::string& cmd) {
     if (cmd == "diff") {
       auto r = verifier::diff(a.policies, b.policies, scope, opt, o.max_regions);
       auto print = [&](const std::vector<verifier::Region>& rs, bool more, const char* title) {
-        std::cout << title << " (" << rs.size() << (more ? "+" : "") << " region" << (rs.size() == 1 ? "" : "s")
-                  << ")" << (rs.empty() ? ": none (proved, " + fams + ")" : ":") << "\n";
-        for (size_t i = 0; i < rs.size(); ++i) std::cout << "  " << i + 1 << ". " << rs[i].text() << "\n";
+        std::cout << title << " (" << rs.size() << (more ? "+" : "") << " region"
+                  << (rs.size() == 1 ? "" : "s") << ")"
+                  << (rs.empty() ? ": none (proved, " + fams + ")" : ":") << "\n";
+        for (size_t i = 0; i < rs.size(); ++i)
+          std::cout << "  " << i + 1 << ". " << rs[i].text() << "\n";
         if (more) std::cout << "  ... more regions exist (raise --max-regions to see them)\n";
       };
       print(r.opened, r.opened_truncated, ("newly allowed by " + o.b).c_str());
@@ -153,18 +161,19 @@ int run_pair(const PairOptions& o, const std::string& cmd) {
     auto r = verifier::compare(a.policies, b.policies, rel, scope, opt);
     if (r.holds) {
       if (cmd == "equiv")
-        std::cout << "EQUIVALENT: " << o.a << " and " << o.b << " admit exactly the same packets (proved, " << fams
-                  << ")\n";
+        std::cout << "EQUIVALENT: " << o.a << " and " << o.b
+                  << " admit exactly the same packets (proved, " << fams << ")\n";
       else
-        std::cout << "CONTAINS: every packet " << o.b << " admits, " << o.a << " admits too (proved, " << fams
-                  << ")\n";
+        std::cout << "CONTAINS: every packet " << o.b << " admits, " << o.a
+                  << " admits too (proved, " << fams << ")\n";
       return kExitOk;
     }
     const auto& w = *r.witness;
     std::cout << (cmd == "equiv" ? "NOT EQUIVALENT: " : "DOES NOT CONTAIN: ") << "a packet that "
-              << (r.a_allows ? o.a : o.b) << " allows and " << (r.a_allows ? o.b : o.a) << " denies\n"
-              << w.text() << "  under " << o.a << ": " << verdict_text(a.policies, w) << "  under " << o.b << ": "
-              << verdict_text(b.policies, w);
+              << (r.a_allows ? o.a : o.b) << " allows and " << (r.a_allows ? o.b : o.a)
+              << " denies\n"
+              << w.text() << "  under " << o.a << ": " << verdict_text(a.policies, w) << "  under "
+              << o.b << ": " << verdict_text(b.policies, w);
     return kExitFailed;
   });
 }
@@ -177,9 +186,11 @@ void add_reach(CLI::App& app, int& exit_code) {
       "reach",
       "Prove that every packet between two sets of endpoints is allowed, or denied, for every pod "
       "that could ever match (or every pod of --cluster); otherwise show one of each");
-  sub->add_option("--from", o->from, "Source: NS/SELECTOR (NS a name or *; SELECTOR as kubectl -l), a CIDR, or world");
+  sub->add_option("--from", o->from,
+                  "Source: NS/SELECTOR (NS a name or *; SELECTOR as kubectl -l), a CIDR, or world");
   sub->add_option("--to", o->to, "Destination, as --from");
-  sub->add_option("--port", o->port, "Destination port (default: any)")->check(CLI::Range(0, 65535));
+  sub->add_option("--port", o->port, "Destination port (default: any)")
+      ->check(CLI::Range(0, 65535));
   sub->add_option("--proto", o->proto, "Protocol: TCP, UDP, SCTP, ICMP, ICMPv6, a number, or ANY")
       ->capture_default_str();
   sub->add_option("--icmp-type", o->icmp_type, "ICMP/ICMPv6 type (with --proto ICMP or ICMPv6)")
@@ -199,10 +210,15 @@ void add_compare(CLI::App& app, int& exit_code) {
     const char* name;
     const char* help;
   };
-  for (Cmd c : {Cmd{"equiv", "Prove that two policy sets admit exactly the same packets, or show one they disagree on"},
-                Cmd{"contains", "Prove that the first policy set admits every packet the second admits, or show one "
-                                "it does not"},
-                Cmd{"diff", "What the second policy set newly allows and newly denies, as regions of packets"}}) {
+  for (Cmd c :
+       {Cmd{"equiv",
+            "Prove that two policy sets admit exactly the same packets, or show one they disagree "
+            "on"},
+        Cmd{"contains",
+            "Prove that the first policy set admits every packet the second admits, or show one "
+            "it does not"},
+        Cmd{"diff",
+            "What the second policy set newly allows and newly denies, as regions of packets"}}) {
     auto o = std::make_shared<PairOptions>();
     auto* sub = app.add_subcommand(c.name, c.help);
     sub->add_option("a", o->a, "First policy set: a file, a directory, or -")->required();

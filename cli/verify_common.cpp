@@ -205,8 +205,9 @@ std::optional<ir::Peer> parse_endpoint_spec(const std::string& spec, std::string
   }
   auto slash = spec.find('/');
   if (slash == std::string::npos) {
-    err = "expected NS/SELECTOR or NS/sa/NAME (NS a namespace or *), a CIDR, world, or "
-          "fqdn:NAME[@IP]";
+    err =
+        "expected NS/SELECTOR or NS/sa/NAME (NS a namespace or *), a CIDR, world, or "
+        "fqdn:NAME[@IP]";
     return std::nullopt;
   }
   std::string ns = spec.substr(0, slash);
@@ -311,7 +312,8 @@ void add_request_flags(CLI::App* sub, RequestFlags& f) {
                   "... and this path (the request target, query string included)");
   sub->add_option("--http-host", f.http_host, "... and this Host (authority)");
   sub->add_option("--http-header", f.http_headers,
-                  "... and this header, 'Name: value' (repeatable)");
+                  "... and this header, 'Name: value', or 'Name' alone: with some value, any "
+                  "(reach only; repeatable)");
   sub->add_option("--dns-name", f.dns_name, "The connection carries a DNS query for this name");
 }
 
@@ -335,14 +337,27 @@ bool parse_request(Session& s, const RequestFlags& f, Request& out) {
     ir::HttpRequest r{f.http_method, f.http_path, f.http_host, {}};
     for (const auto& h : f.http_headers) {
       auto colon = h.find(':');
-      if (colon == std::string::npos || colon == 0) {
-        s.usage_error(ir::Code::NV4001, "--http-header \"" + h + "\": expected 'Name: value'");
+      // A header name is an RFC 9110 token: no spaces, no colon.
+      std::string name = lower(h.substr(0, colon));
+      if (name.empty() || name.find_first_of(" \t") != std::string::npos) {
+        s.usage_error(ir::Code::NV4001,
+                      "--http-header \"" + h + "\": expected 'Name: value' or a name alone");
         return false;
+      }
+      if (colon == std::string::npos) {
+        out.any_value_headers.insert(name);
+        continue;
       }
       std::string v = h.substr(colon + 1);
       if (!v.empty() && v.front() == ' ') v.erase(0, 1);
-      r.headers[lower(h.substr(0, colon))] = v;
+      r.headers[name] = v;
     }
+    for (const auto& n : out.any_value_headers)
+      if (r.headers.count(n)) {
+        s.usage_error(ir::Code::NV4001,
+                      "--http-header " + n + " is given both with a value and alone (any value)");
+        return false;
+      }
     out.http = std::move(r);
   }
   if (!f.dns_name.empty()) {

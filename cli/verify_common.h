@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "cli/common.h"
@@ -71,7 +72,8 @@ void add_request_flags(CLI::App* sub, RequestFlags& f);
 // The request the flags describe (neither: a bare connection); false after NV4001.
 struct Request {
   std::optional<ir::HttpRequest> http;
-  std::optional<std::string> dns;  // lower-case, no trailing dot
+  std::set<std::string> any_value_headers;  // `--http-header Name` alone: lower-case names
+  std::optional<std::string> dns;           // lower-case, no trailing dot
 };
 bool parse_request(Session& s, const RequestFlags& f, Request& out);
 

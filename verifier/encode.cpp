@@ -102,10 +102,12 @@ void Universe::add_inventory(const ir::Inventory& inv,
   inventory_values = std::move(values);
 }
 
-void Universe::add_request(const std::optional<ir::HttpRequest>& http, bool dns) {
+void Universe::add_request(const std::optional<ir::HttpRequest>& http, bool dns,
+                           const std::set<std::string>& any_headers) {
   if (http) {
     l7 = true;
     for (const auto& [k, v] : http->headers) header_names.insert(k);
+    header_names.insert(any_headers.begin(), any_headers.end());
   }
   if (dns) l7 = true;
 }
@@ -405,7 +407,8 @@ z3::expr Encoder::l7(const ir::L7Match& m, const SymPacket& pkt) {
 }
 
 void Encoder::pin_l7(const SymPacket& p, const std::optional<ir::HttpRequest>& http,
-                     const std::optional<std::string>& dns) {
+                     const std::optional<std::string>& dns,
+                     const std::set<std::string>& any_headers) {
   const SymL7& l = p.l7;
   facts_.push_back(http ? l.has_http : !l.has_http);
   facts_.push_back(dns ? l.has_dns : !l.has_dns);
@@ -415,8 +418,9 @@ void Encoder::pin_l7(const SymPacket& p, const std::optional<ir::HttpRequest>& h
                      l.host == string_lit(ctx_, http->host));
     for (const auto& [n, v] : l.headers) {
       auto it = http->headers.find(n);
-      facts_.push_back(it == http->headers.end() ? !v.has
-                                                 : v.has && v.val == string_lit(ctx_, it->second));
+      facts_.push_back(it != http->headers.end() ? v.has && v.val == string_lit(ctx_, it->second)
+                       : any_headers.count(n)    ? v.has  // any value
+                                                 : !v.has);
     }
   }
   if (dns) facts_.push_back(l.dns == string_lit(ctx_, *dns));

@@ -77,7 +77,9 @@ struct Universe {
   void add_inventory(const ir::Inventory& inv,
                      std::shared_ptr<const InventoryValues> values = nullptr);
   // A query about a request or a DNS name (its header names).
-  void add_request(const std::optional<ir::HttpRequest>& http, bool dns);
+  // `any_headers`: header names the request carries with any value (Scope::http_any_headers).
+  void add_request(const std::optional<ir::HttpRequest>& http, bool dns,
+                   const std::set<std::string>& any_headers = {});
   void finish();
 
  private:
@@ -155,7 +157,8 @@ class Encoder {
   void pin_packet(const SymPacket& p, int proto, uint16_t port);
   // Restricts an endpoint to one of `choices` (each with an address), decided by its
   // address: the endpoint is the choice whose address it has.
-  void pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices, const ir::Inventory& inv);
+  void pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices,
+                   const ir::Inventory& inv);
 
   // Building blocks, each mirroring its counterpart in ir/evaluate.cpp.
   z3::expr selector(const ir::Selector& s, const std::map<std::string, LabelVar>& labels,
@@ -168,7 +171,7 @@ class Encoder {
   // Restricts the packet's L7 content to exactly `http` / `dns` (`query` flags); nullopt
   // for both: a bare connection.
   void pin_l7(const SymPacket& p, const std::optional<ir::HttpRequest>& http,
-              const std::optional<std::string>& dns);
+              const std::optional<std::string>& dns, const std::set<std::string>& any_headers = {});
   // Whether `dir` of the policy set allows the packet (the evaluator's evaluate_side).
   z3::expr side(const ir::PolicySet& ps, ir::Direction dir, const SymPacket& pkt);
   // Egress of the source and ingress of the destination.

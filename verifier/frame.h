@@ -28,12 +28,12 @@ struct Frame {
     if (scope.from) u.add(*scope.from);
     if (scope.to) u.add(*scope.to);
     if (opt.pin) u.add_inventory(*opt.pin);
-    if (scope.l7_pinned) u.add_request(scope.http, scope.dns.has_value());
+    if (scope.l7_pinned) u.add_request(scope.http, scope.dns.has_value(), scope.http_any_headers);
     u.finish();
     enc = std::make_unique<Encoder>(ctx, u);
     pkt = std::make_unique<SymPacket>(enc->packet());
     if (opt.pin) enc->pin(*pkt, *opt.pin);
-    if (scope.l7_pinned) enc->pin_l7(*pkt, scope.http, scope.dns);
+    if (scope.l7_pinned) enc->pin_l7(*pkt, scope.http, scope.dns, scope.http_any_headers);
     checker = std::make_unique<Checker>(ctx, opt.solver);
     z3::expr b = enc->facts_conj();
     if (scope.from) b = b && enc->peer(*scope.from, pkt->src);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct Scope {
   // connection); otherwise any L7 content or none.
   bool l7_pinned = false;
   std::optional<ir::HttpRequest> http = std::nullopt;
+  // With `http`: headers (lower-case names) that the request carries with some value,
+  // any value: a question about them is one about every value at once.
+  std::set<std::string> http_any_headers = {};
   std::optional<std::string> dns = std::nullopt;
 };
 

@@ -27,9 +27,10 @@ z3::expr bv_const(z3::context& ctx, u128 v, int bits) {
                     ctx.bv_val(static_cast<uint64_t>(v), 64));
 }
 
-u128 field_max(Field f) {
-  int b = backends::field_bits(f);
-  return b >= 128 ? ~u128{0} : (u128{1} << b) - 1;
+int index_bits(size_t n) {
+  int w = 1;
+  while ((u128{1} << w) < n) ++w;
+  return w;
 }
 
 class Encoder {
@@ -42,6 +43,32 @@ class Encoder {
     // th sport / --icmp-type: type << 8 | code of ICMP and ICMPv6 (backends::Field).
     z3::expr icmp = p.proto == ctx.bv_val(1, 8) || p.proto == ctx.bv_val(58, 8);
     head_ = z3::ite(icmp, p.port, p.junk_head);
+  }
+
+  // An address field with a domain is encoded as the index into it (FwPacket::src_domain).
+  const std::vector<u128>* domain(Field f) const {
+    bool src = f == Field::Src4 || f == Field::Src6, dst = f == Field::Dst4 || f == Field::Dst6;
+    if (src && p_.src_index) return &p_.src_domain;
+    if (dst && p_.dst_index) return &p_.dst_domain;
+    return nullptr;
+  }
+  int bits(Field f) const {
+    const auto* d = domain(f);
+    return d ? index_bits(d->size()) : backends::field_bits(f);
+  }
+  u128 max_of(Field f) const {
+    int b = bits(f);
+    return b >= 128 ? ~u128{0} : (u128{1} << b) - 1;
+  }
+  // A range of the field as the encoder sees it: for an indexed field, the indices of the
+  // domain's values inside it (contiguous, as the domain is sorted), nullopt if none.
+  std::optional<Range> seen(Field f, const Range& r) const {
+    const auto* d = domain(f);
+    if (!d) return r;
+    auto lo = std::lower_bound(d->begin(), d->end(), r.lo);
+    auto hi = std::upper_bound(d->begin(), d->end(), r.hi);
+    if (lo >= hi) return std::nullopt;
+    return Range{static_cast<u128>(lo - d->begin()), static_cast<u128>(hi - d->begin() - 1)};
   }
 
   z3::expr accepts() {
@@ -62,26 +89,38 @@ class Encoder {
   // The packet field, or nullopt when it is an address field of the other family.
   std::optional<z3::expr> field(Field f) {
     bool v4 = p_.family == ir::Family::V4;
+    const z3::expr& src = p_.src_index ? *p_.src_index : p_.src;
+    const z3::expr& dst = p_.dst_index ? *p_.dst_index : p_.dst;
     switch (f) {
-      case Field::Src4: return v4 ? std::optional(p_.src) : std::nullopt;
-      case Field::Dst4: return v4 ? std::optional(p_.dst) : std::nullopt;
-      case Field::Src6: return !v4 ? std::optional(p_.src) : std::nullopt;
-      case Field::Dst6: return !v4 ? std::optional(p_.dst) : std::nullopt;
-      case Field::L4Proto: return p_.proto;
-      case Field::DstPort: return port_;
-      case Field::IcmpTypeCode: return head_;
-      case Field::CtState: return p_.ct;
+      case Field::Src4:
+        return v4 ? std::optional(src) : std::nullopt;
+      case Field::Dst4:
+        return v4 ? std::optional(dst) : std::nullopt;
+      case Field::Src6:
+        return !v4 ? std::optional(src) : std::nullopt;
+      case Field::Dst6:
+        return !v4 ? std::optional(dst) : std::nullopt;
+      case Field::L4Proto:
+        return p_.proto;
+      case Field::DstPort:
+        return port_;
+      case Field::IcmpTypeCode:
+        return head_;
+      case Field::CtState:
+        return p_.ct;
     }
     return std::nullopt;
   }
 
-  z3::expr in_range(Field f, const z3::expr& x, const Range& r) {
-    int bits = backends::field_bits(f);
-    if (f == Field::CtState) return (x & bv_const(ctx_, r.lo, bits)) != ctx_.bv_val(0, bits);
-    if (r.lo == r.hi) return x == bv_const(ctx_, r.lo, bits);
+  z3::expr in_range(Field f, const z3::expr& x, const Range& range) {
+    int bits = this->bits(f);
+    if (f == Field::CtState) return (x & bv_const(ctx_, range.lo, bits)) != ctx_.bv_val(0, bits);
+    std::optional<Range> r = seen(f, range);
+    if (!r) return ctx_.bool_val(false);
+    if (r->lo == r->hi) return x == bv_const(ctx_, r->lo, bits);
     z3::expr c = ctx_.bool_val(true);
-    if (r.lo > 0) c = z3::uge(x, bv_const(ctx_, r.lo, bits));
-    if (r.hi < field_max(f)) c = c && z3::ule(x, bv_const(ctx_, r.hi, bits));
+    if (r->lo > 0) c = z3::uge(x, bv_const(ctx_, r->lo, bits));
+    if (r->hi < max_of(f)) c = c && z3::ule(x, bv_const(ctx_, r->hi, bits));
     return c;
   }
 
@@ -130,11 +169,12 @@ class Encoder {
     if (!xs) return ctx_.bool_val(false);
     if (key.size() == 1 && key[0] != Field::CtState) {
       std::vector<Range> rs;
-      for (const auto& e : s.elements) rs.push_back(e.key[0]);
+      for (const auto& e : s.elements)
+        if (auto r = seen(key[0], e.key[0])) rs.push_back(*r);
       std::sort(rs.begin(), rs.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
       std::vector<Range> merged;  // disjoint, not adjacent
       for (const auto& r : rs) {
-        if (!merged.empty() && (merged.back().hi == field_max(key[0]) || r.lo <= merged.back().hi + 1))
+        if (!merged.empty() && (merged.back().hi == max_of(key[0]) || r.lo <= merged.back().hi + 1))
           merged.back().hi = std::max(merged.back().hi, r.hi);
         else
           merged.push_back(r);
@@ -156,12 +196,12 @@ class Encoder {
   z3::expr set_tree(Field f, const z3::expr& x, const std::vector<Range>& rs, long l, long r) {
     if (l > r) return ctx_.bool_val(false);
     long mid = l + (r - l) / 2;
-    int bits = backends::field_bits(f);
+    int bits = this->bits(f);
     const Range& m = rs[mid];
     z3::expr right = set_tree(f, x, rs, mid + 1, r);
-    z3::expr inside_or_right =
-        m.hi == field_max(f) ? ctx_.bool_val(true)
-                             : z3::ite(z3::ule(x, bv_const(ctx_, m.hi, bits)), ctx_.bool_val(true), right);
+    z3::expr inside_or_right = m.hi == max_of(f) ? ctx_.bool_val(true)
+                                                 : z3::ite(z3::ule(x, bv_const(ctx_, m.hi, bits)),
+                                                           ctx_.bool_val(true), right);
     if (l == mid && m.lo == 0) return inside_or_right;
     return z3::ite(z3::ult(x, bv_const(ctx_, m.lo, bits)), set_tree(f, x, rs, l, mid - 1),
                    inside_or_right);
@@ -170,15 +210,20 @@ class Encoder {
   // The code of a verdict: Continue for a jump whose chain returns.
   z3::expr verdict_code(const Verdict& v, int depth) {
     switch (v.kind) {
-      case VerdictKind::Continue: return code(kContinue);
-      case VerdictKind::Accept: return code(kAccept);
-      case VerdictKind::Drop: return code(kDrop);
-      case VerdictKind::Return: return code(kReturn);
+      case VerdictKind::Continue:
+        return code(kContinue);
+      case VerdictKind::Accept:
+        return code(kAccept);
+      case VerdictKind::Drop:
+        return code(kDrop);
+      case VerdictKind::Return:
+        return code(kReturn);
       case VerdictKind::Jump: {
         z3::expr o = chain(v.chain, depth + 1);
         return z3::ite(o == code(kReturn), code(kContinue), o);
       }
-      case VerdictKind::Goto: return chain(v.chain, depth + 1);
+      case VerdictKind::Goto:
+        return chain(v.chain, depth + 1);
     }
     return code(kContinue);
   }
@@ -205,9 +250,13 @@ class Encoder {
           merged.push_back({r, &e->verdict});
         }
       }
+      // Overlaps are judged on the addresses; the tree is built on what the encoder sees.
+      std::vector<std::pair<Range, const Verdict*>> kept;
+      for (auto& [r, v] : merged)
+        if (auto s = seen(key[0], r)) kept.push_back({*s, v});
       std::vector<z3::expr> codes;
-      for (auto& [r, v] : merged) codes.push_back(verdict_code(*v, depth));
-      return map_tree(key[0], (*xs)[0], merged, codes, 0, static_cast<long>(merged.size()) - 1);
+      for (auto& [r, v] : kept) codes.push_back(verdict_code(*v, depth));
+      return map_tree(key[0], (*xs)[0], kept, codes, 0, static_cast<long>(kept.size()) - 1);
     }
     z3::expr out = code(kContinue);
     for (auto it = m.elements.rbegin(); it != m.elements.rend(); ++it)
@@ -215,17 +264,17 @@ class Encoder {
     return out;
   }
 
-  z3::expr map_tree(Field f, const z3::expr& x, const std::vector<std::pair<Range, const Verdict*>>& rs,
+  z3::expr map_tree(Field f, const z3::expr& x,
+                    const std::vector<std::pair<Range, const Verdict*>>& rs,
                     const std::vector<z3::expr>& codes, long l, long r) {
     if (l > r) return code(kContinue);
     long mid = l + (r - l) / 2;
-    int bits = backends::field_bits(f);
+    int bits = this->bits(f);
     const Range& m = rs[mid].first;
-    z3::expr inside_or_right =
-        m.hi == field_max(f)
-            ? codes[mid]
-            : z3::ite(z3::ule(x, bv_const(ctx_, m.hi, bits)), codes[mid],
-                      map_tree(f, x, rs, codes, mid + 1, r));
+    z3::expr inside_or_right = m.hi == max_of(f)
+                                   ? codes[mid]
+                                   : z3::ite(z3::ule(x, bv_const(ctx_, m.hi, bits)), codes[mid],
+                                             map_tree(f, x, rs, codes, mid + 1, r));
     if (l == mid && m.lo == 0) return inside_or_right;
     return z3::ite(z3::ult(x, bv_const(ctx_, m.lo, bits)), map_tree(f, x, rs, codes, l, mid - 1),
                    inside_or_right);
@@ -257,19 +306,31 @@ class Encoder {
         all.push_back(!applies ? ctx_.bool_val(false) : m.negate ? !in : in);
       }
       z3::expr c = all.empty() ? ctx_.bool_val(true) : z3::mk_and(all);
-      z3::expr v = r.vmap ? map_code(lookup_set(r.vmap->map, r.vmap->inline_map), r.vmap->key, depth)
-                          : verdict_code(r.verdict, depth);
+      z3::expr v = r.vmap
+                       ? map_code(lookup_set(r.vmap->map, r.vmap->inline_map), r.vmap->key, depth)
+                       : verdict_code(r.verdict, depth);
       conds.push_back(c);
       codes.push_back(v);
       int k = -1;
       if (!r.vmap) {
         switch (r.verdict.kind) {
-          case VerdictKind::Continue: k = kContinue; break;
-          case VerdictKind::Accept: k = kAccept; break;
-          case VerdictKind::Drop: k = kDrop; break;
-          case VerdictKind::Return: k = kReturn; break;
-          case VerdictKind::Goto: k = -2; break;  // a chain's outcome: never Continue
-          case VerdictKind::Jump: break;
+          case VerdictKind::Continue:
+            k = kContinue;
+            break;
+          case VerdictKind::Accept:
+            k = kAccept;
+            break;
+          case VerdictKind::Drop:
+            k = kDrop;
+            break;
+          case VerdictKind::Return:
+            k = kReturn;
+            break;
+          case VerdictKind::Goto:
+            k = -2;
+            break;  // a chain's outcome: never Continue
+          case VerdictKind::Jump:
+            break;
         }
       }
       constant.push_back(k);
@@ -316,6 +377,37 @@ FwPacket make_fw_packet(z3::context& ctx, ir::Family family, const std::string& 
                   ctx.bv_const((prefix + "junk_port").c_str(), 16),
                   ctx.bv_const((prefix + "junk_head").c_str(), 16),
                   ctx.bv_const((prefix + "ct").c_str(), 8)};
+}
+
+FwPacket with_domains(const FwPacket& p, std::vector<u128> src_values, std::vector<u128> dst_values,
+                      const std::string& prefix) {
+  if (src_values.empty() || dst_values.empty())
+    throw std::invalid_argument("with_domains: an empty domain");
+  FwPacket out = p;
+  z3::context& ctx = p.src.ctx();
+  out.src_domain = std::move(src_values);
+  out.dst_domain = std::move(dst_values);
+  out.src_index = ctx.bv_const((prefix + "src_index").c_str(), index_bits(out.src_domain.size()));
+  out.dst_index = ctx.bv_const((prefix + "dst_index").c_str(), index_bits(out.dst_domain.size()));
+  return out;
+}
+
+z3::expr fw_domain_facts(const FwPacket& p) {
+  z3::context& ctx = p.src.ctx();
+  const int abits = p.family == ir::Family::V4 ? 32 : 128;
+  z3::expr_vector all(ctx);
+  auto side = [&](const z3::expr& addr, const std::optional<z3::expr>& index,
+                  const std::vector<u128>& values) {
+    if (!index) return;
+    const unsigned w = index->get_sort().bv_size();
+    all.push_back(z3::ule(*index, ctx.bv_val(static_cast<uint64_t>(values.size() - 1), w)));
+    for (size_t i = 0; i < values.size(); ++i)
+      all.push_back(z3::implies(*index == ctx.bv_val(static_cast<uint64_t>(i), w),
+                                addr == bv_const(ctx, values[i], abits)));
+  };
+  side(p.src, p.src_index, p.src_domain);
+  side(p.dst, p.dst_index, p.dst_domain);
+  return z3::mk_and(all);
 }
 
 z3::expr fw_accepts(z3::context& ctx, const Firewall& fw, const FwPacket& p) {

@@ -11,7 +11,9 @@
 
 #include <z3++.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "compiler/backends/firewall.h"
 
@@ -26,11 +28,25 @@ struct FwPacket {
   z3::expr junk_port;  // bv16: what a port match reads for any other protocol (ICMP too)
   z3::expr junk_head;  // bv16: what an ICMP type match (th sport) reads for non-ICMP protocols
   z3::expr ct;         // bv8: conntrack state bits (backends::kCtNew...)
+  // Optional, for a packet whose source (destination) is known to be one of a few
+  // addresses: those addresses, sorted, and the index of src (dst) among them. The
+  // ruleset's address tests are then encoded on the index, a few bits wide, instead of on
+  // the address (fw_domain_facts ties the two).
+  std::vector<backends::u128> src_domain = {}, dst_domain = {};
+  std::optional<z3::expr> src_index = std::nullopt, dst_index = std::nullopt;
 };
 
 // Fresh constants named prefix + "src", "dst", "proto", "port", "junk_port", "junk_head",
 // "ct".
 FwPacket make_fw_packet(z3::context& ctx, ir::Family family, const std::string& prefix);
+
+// `p` with src and dst restricted to `src_values` and `dst_values` (each sorted, distinct,
+// not empty), through fresh index constants named prefix + "src_index", "dst_index".
+FwPacket with_domains(const FwPacket& p, std::vector<backends::u128> src_values,
+                      std::vector<backends::u128> dst_values, const std::string& prefix);
+// What the domains of `p` say: each index is in range and its address is the value there.
+// A query about a packet with domains must include it.
+z3::expr fw_domain_facts(const FwPacket& p);
 
 // The entry chain's final verdict is Accept. Throws std::runtime_error on a reference to a
 // missing chain or set, a jump loop, chains nested deeper than 64, a key of the wrong length,

@@ -832,11 +832,12 @@ class Worker {
 
  private:
   // `small`: a query about one pod and its peers (see Checker::model_of).
+  // `packet`: the ruleset's packet as the encoder sees it (fp_, or fp_ with domains).
   bool ask(const std::string& label, const backends::Firewall& seen, const z3::expr& query,
-           bool small = false) {
+           bool small = false, const FwPacket* packet = nullptr) {
     ++asked;
     double t0 = thread_cpu();
-    z3::expr fw = fw_accepts(ctx_, seen, fp_);
+    z3::expr fw = fw_accepts(ctx_, seen, packet ? *packet : fp_);
     encode_seconds += thread_cpu() - t0;
     t0 = thread_cpu();
     auto m = checker_.model_of(fw_ok_ == fw && new_conn_ && query, sh_.name + " " + label, small);
@@ -944,8 +945,15 @@ class Worker {
     backends::Firewall seen = slice(sh_.fw, sh_.uses, holds);
     slice_seconds += thread_cpu() - t0;
     const double solved_before = solve_seconds;
+    // Both addresses are among the node's pods: the ruleset's address tests on their index.
+    std::vector<u128> domain = values;
+    domain.erase(std::unique(domain.begin(), domain.end()), domain.end());
+    std::optional<FwPacket> indexed;
+    if (!domain.empty()) indexed = with_domains(fp_, domain, domain, "local.");
+    z3::expr query = enc.facts_conj() && link(pkt) && spec != fw_ok_;
+    if (indexed) query = query && fw_domain_facts(*indexed);
     bool differs =
-        ask("between the node's pods", seen, enc.facts_conj() && link(pkt) && spec != fw_ok_);
+        ask("between the node's pods", seen, query, false, indexed ? &*indexed : nullptr);
     local_solve_seconds = solve_seconds - solved_before;
     if (!differs) return false;
     differing_spec_ = spec;

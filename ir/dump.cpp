@@ -1,6 +1,7 @@
 #include "ir/dump.h"
 
 #include <cmath>
+#include <map>
 #include <sstream>
 
 namespace nv::ir {
@@ -47,15 +48,26 @@ static std::string l7_str(const L7Match& l7) {
 
 std::string dump(const PolicySet& ps) {
   std::string out;
+  // One written policy can be several IR policies (Cilium's deny rules in a tier of their
+  // own, a Calico policy split by conditions on its own endpoint): number them as parts.
+  auto written = [](const Policy& p) {
+    return p.dialect + " " + p.kind + " " + p.ns + "/" + p.name;
+  };
+  std::map<std::string, std::pair<size_t, size_t>> parts;  // written id -> (parts, seen)
+  for (const Policy& p : ps.policies()) ++parts[written(p)].first;
   for (size_t t = 0; t < ps.tiers().size(); ++t) {
     const Tier& tier = ps.tiers()[t];
     out += "tier " + tier.name + " order " + order_str(tier.order) + " default " +
            name(tier.default_action) + "\n";
     for (size_t i : ps.by_tier()[t]) {
       const Policy& p = ps.policies()[i];
+      auto& [n, seen] = parts[written(p)];
+      std::string part = n > 1 ? " (part " + std::to_string(++seen) + " of " + std::to_string(n) +
+                                     " of one written policy)"
+                               : "";
       out += "  policy " + p.dialect + " " + p.kind + " " +
              (p.ns.empty() ? p.name : p.ns + "/" + p.name) + " order " + order_str(p.order) +
-             "  # " + p.span.str() + "\n";
+             "  # " + p.span.str() + part + "\n";
       out += "    subject: " + p.subject.str() + "\n";
       for (Direction d : kDirections) {
         const DirectionRules& dr = p.dir(d);

@@ -208,12 +208,13 @@ class TestCollector {
       if (key[i] == k_.peer) peer = true;
     }
     if (peer) record(key, *set, false);
-    if (fixed_pos && key.size() == 1 && !peer) {
-      bool in = std::any_of(set->elements.begin(), set->elements.end(),
-                            [&](const backends::Element& e) { return in_element(e, 0, k_.value); });
-      return in != negate;
-    }
+    if (fixed_pos && key.size() == 1 && !peer) return holds_fixed(*set) != negate;
     return true;
+  }
+  // Whether a one-field set holds the fixed endpoint's address.
+  bool holds_fixed(const backends::Set& set) const {
+    return std::any_of(set.elements.begin(), set.elements.end(),
+                       [&](const backends::Element& e) { return in_element(e, 0, k_.value); });
   }
   void record(const std::vector<Field>& key, const backends::Set& set, bool is_map) {
     for (size_t i = 0; i < key.size(); ++i) {
@@ -279,10 +280,7 @@ class TestCollector {
       for (const auto& m : r.matches) {
         const backends::Set* set = m.set.empty() ? &*m.inline_set : find(m.set);
         if (!set || !fixed_only(m.key)) return std::nullopt;
-        bool in =
-            std::any_of(set->elements.begin(), set->elements.end(),
-                        [&](const backends::Element& e) { return in_element(e, 0, k_.value); });
-        holds = holds && in != m.negate;
+        holds = holds && holds_fixed(*set) != m.negate;
       }
       if (!holds) continue;
       backends::Verdict v = r.verdict;
@@ -924,6 +922,7 @@ class Worker {
       values.push_back(backends::addr_value(l));
     }
     std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
     Universe u;
     u.family = sh_.family;
     u.add(sh_.node_ps);
@@ -946,10 +945,8 @@ class Worker {
     slice_seconds += thread_cpu() - t0;
     const double solved_before = solve_seconds;
     // Both addresses are among the node's pods: the ruleset's address tests on their index.
-    std::vector<u128> domain = values;
-    domain.erase(std::unique(domain.begin(), domain.end()), domain.end());
     std::optional<FwPacket> indexed;
-    if (!domain.empty()) indexed = with_domains(fp_, domain, domain, "local.");
+    if (!values.empty()) indexed = with_domains(fp_, values, values, "local.");
     z3::expr query = enc.facts_conj() && link(pkt) && spec != fw_ok_;
     if (indexed) query = query && fw_domain_facts(*indexed);
     bool differs =

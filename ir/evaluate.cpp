@@ -45,6 +45,13 @@ bool matches(const Peer& peer, const Endpoint& e, const Inventory& inv) {
   if (peer.ns_selector && !(is_pod && peer.ns_selector->matches(inv.namespace_labels(e.pod->ns))))
     return false;
   if (peer.pod_selector && !(is_pod && peer.pod_selector->matches(e.pod->labels))) return false;
+  if (peer.node_selector) {
+    // A Host endpoint whose node is a Node object of the inventory with matching labels;
+    // a node without a Node object has unknown labels and matches no node selector.
+    if (e.kind != EndpointKind::Host) return false;
+    const Node* node = inv.find_node(e.node);
+    if (!node || !peer.node_selector->matches(node->labels)) return false;
+  }
   if (peer.fqdns) {
     // An FQDN peer: an external address that DNS returned for a matching name.
     if (e.kind != EndpointKind::External || !e.fqdn) return false;

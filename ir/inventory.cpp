@@ -118,6 +118,12 @@ const Pod* Inventory::find_pod_by_ip(const IpAddr& a) const {
 const Node* Inventory::find_node_by_ip(const IpAddr& a) const {
   return lookup(node_by_ip_, nodes, a.str());
 }
+const Node* Inventory::find_node(const std::string& name) const {
+  if (name.empty()) return nullptr;
+  for (const Node& n : nodes)
+    if (n.name == name) return &n;
+  return nullptr;
+}
 std::optional<std::string> Inventory::node_of_ip(const IpAddr& a) const {
   if (const Node* n = find_node_by_ip(a)) return n->name;
   if (const Pod* p = lookup(host_pod_by_ip_, pods, a.str()); p && !p->node.empty()) return p->node;

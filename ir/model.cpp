@@ -108,6 +108,7 @@ std::string Peer::str() const {
   if (ns_name) parts.push_back("namespace " + *ns_name);
   if (ns_selector) parts.push_back("namespace labels " + ns_selector->str());
   if (pod_selector) parts.push_back("pod labels " + pod_selector->str());
+  if (node_selector) parts.push_back("node labels " + node_selector->str());
   if (cidrs) {
     std::string c;
     for (size_t i = 0; i < cidrs->size(); ++i) c += (i ? " or " : "") + (*cidrs)[i].str();

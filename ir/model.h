@@ -88,6 +88,11 @@ struct Peer {
   std::optional<std::string> ns_name;           // pods of this namespace only
   std::optional<Selector> ns_selector;          // pods whose namespace's labels match
   std::optional<Selector> pod_selector;         // pods whose labels match
+  // Host endpoints whose node's labels match. The node is the Node object named by the
+  // endpoint (a Node object's address, or a hostNetwork pod's spec.nodeName); a Host
+  // endpoint whose node has no Node object in the inventory has unknown labels and matches
+  // no node selector (fail closed: the selector may not select it).
+  std::optional<Selector> node_selector;
   std::optional<std::vector<CidrBlock>> cidrs;  // the endpoint's address is in one block
   // An FQDN destination (Cilium toFQDNs): an External endpoint whose address DNS returned
   // for a name that one of the patterns matches (whole-string, lower-case, no trailing dot).

@@ -370,6 +370,10 @@ z3::expr Encoder::peer(const ir::Peer& p, const SymEndpoint& e) {
   if (p.ns_selector) r = r && e.is_pod && selector(*p.ns_selector, e.ns_labels, u_.ns_keys, &e.ns);
   if (p.pod_selector)
     r = r && e.is_pod && selector(*p.pod_selector, e.labels, u_.pod_keys, nullptr);
+  // Node selectors (ir/model.h Peer::node_selector) are not encoded yet, and no frontend
+  // produces them yet: refuse rather than drop the constraint (dropping it would widen).
+  if (p.node_selector)
+    throw std::logic_error("verifier: node selectors are not encoded yet (" + p.str() + ")");
   if (p.cidrs) {
     z3::expr_vector any(ctx_);
     for (const auto& b : *p.cidrs) any.push_back(in_block(e.addr, b));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace nv::backends {
@@ -462,6 +463,11 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
             peers.push_back(&peer);
             same.push_back(id);
             if (peer.pod_selector) selector_keys(*peer.pod_selector, keys);
+            // Node selectors are not planned yet (no frontend produces them yet): refuse
+            // rather than drop the constraint, which would widen.
+            if (peer.node_selector)
+              throw std::logic_error("compile: node selectors are not supported yet (" +
+                                     peer.str() + ")");
             if (peer.cidrs)
               for (const auto& b : *peer.cidrs) {
                 cidrs[family_index(b.cidr.family())].push_back(b.cidr);

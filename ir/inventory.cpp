@@ -119,10 +119,11 @@ const Node* Inventory::find_node_by_ip(const IpAddr& a) const {
   return lookup(node_by_ip_, nodes, a.str());
 }
 const Node* Inventory::find_node(const std::string& name) const {
-  if (name.empty()) return nullptr;
-  for (const Node& n : nodes)
-    if (n.name == name) return &n;
-  return nullptr;
+  // finalize() sorted the nodes by name.
+  auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
+                             [](const Node& n, const std::string& k) { return n.name < k; });
+  if (name.empty() || it == nodes.end() || it->name != name) return nullptr;
+  return &*it;
 }
 std::optional<std::string> Inventory::node_of_ip(const IpAddr& a) const {
   if (const Node* n = find_node_by_ip(a)) return n->name;

@@ -113,7 +113,7 @@ class Inventory {
   const Service* find_service(const std::string& ns, const std::string& name) const;
   const Pod* find_pod_by_ip(const IpAddr& a) const;
   const Node* find_node_by_ip(const IpAddr& a) const;
-  const Node* find_node(const std::string& name) const;  // a Node object by name, or null
+  const Node* find_node(const std::string& name) const;  // by name (after finalize), or null
   // The node whose address this is: a Node object's, or a hostNetwork pod's (inventories
   // often lack Node objects, which need cluster-wide read access).
   std::optional<std::string> node_of_ip(const IpAddr& a) const;

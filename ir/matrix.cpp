@@ -20,9 +20,11 @@ struct Distinctions {
   std::set<std::string> label_keys;  // pod label keys any selector mentions
   std::vector<Cidr> cidrs;           // every cidr and except of the family in use
   std::set<std::string> port_names;  // named ports
+  bool nodes = false;                // some node selector: hosts differ by their node
 
   void add(const Peer& p, Family family) {
     if (p.pod_selector) collect_keys(*p.pod_selector, label_keys);
+    if (p.node_selector) nodes = true;
     if (!p.cidrs) return;
     for (const auto& b : *p.cidrs) {
       if (b.cidr.family() == family) cidrs.push_back(b.cidr);
@@ -58,6 +60,8 @@ std::string class_key(const Pod& p, const Endpoint& e, const Distinctions& d,
       auto resolved = p.named_port(n, opt.proto);
       key += resolved && *resolved == opt.port ? '1' : '0';
     }
+  } else if (d.nodes) {
+    append_field(key, e.node);  // node labels are a function of the node
   }
   for (const auto& c : d.cidrs) key += e.addr && c.contains(*e.addr) ? '1' : '0';
   return key;

@@ -51,11 +51,16 @@ void finish_domain(ValueDomain& d) {
 
 void Universe::add_pod_selector(const Selector& s) { collect(s, pod_keys, nullptr); }
 void Universe::add_ns_selector(const Selector& s) { collect(s, ns_keys, &ns); }
+void Universe::add_node_selector(const Selector& s) {
+  nodes = true;
+  collect(s, node_keys, nullptr);
+}
 
 void Universe::add(const ir::Peer& p) {
   if (p.ns_name) ns.literals.push_back(*p.ns_name);
   if (p.ns_selector) add_ns_selector(*p.ns_selector);
   if (p.pod_selector) add_pod_selector(*p.pod_selector);
+  if (p.node_selector) add_node_selector(*p.node_selector);
   if (p.fqdns) fqdn = true;
   if (p.cidrs)
     for (const auto& b : *p.cidrs) {
@@ -93,6 +98,8 @@ InventoryValues::InventoryValues(const ir::Inventory& inv) {
     names.insert(p.ns);
     for (const auto& [k, v] : p.labels) pod_values[k].insert(v);
   }
+  for (const auto& n : inv.nodes)
+    for (const auto& [k, v] : n.labels) node_values[k].insert(v);
   ns_names.assign(names.begin(), names.end());
 }
 
@@ -125,7 +132,7 @@ void Universe::finish() {
   }
   finish_domain(ns);
   ns.fresh = 2;  // two namespaces that no policy names: source and destination apart
-  for (auto* m : {&pod_keys, &ns_keys})
+  for (auto* m : {&pod_keys, &ns_keys, &node_keys})
     for (auto& [k, d] : *m) finish_domain(d);
   std::sort(cidrs.begin(), cidrs.end());
   cidrs.erase(std::unique(cidrs.begin(), cidrs.end()), cidrs.end());
@@ -141,6 +148,7 @@ void Universe::add_inventory_values(const InventoryValues& values) {
   };
   add(pod_keys, values.pod_values);
   add(ns_keys, values.ns_values);
+  add(node_keys, values.node_values);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -202,6 +210,8 @@ SymEndpoint Encoder::endpoint(const std::string& name) {
                 value_var(u_.ns, name + ".ns"),
                 {},
                 {},
+                u_.nodes ? b("has_node") : ctx_.bool_val(false),
+                {},
                 {},
                 ctx_.bv_const((name + ".addr").c_str(), static_cast<unsigned>(u_.addr_bits())),
                 u_.fqdn ? b("has_fqdn") : ctx_.bool_val(false),
@@ -219,6 +229,11 @@ SymEndpoint Encoder::endpoint(const std::string& name) {
   for (const auto& [k, d] : u_.ns_keys)
     e.ns_labels.emplace(
         k, LabelVar{b("nslabel[" + k + "]"), value_var(d, name + ".nslabel[" + k + "]=")});
+  // Only a node endpoint has a node (and its labels).
+  if (u_.nodes) facts_.push_back(z3::implies(e.has_node, e.is_host));
+  for (const auto& [k, d] : u_.node_keys)
+    e.node_labels.emplace(
+        k, LabelVar{b("nodelabel[" + k + "]"), value_var(d, name + ".nodelabel[" + k + "]=")});
   // Every pod runs as a service account (ir/inventory.h kServiceAccountLabel).
   if (auto sa = e.labels.find(ir::kServiceAccountLabel); sa != e.labels.end())
     facts_.push_back(z3::implies(e.is_pod, sa->second.has));
@@ -370,10 +385,10 @@ z3::expr Encoder::peer(const ir::Peer& p, const SymEndpoint& e) {
   if (p.ns_selector) r = r && e.is_pod && selector(*p.ns_selector, e.ns_labels, u_.ns_keys, &e.ns);
   if (p.pod_selector)
     r = r && e.is_pod && selector(*p.pod_selector, e.labels, u_.pod_keys, nullptr);
-  // Node selectors (ir/model.h Peer::node_selector) are not encoded yet, and no frontend
-  // produces them yet: refuse rather than drop the constraint (dropping it would widen).
+  // A node endpoint whose node is a Node object with matching labels (ir::matches).
   if (p.node_selector)
-    throw std::logic_error("verifier: node selectors are not encoded yet (" + p.str() + ")");
+    r = r && e.is_host && e.has_node &&
+        selector(*p.node_selector, e.node_labels, u_.node_keys, nullptr);
   if (p.cidrs) {
     z3::expr_vector any(ctx_);
     for (const auto& b : *p.cidrs) any.push_back(in_block(e.addr, b));
@@ -583,6 +598,24 @@ z3::expr Encoder::pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inv
   return z3::mk_and(c);
 }
 
+z3::expr Encoder::host_is(const SymEndpoint& e, const std::string& node, const ir::Inventory& inv) {
+  z3::expr_vector c(ctx_);
+  c.push_back(e.is_host);
+  if (!u_.nodes) return z3::mk_and(c);
+  const ir::Node* n = inv.find_node(node);
+  c.push_back(n ? e.has_node : !e.has_node);
+  for (const auto& [k, lv] : e.node_labels) {
+    auto it = n ? n->labels.find(k) : ir::Labels::const_iterator{};
+    if (!n || it == n->labels.end()) {
+      c.push_back(!lv.has);
+    } else {
+      c.push_back(lv.has);
+      c.push_back(lv.val == lit(u_.node_keys.at(k), it->second));
+    }
+  }
+  return z3::mk_and(c);
+}
+
 void Encoder::pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
                            const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv) {
   unsigned w = 1;
@@ -654,7 +687,7 @@ void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory&
       f = f && e.pinned->cls == ctx_.bv_val(0, 1);
       break;
     case ir::EndpointKind::Host:
-      f = f && e.is_host;
+      f = f && host_is(e, c.node, inv);
       break;
     case ir::EndpointKind::External:
       f = f && e.is_ext;
@@ -680,10 +713,10 @@ void Encoder::pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choic
   for (const auto& c : choices) {
     z3::expr here = e.addr == addr_val(*c.addr);
     any.push_back(here);
-    z3::expr f = c.kind == ir::EndpointKind::Pod
-                     ? pod_is(e, *c.pod, inv) && cls == ctx_.bv_val(next++, w)
-                 : c.kind == ir::EndpointKind::Host ? e.is_host && cls == ctx_.bv_val(none, w)
-                                                    : e.is_ext && cls == ctx_.bv_val(none, w);
+    z3::expr f =
+        c.kind == ir::EndpointKind::Pod    ? pod_is(e, *c.pod, inv) && cls == ctx_.bv_val(next++, w)
+        : c.kind == ir::EndpointKind::Host ? host_is(e, c.node, inv) && cls == ctx_.bv_val(none, w)
+                                           : e.is_ext && cls == ctx_.bv_val(none, w);
     facts_.push_back(z3::implies(here, f));
   }
   facts_.push_back(z3::mk_or(any));

@@ -47,7 +47,7 @@ struct ValueDomain {
 struct InventoryValues {
   explicit InventoryValues(const ir::Inventory& inv);
   std::vector<std::string> ns_names;  // of Namespace objects and of pods
-  std::map<std::string, std::set<std::string>, std::less<>> pod_values, ns_values;
+  std::map<std::string, std::set<std::string>, std::less<>> pod_values, ns_values, node_values;
 };
 
 // Everything the policies, queries and inventory mention, per address family.
@@ -56,6 +56,10 @@ struct Universe {
   ValueDomain ns;                               // namespace names; two fresh names
   std::map<std::string, ValueDomain> pod_keys;  // pod label keys
   std::map<std::string, ValueDomain> ns_keys;   // namespace label keys, except the name label
+  // Node selectors (ir::Peer::node_selector): whether some peer has one, and the node label
+  // keys they test. A node endpoint then has its Node object's labels, or no Node object.
+  bool nodes = false;
+  std::map<std::string, ValueDomain> node_keys;
   std::set<std::string> port_names;             // named ports
   std::vector<ir::Cidr> cidrs;                  // every CIDR and except of the family
   // L7: whether packets may carry HTTP requests and DNS queries (some rule or the scope
@@ -72,6 +76,7 @@ struct Universe {
   void add(const ir::Peer& p);
   void add_pod_selector(const ir::Selector& s);
   void add_ns_selector(const ir::Selector& s);
+  void add_node_selector(const ir::Selector& s);
   // For pinning: finish() adds the inventory's names and the values of keys seen. Pass
   // `values` when building many universes over one inventory; else it is computed here.
   void add_inventory(const ir::Inventory& inv,
@@ -111,6 +116,10 @@ struct SymEndpoint {
   z3::expr is_pod, is_host, is_ext;
   z3::expr ns;
   std::map<std::string, LabelVar> labels, ns_labels;
+  // A node endpoint (is_host): whether its node has a Node object (constant false when the
+  // universe has no node selector), and that object's labels.
+  z3::expr has_node;
+  std::map<std::string, LabelVar> node_labels;
   std::map<std::string, NamedPortVar> ports;
   z3::expr addr;
   // The DNS name the address was resolved from (External only); false when the universe
@@ -195,6 +204,8 @@ class Encoder {
   void pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
                     const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv);
   z3::expr pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv);
+  // A node endpoint of node `node` (its Node object's labels, or none).
+  z3::expr host_is(const SymEndpoint& e, const std::string& node, const ir::Inventory& inv);
 };
 
 // An address as a 32- or 128-bit vector, network order (as backends::addr_value).

@@ -171,15 +171,20 @@ class HoleFinder {
   }
 
   // NV8004 / NV8005: selectors that nothing can match, or nothing in the inventory does.
-  void selector_check(const ir::Policy& p, const ir::Rule* r, const ir::Selector& s, bool ns_side,
+  enum class Side { Pod, Ns, Node };
+  void selector_check(const ir::Policy& p, const ir::Rule* r, const ir::Selector& s, Side side,
                       const std::string& where) {
-    std::string key = (ns_side ? "ns:" : "pod:") + s.str();
+    static const char* const kPrefix[] = {"pod:", "ns:", "node:"};
+    std::string key = kPrefix[static_cast<int>(side)] + s.str();
     auto it = satisfiable_.find(key);
     if (it == satisfiable_.end()) {
       const SymEndpoint& e = pkt().src;
-      z3::expr m = ns_side ? enc().selector(s, e.ns_labels, enc().universe().ns_keys, &e.ns)
-                           : enc().selector(s, e.labels, enc().universe().pod_keys, nullptr);
-      it = satisfiable_.emplace(key, sat(e.is_pod && m, "selector-" + s.str())).first;
+      const Universe& u = enc().universe();
+      z3::expr m = side == Side::Ns ? e.is_pod && enc().selector(s, e.ns_labels, u.ns_keys, &e.ns)
+                   : side == Side::Pod
+                       ? e.is_pod && enc().selector(s, e.labels, u.pod_keys, nullptr)
+                       : e.is_host && enc().selector(s, e.node_labels, u.node_keys, nullptr);
+      it = satisfiable_.emplace(key, sat(m, "selector-" + s.str())).first;
     }
     if (!it->second)
       add(ir::Code::NV8004, ir::Severity::Warning, p, r,
@@ -194,10 +199,19 @@ class HoleFinder {
     }
     return false;
   }
+  // A node selector: some address of a node of the inventory matches the peer.
+  bool inventory_has_node_match(const ir::Peer& peer) {
+    for (const auto& n : inv_.nodes)
+      for (const auto& a : n.addresses)
+        if (ir::matches(peer, ir::Endpoint::of_ip(inv_, a), inv_)) return true;
+    return false;
+  }
 
   void selectors(const ir::Policy& p) {
-    if (p.subject.pod_selector) selector_check(p, nullptr, *p.subject.pod_selector, false, "podSelector");
-    if (p.subject.ns_selector) selector_check(p, nullptr, *p.subject.ns_selector, true, "namespaceSelector");
+    if (p.subject.pod_selector)
+      selector_check(p, nullptr, *p.subject.pod_selector, Side::Pod, "podSelector");
+    if (p.subject.ns_selector)
+      selector_check(p, nullptr, *p.subject.ns_selector, Side::Ns, "namespaceSelector");
     bool have_inventory = !inv_.pods.empty();
     if (have_inventory && !inventory_has_match(p.subject))
       add(ir::Code::NV8005, ir::Severity::Warning, p, nullptr,
@@ -205,11 +219,21 @@ class HoleFinder {
     for (auto d : ir::kDirections)
       for (const auto& r : p.dir(d).rules)
         for (const auto& peer : r.peers) {
-          if (peer.pod_selector) selector_check(p, &r, *peer.pod_selector, false, r.path + " podSelector");
-          if (peer.ns_selector) selector_check(p, &r, *peer.ns_selector, true, r.path + " namespaceSelector");
+          if (peer.pod_selector)
+            selector_check(p, &r, *peer.pod_selector, Side::Pod, r.path + " podSelector");
+          if (peer.ns_selector)
+            selector_check(p, &r, *peer.ns_selector, Side::Ns, r.path + " namespaceSelector");
+          if (peer.node_selector)
+            selector_check(p, &r, *peer.node_selector, Side::Node, r.path + " node selector");
           if (have_inventory && peer.kinds == ir::mask(ir::EndpointKind::Pod) && !inventory_has_match(peer))
             add(ir::Code::NV8005, ir::Severity::Warning, p, &r,
                 r.path + ": no pod of the inventory matches the peer " + peer.str());
+          if (have_inventory && peer.node_selector && !inventory_has_node_match(peer))
+            add(ir::Code::NV8005, ir::Severity::Warning, p, &r,
+                r.path + ": no node of the inventory matches the peer " + peer.str() +
+                    (inv_.nodes.empty() ? " (the inventory has no Node objects: "
+                                          "`kubectl get nodes -o yaml` adds them)"
+                                        : ""));
           if (peer.cidrs) cidr_checks(p, r, *peer.cidrs);
         }
   }

@@ -59,7 +59,19 @@ CompareResult compare(const ir::PolicySet& a, const ir::PolicySet& b, Relation r
 namespace {
 
 struct Atom {
-  enum class Kind { EpKind, Ns, Label, NsLabel, Port, Addr, Proto, DstPort, L7, Fqdn } kind;
+  enum class Kind {
+    EpKind,
+    Ns,
+    Label,
+    NsLabel,
+    NodeLabel,
+    Port,
+    Addr,
+    Proto,
+    DstPort,
+    L7,
+    Fqdn
+  } kind;
   bool src = true;   // which endpoint
   std::string text;  // the phrase: "app=web", "no app", "production"
   z3::expr e;
@@ -125,6 +137,17 @@ std::vector<Atom> cube(Encoder& enc, const SymPacket& p, const z3::model& m) {
       // A pod's attributes say nothing of other endpoints: each atom implies a pod.
       for (size_t i = first; i < atoms.size(); ++i) atoms[i].e = e->is_pod && atoms[i].e;
     }
+    if (host && u.nodes) {
+      // What node selectors see: the node's Node object and its labels.
+      size_t first = atoms.size();
+      if (!m.eval(e->has_node, true).is_true()) {
+        atoms.push_back({Atom::Kind::NodeLabel, src, "without a Node object", !e->has_node});
+      } else {
+        atoms.push_back({Atom::Kind::NodeLabel, src, "with a Node object", e->has_node});
+        label_atoms(enc, atoms, src, Atom::Kind::NodeLabel, e->node_labels, u.node_keys, m);
+      }
+      for (size_t i = first; i < atoms.size(); ++i) atoms[i].e = e->is_host && atoms[i].e;
+    }
     atoms.push_back({Atom::Kind::Addr, src, "", e->addr == m.eval(e->addr, true)});
   }
   atoms.push_back({Atom::Kind::Proto, true, ir::proto_name(static_cast<int>(m.eval(p.proto, true).get_numeral_uint())),
@@ -163,7 +186,7 @@ std::vector<Atom> cube(Encoder& enc, const SymPacket& p, const z3::model& m) {
 
 // "pods in namespace production with app=web, no tier; namespace labels team=a; address in 10.0.0.0/8"
 std::string endpoint_phrase(const std::vector<const Atom*>& kept) {
-  std::string kind, ns, labels, unlabelled, nslabels, ports, addr, fqdn;
+  std::string kind, ns, labels, unlabelled, nslabels, nodelabels, ports, addr, fqdn;
   auto add = [](std::string& to, const std::string& s) { to += (to.empty() ? "" : ", ") + s; };
   for (const Atom* a : kept) {
     switch (a->kind) {
@@ -171,6 +194,9 @@ std::string endpoint_phrase(const std::vector<const Atom*>& kept) {
       case Atom::Kind::Ns: ns = a->text; break;
       case Atom::Kind::Label: add(a->text.rfind("without ", 0) == 0 ? unlabelled : labels, a->text); break;
       case Atom::Kind::NsLabel: add(nslabels, a->text); break;
+      case Atom::Kind::NodeLabel:
+        if (a->text != "with a Node object") add(nodelabels, a->text);
+        break;
       case Atom::Kind::Port: add(ports, a->text); break;
       case Atom::Kind::Addr: addr = a->text; break;
       case Atom::Kind::Fqdn: fqdn = a->text; break;
@@ -186,8 +212,9 @@ std::string endpoint_phrase(const std::vector<const Atom*>& kept) {
     if (!unlabelled.empty()) out += (labels.empty() ? " " : ", ") + unlabelled;
     if (!nslabels.empty()) out += "; namespace " + nslabels;
     if (!ports.empty()) out += "; " + ports;
-  } else if (kind == "node") {
+  } else if (kind == "node" || !nodelabels.empty()) {
     out = "nodes";
+    if (!nodelabels.empty()) out += " (" + nodelabels + ")";
   } else if (kind == "external") {
     out = "addresses outside the cluster";
   }

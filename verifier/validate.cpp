@@ -446,6 +446,7 @@ struct InventoryAddr {
   std::string kind;
   const ir::Pod* pod = nullptr;  // kinds "L" and "P"
   size_t shape = 0;              // pods alike in namespace, labels and container ports share one
+  uint32_t node = 0;             // kinds "H" and "O": 1 + the index of its node's name
 };
 
 // `shapes` gets one endpoint per pod shape.
@@ -453,14 +454,21 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
                                                ir::Family f,
                                                std::vector<ir::Endpoint>& shape_ends) {
   std::map<ir::IpAddr, std::string> m;
+  std::map<ir::IpAddr, std::string> node_of;  // hosts: the node's name (node selectors)
   for (const auto& n : inv.nodes)
     for (const auto& a : n.addresses)
-      if (a.family == f) m[a] = n.name == node ? "O" : "H";
+      if (a.family == f) {
+        m[a] = n.name == node ? "O" : "H";
+        node_of[a] = n.name;
+      }
   for (const auto& p : inv.pods)
     for (const auto& a : p.ips) {
       if (a.family != f) continue;
       if (p.host_network) {
-        if (!m.count(a)) m[a] = p.node == node ? "O" : "H";
+        if (!m.count(a)) {
+          m[a] = p.node == node ? "O" : "H";
+          node_of[a] = p.node;
+        }
         continue;
       }
     }
@@ -471,9 +479,13 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
   // Pods alike in namespace, labels and container ports look alike to every policy set,
   // so the parts below compute what their policies see of each shape once.
   std::map<std::string, size_t> shapes;
+  std::map<std::string, uint32_t> node_ids;
   std::vector<InventoryAddr> out;
   for (const auto& [a, k] : m) {
     InventoryAddr ia{backends::addr_value(a), a, k};
+    if (auto it = node_of.find(a); it != node_of.end() && (k == "H" || k == "O"))
+      ia.node =
+          node_ids.emplace(it->second, static_cast<uint32_t>(node_ids.size() + 1)).first->second;
     if (k == "L" || k == "P") {
       ia.pod = inv.find_pod_by_ip(a);
       if (!ia.pod) {
@@ -724,6 +736,8 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
     int32_t who = -1;  // an address of no one
     if (ka) {
       who = static_cast<int32_t>(ka->kind[0]) << 24;
+      // Node selectors tell nodes apart (by their labels, a function of the node).
+      if (pu.nodes && !ka->pod) who += static_cast<int32_t>(ka->node);
       if (ka->pod) {
         int32_t& v = view_of_shape[ka->shape];
         if (v < 0) v = views.id(view.key(ka->shape, *ka->pod));

@@ -56,6 +56,9 @@ std::vector<z3::expr> readability(Encoder& enc, const SymPacket& pkt) {
     for (const auto& [k, lv] : e->labels) prefs.push_back(!lv.has);
     for (const auto& [k, lv] : e->ns_labels) prefs.push_back(!lv.has);
     for (const auto& [k, pv] : e->ports) prefs.push_back(!pv.has);
+    // A node as clusters have them: a Node object, with few labels.
+    if (enc.universe().nodes) prefs.push_back(z3::implies(e->is_host, e->has_node));
+    for (const auto& [k, lv] : e->node_labels) prefs.push_back(!lv.has);
   }
   for (const SymEndpoint* e : {&pkt.src, &pkt.dst}) prefs.push_back(e->is_pod);
   // Addresses from a typical pod CIDR, node range and documentation range.
@@ -213,6 +216,7 @@ Witness extract_l34(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
   const Universe& u = enc.universe();
   Witness w;
   w.family = u.family;
+  w.node_universe = u.nodes;
   w.pkt.proto = static_cast<int>(num(m, pkt.proto));
   w.pkt.port = static_cast<uint16_t>(num(m, pkt.port));
 
@@ -286,7 +290,25 @@ Witness extract_l34(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
       inv.pods.push_back(std::move(p));
     } else if (truth(m, e->is_host)) {
       mk.kind = ir::EndpointKind::Host;
-      inv.nodes.push_back(ir::Node{is_src ? "node-a" : "node-b", {}, {mk.addr}, {}});
+      std::string node = is_src ? "node-a" : "node-b";
+      if (!u.nodes || truth(m, e->has_node)) {
+        ir::Node n{node, {}, {mk.addr}, {}};
+        for (const auto& [k, lv] : e->node_labels)
+          if (truth(m, lv.has)) n.labels[k] = value_of(m, lv.val, u.node_keys.at(k), "other");
+        inv.nodes.push_back(std::move(n));
+      } else {
+        // A node without a Node object: known by a hostNetwork pod on it (Inventory::node_of_ip).
+        ir::Pod p;
+        p.ns = "kube-system";
+        p.name = is_src ? "source-host-pod" : "destination-host-pod";
+        p.node = node;
+        p.host_network = true;
+        p.ips.push_back(mk.addr);
+        inv.pods.push_back(std::move(p));
+        if (std::none_of(inv.namespaces.begin(), inv.namespaces.end(),
+                         [](const ir::Namespace& n) { return n.name == "kube-system"; }))
+          inv.namespaces.push_back({"kube-system", {{ir::kNamespaceNameLabel, "kube-system"}}, {}});
+      }
     }
     made.push_back(mk);
   }
@@ -326,9 +348,15 @@ std::string Witness::endpoint_text(const ir::Endpoint& e) const {
     case ir::EndpointKind::External:
       if (e.fqdn) return *e.fqdn + " (any address DNS returns; here " + a + ")";
       return "address " + a + " (outside the cluster)";
-    case ir::EndpointKind::Host:
-      return e.pod ? "hostNetwork pod " + e.pod->id() + " on node " + e.node + " (" + a + ")"
-                   : "node address " + a;
+    case ir::EndpointKind::Host: {
+      if (e.pod) return "hostNetwork pod " + e.pod->id() + " on node " + e.node + " (" + a + ")";
+      if (!world || !inv || !node_universe) return "node address " + a;
+      // An invented node: what node selectors see of it.
+      const ir::Node* n = inv->find_node(e.node);
+      return "node address " + a +
+             (n ? " (a node labelled " + labels_text(n->labels) + ")"
+                : " (a node without a Node object)");
+    }
     case ir::EndpointKind::Pod:
       break;
   }

@@ -20,6 +20,7 @@ struct Witness {
   ir::Packet pkt;
   ir::Family family = ir::Family::V4;
   bool l7_universe = false;  // requests were possible: say so when this packet has none
+  bool node_universe = false;  // node selectors were in play: say what a node's labels are
 
   // "TCP 10.244.1.10 -> 10.244.2.20:8080 (IPv4)"
   std::string packet_line() const;

@@ -304,7 +304,8 @@ struct PeerAtoms {
 };
 
 PeerAtoms peer_atoms(const ir::Inventory& inv, ir::Family fam, const std::set<std::string>& keys,
-                     const std::set<std::string>& port_names, const std::vector<ir::Cidr>& cidrs) {
+                     const std::set<std::string>& port_names, const std::vector<ir::Cidr>& cidrs,
+                     bool by_node) {
   PeerAtoms atoms;
   std::set<ir::IpAddr> addrs;
   for (const auto& p : inv.pods)
@@ -329,6 +330,8 @@ PeerAtoms peer_atoms(const ir::Inventory& inv, ir::Family fam, const std::set<st
         for (const auto& cp : e.pod->ports)
           if (cp.name == n) key += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
     }
+    // Node selectors tell nodes apart by their labels, a function of the node.
+    if (e.kind == ir::EndpointKind::Host && by_node) key += e.node + '\0';
     for (const auto& c : cidrs) key += c.contains(a) ? '1' : '0';
     auto [it, fresh] = by_key.emplace(key, static_cast<uint32_t>(atoms.groups.size()));
     if (fresh) atoms.groups.push_back({e, {}});
@@ -446,6 +449,7 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
   std::map<std::string, std::vector<uint32_t>> peer_by_text;
   std::unordered_map<const ir::Rule*, std::vector<uint32_t>> rule_peers;
   std::array<std::vector<ir::Cidr>, 2> cidrs;
+  bool by_node = false;  // some peer selects nodes by their labels
   for (size_t i = 0; i < ps.policies().size(); ++i) {
     if (!selecting_any[i]) continue;
     for (const auto& dr : ps.policies()[i].dirs)
@@ -463,11 +467,7 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
             peers.push_back(&peer);
             same.push_back(id);
             if (peer.pod_selector) selector_keys(*peer.pod_selector, keys);
-            // Node selectors are not planned yet (no frontend produces them yet): refuse
-            // rather than drop the constraint, which would widen.
-            if (peer.node_selector)
-              throw std::logic_error("compile: node selectors are not supported yet (" +
-                                     peer.str() + ")");
+            if (peer.node_selector) by_node = true;
             if (peer.cidrs)
               for (const auto& b : *peer.cidrs) {
                 cidrs[family_index(b.cidr.family())].push_back(b.cidr);
@@ -486,7 +486,7 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
   PortSets sets;
   for (ir::Family fam : kFamilies) {
     int fi = family_index(fam);
-    PeerAtoms atoms = peer_atoms(inv, fam, keys, port_names, cidrs[fi]);
+    PeerAtoms atoms = peer_atoms(inv, fam, keys, port_names, cidrs[fi], by_node);
     plan.peer_groups += atoms.groups.size() + atoms.intervals.size();
     // Which distinct peers each atom matches: groups first, then intervals.
     size_t natoms = atoms.groups.size() + atoms.intervals.size();

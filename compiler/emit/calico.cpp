@@ -199,7 +199,7 @@ struct CalicoEmitter {
     bool ok = true;
     for (const auto& peer : r.peers) {
       if (peer.kinds == 0) continue;
-      bool selectors = peer.ns_name || peer.ns_selector || peer.pod_selector;
+      bool selectors = peer.ns_name || peer.ns_selector || peer.pod_selector || peer.node_selector;
       if (!peer.cidrs && peer.kinds == kPod) {
         for (const auto* sel : {&peer.pod_selector, &peer.ns_selector})
           if (*sel && calico_key(**sel)) {

@@ -111,7 +111,7 @@ std::optional<Node> l7_rules(const ir::L7Match& m, std::string& why) {
 // A Cilium rule's L3 part: one kind of peer per rule (rule_validation.go).
 struct L3 {
   Node endpoints = Node::list(), entities = Node::list(), cidr_sets = Node::list();
-  Node fqdns = Node::list();
+  Node fqdns = Node::list(), nodes = Node::list();
   bool everything = false;
 };
 
@@ -253,7 +253,7 @@ struct CiliumEmitter {
     };
     for (const auto& peer : r.peers) {
       if (peer.kinds == 0) continue;
-      bool selectors = peer.ns_name || peer.ns_selector || peer.pod_selector;
+      bool selectors = peer.ns_name || peer.ns_selector || peer.pod_selector || peer.node_selector;
       if (peer.fqdns) {
         // toFQDNs (egress only): external addresses DNS returned for a matching name.
         std::string why;
@@ -273,6 +273,21 @@ struct CiliumEmitter {
           refusals.add(Code::NV4080, p, &r, why);
           ok = false;
         }
+        continue;
+      }
+      if (peer.node_selector) {
+        // fromNodes/toNodes: nodes by their labels, and nothing else.
+        std::string why;
+        auto dnf = to_dnf(*peer.node_selector, &why);
+        if (peer.kinds != kHost || peer.ns_name || peer.ns_selector || peer.pod_selector ||
+            peer.cidrs)
+          why = "peer " + peer.str() + " constrains nodes by more than their labels";
+        if (!why.empty() || !dnf) {
+          refusals.add(Code::NV4074, p, &r, why);
+          ok = false;
+          continue;
+        }
+        for (const auto& c : *dnf) l3.nodes.push(label_selector(c));
         continue;
       }
       if (!peer.cidrs && peer.kinds == kPod) {
@@ -380,6 +395,7 @@ struct CiliumEmitter {
       if (!l3.entities.empty()) add("Entities", std::move(l3.entities));
       if (!l3.cidr_sets.empty()) add("CIDRSet", std::move(l3.cidr_sets));
       if (!l3.fqdns.empty()) add("FQDNs", std::move(l3.fqdns));
+      if (!l3.nodes.empty()) add("Nodes", std::move(l3.nodes));
     }
     return list;
   }

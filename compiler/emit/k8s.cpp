@@ -101,7 +101,7 @@ struct K8sEmitter {
     bool ok = true;
     for (const auto& peer : r.peers) {
       if (peer.kinds == 0) continue;  // no endpoint
-      bool selectors = peer.ns_name || peer.ns_selector || peer.pod_selector;
+      bool selectors = peer.ns_name || peer.ns_selector || peer.pod_selector || peer.node_selector;
       if (!peer.cidrs && peer.kinds == kPod) {
         ok = pod_peer(p, r, peer, ns, out) && ok;
         continue;

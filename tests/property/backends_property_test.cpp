@@ -72,6 +72,9 @@ std::vector<ir::IpAddr> addresses(const ir::Inventory& inv, ir::Family f) {
   for (const auto& p : inv.pods)
     for (const auto& a : p.ips)
       if (a.family == f) out.insert(a);
+  for (const auto& n : inv.nodes)
+    for (const auto& a : n.addresses)
+      if (a.family == f) out.insert(a);
   if (f == ir::Family::V4) {
     for (uint8_t last : {0, 12, 99, 255}) out.insert(v4(10, 0, 0, last));
     out.insert(v4(10, 0, 1, 7));
@@ -160,7 +163,9 @@ std::vector<std::pair<ir::Family, backends::Firewall>> parse_all(const std::stri
 
 // 1. Every packet between the world's addresses: the parsed rulesets decide as the evaluator.
 RC_GTEST_PROP(Backends, RulesetsAgreeWithEvaluator, ()) {
-  test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), dual_stack(), true);
+  // Half the time with Node objects and node selectors (gen_world `nodes`).
+  test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), dual_stack(), true,
+                                   *rc::gen::arbitrary<bool>());
   for (const std::string node : {"n0", "n1"}) {
     backends::NodePlan plan = backends::plan_node(w.policies, w.inventory, node);
     backends::EmitInfo info;
@@ -177,7 +182,9 @@ RC_GTEST_PROP(Backends, RulesetsAgreeWithEvaluator, ()) {
 // 2. Translation validation proves the emitted rulesets, and catches a flipped verdict
 // with a counterexample that the evaluator and the interpreter confirm.
 RC_GTEST_PROP(Backends, ValidationProvesAndCatches, ()) {
-  test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), dual_stack(), true);
+  // Half the time with Node objects and node selectors (gen_world `nodes`).
+  test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), dual_stack(), true,
+                                   *rc::gen::arbitrary<bool>());
   const std::string node = *rc::gen::elementOf(std::vector<std::string>{"n0", "n1"});
   backends::NodePlan plan = backends::plan_node(w.policies, w.inventory, node);
   backends::EmitInfo info;

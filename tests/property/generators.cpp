@@ -74,9 +74,15 @@ rc::Gen<ir::Selector> gen_selector(int depth) {
   });
 }
 
-rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces, const WorldAddresses& addrs) {
-  return rc::gen::exec([namespaces, addrs] {
+rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces, const WorldAddresses& addrs,
+                           bool nodes) {
+  return rc::gen::exec([namespaces, addrs, nodes] {
     ir::Peer p;
+    if (nodes && *rc::gen::inRange(0, 4) == 0) {
+      p.kinds = ir::mask(ir::EndpointKind::Host);
+      p.node_selector = *gen_selector(1);
+      return p;
+    }
     if (*rc::gen::inRange(0, 4) == 0) {
       const ir::KindMask all = ir::kAllKinds, pods = ir::mask(ir::EndpointKind::Pod),
                          outside = ir::mask(ir::EndpointKind::External) | ir::mask(ir::EndpointKind::Host);
@@ -150,8 +156,9 @@ rc::Gen<ir::PortMatch> gen_port_match(bool icmp) {
   });
 }
 
-rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs, bool icmp) {
-  return rc::gen::exec([k8s_only, addrs, icmp] {
+rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs, bool icmp, bool nodes) {
+  nodes = nodes && !k8s_only;
+  return rc::gen::exec([k8s_only, addrs, icmp, nodes] {
     World w;
     int nns = *rc::gen::inRange(1, 4);
     std::vector<std::string> namespaces;
@@ -181,6 +188,14 @@ rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs, bool icmp) 
     for (const auto& ns : namespaces)
       for (const auto& sa : kServiceAccounts)
         if (sa != "default") w.inventory.service_accounts.push_back({ns, sa, *gen_labels(), {}});
+    if (nodes)
+      for (int i = 0; i < 2; ++i) {
+        ir::IpAddr a;
+        a.bytes = {addrs.v4_prefix[0], addrs.v4_prefix[1], 0, static_cast<uint8_t>(200 + i)};
+        ir::Node n{"n" + std::to_string(i), *gen_labels(), {a}, {}};
+        if (addrs.v6_prefix) n.addresses.push_back(v6_addr(addrs, 200 + i));
+        w.inventory.nodes.push_back(std::move(n));
+      }
     ir::Diagnostics ignored;
     w.inventory.finalize(ignored);
 
@@ -214,7 +229,7 @@ rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs, bool icmp) 
                                                      ir::Action::Log);
           rule.path = "rule" + std::to_string(r);
           rule.peers = *rc::gen::container<std::vector<ir::Peer>>(
-              static_cast<size_t>(*rc::gen::inRange(0, 3)), gen_peer(namespaces, addrs));
+              static_cast<size_t>(*rc::gen::inRange(0, 3)), gen_peer(namespaces, addrs, nodes));
           rule.ports = *rc::gen::container<std::vector<ir::PortMatch>>(
               static_cast<size_t>(*rc::gen::inRange(0, 3)), gen_port_match(icmp && !k8s_only));
           dr.rules.push_back(std::move(rule));

@@ -32,12 +32,17 @@ struct WorldAddresses {
 // Small label and port vocabularies, so that selectors often match.
 rc::Gen<ir::Labels> gen_labels();
 rc::Gen<ir::Selector> gen_selector(int depth = 2);
-rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces, const WorldAddresses& addrs = {});
+// `nodes`: now and then a node selector (a peer of the nodes whose Node labels match).
+rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces,
+                           const WorldAddresses& addrs = {}, bool nodes = false);
 // `icmp`: also ICMP/ICMPv6 type and code ranges, and ranges of every protocol from port 0
 // (which hold every ICMP type and protocol without ports, ir::matches).
 rc::Gen<ir::PortMatch> gen_port_match(bool icmp = false);
 // A world; `k8s_only` restricts policies to what Kubernetes NetworkPolicy can say (no
-// ICMP then); `icmp` as gen_port_match.
-rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs = {}, bool icmp = false);
+// ICMP then); `icmp` as gen_port_match. `nodes`: Node objects n0 and n1 with random labels
+// at host address 200 and 201 of the layout (n2's hostNetwork pods have none), and peers
+// with node selectors (not with `k8s_only`).
+rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs = {}, bool icmp = false,
+                         bool nodes = false);
 
 }  // namespace nv::test

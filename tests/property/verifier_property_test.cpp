@@ -37,7 +37,7 @@ namespace {
 
 std::atomic<uint64_t> g_capped{0}, g_concrete{0}, g_concrete_shortcut{0}, g_self{0}, g_witnesses{0},
     g_pinned{0}, g_compare_diff{0}, g_compare_same{0}, g_sampled{0}, g_regions{0}, g_concrete_l7{0},
-    g_concrete_fqdn{0}, g_witness_l7{0}, g_witness_fqdn{0};
+    g_concrete_fqdn{0}, g_witness_l7{0}, g_witness_fqdn{0}, g_node_packets{0};
 
 struct Stats : ::testing::Environment {
   void TearDown() override {
@@ -52,7 +52,8 @@ struct Stats : ::testing::Environment {
         " diff regions; " + n(g_capped) + " cases capped; L7: " + n(g_concrete_l7) +
         " concrete packets with a request or DNS query, " + n(g_concrete_fqdn) +
         " to an FQDN endpoint; " + n(g_witness_l7) + " witnesses with a request or DNS query, " +
-        n(g_witness_fqdn) + " with an FQDN endpoint\n";
+        n(g_witness_fqdn) + " with an FQDN endpoint; " + n(g_node_packets) +
+        " packets between pods and nodes\n";
     std::fputs(line.c_str(), stderr);
   }
 };
@@ -77,10 +78,11 @@ ir::IpAddr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   return x;
 }
 
-// The generator's inventories have no Node objects (hostNetwork pods stand for their
-// nodes); sometimes add the two nodes, at addresses inside the generator's CIDRs.
+// Without `nodes`, the generator's inventories have no Node objects (hostNetwork pods stand
+// for their nodes); sometimes add the two nodes, without labels, at the addresses the
+// generator gives them with `nodes` (inside its CIDRs).
 test::World with_nodes(test::World w) {
-  if (*rc::gen::arbitrary<bool>()) {
+  if (w.inventory.nodes.empty() && *rc::gen::arbitrary<bool>()) {
     w.inventory.nodes.push_back(ir::Node{"n0", {}, {v4(10, 0, 0, 200)}, {}});
     w.inventory.nodes.push_back(ir::Node{"n1", {}, {v4(10, 0, 0, 201)}, {}});
     ir::Diagnostics ignored;
@@ -90,7 +92,11 @@ test::World with_nodes(test::World w) {
 }
 
 rc::Gen<test::World> gen_world_nodes() {
-  return rc::gen::exec([] { return with_nodes(*test::gen_world(*rc::gen::arbitrary<bool>())); });
+  // Half the time Node objects with labels and peers with node selectors.
+  return rc::gen::exec([] {
+    bool k8s = *rc::gen::arbitrary<bool>(), nodes = *rc::gen::arbitrary<bool>();
+    return with_nodes(*test::gen_world(k8s, {}, false, nodes));
+  });
 }
 
 // Pods pick 10.0.0.0-11 and hostNetwork pods 10.0.0.100-111: 12-99 is nobody's.
@@ -182,7 +188,11 @@ std::string describe(const ir::Inventory& inv) {
       out += " " + cp.name + "=" + ir::proto_name(cp.proto) + "/" + std::to_string(cp.port);
     out += " ]\n";
   }
-  for (const auto& n : inv.nodes) out += "node " + n.name + " " + n.addresses.front().str() + "\n";
+  for (const auto& n : inv.nodes) {
+    out += "node " + n.name + " " + n.addresses.front().str() + " {";
+    for (const auto& [k, v] : n.labels) out += " " + k + "=" + v;
+    out += " }\n";
+  }
   return out;
 }
 
@@ -639,7 +649,70 @@ void pinned_witnesses(const test::World& w) {
   }
 }
 
+// Every pod and every node endpoint (a Node object's address, a hostNetwork pod) of a world
+// with node selectors: each side Z3 gives a packet between a pod and a node, in either
+// direction, pinned to the two, is determined and is the evaluator's.
+void node_packets(const test::World& w) {
+  RC_LOG() << describe(w.inventory) << describe(w.policies);
+  const ir::Inventory& inv = w.inventory;
+  const ir::PolicySet& ps = w.policies;
+  z3::context& ctx = shared_context();
+  Universe u;
+  u.add(ps);
+  u.add_inventory(inv);
+  u.finish();
+  if (heavy(u) && !one_in(3)) {
+    ++g_capped;
+    return;
+  }
+  std::vector<ir::Endpoint> pods, hosts;
+  for (const auto& p : inv.pods)
+    (p.host_network ? hosts : pods).push_back(ir::Endpoint::of_pod(p, ir::Family::V4));
+  for (const auto& n : inv.nodes) hosts.push_back(ir::Endpoint::of_ip(inv, n.addresses.front()));
+  bool node_peers = false;
+  for (const auto& pol : ps.policies())
+    for (const auto& dr : pol.dirs)
+      for (const auto& r : dr.rules)
+        for (const auto& peer : r.peers) node_peers = node_peers || peer.node_selector.has_value();
+  RC_CLASSIFY(node_peers, "node selectors");
+  for (const auto& pod : pods)
+    for (const auto& host : hosts)
+      for (bool out : {true, false}) {
+        ir::Packet pkt{out ? pod : host, out ? host : pod, ir::kTCP, 80};
+        ir::Direction d = out ? ir::Direction::Egress : ir::Direction::Ingress;
+        bool expected = ir::evaluate_side(ps, inv, d, pkt).allowed;
+        Encoder enc(ctx, u);
+        SymPacket sp = enc.packet();
+        enc.pin_to(sp.src, pkt.src, inv);
+        enc.pin_to(sp.dst, pkt.dst, inv);
+        enc.pin_packet(sp, pkt.proto, pkt.port);
+        z3::solver s = make_solver(ctx);
+        s.add(enc.facts_conj());
+        z3::expr side = enc.side(ps, d, sp);
+        RC_LOG() << "packet: " << describe(pkt) << " " << ir::name(d) << "\n";
+        RC_ASSERT(model(s, side).has_value() == expected);
+        RC_ASSERT(model(s, !side).has_value() == !expected);
+        ++g_node_packets;
+      }
+}
+
 }  // namespace
+
+// 1b. Packets between pods and nodes, in worlds with Node labels and node selectors.
+RC_GTEST_PROP(Verifier, NodePacketsAgreeWithEvaluator, ()) {
+  test::World w = *test::gen_world(false, {}, false, true);
+  // Always a node without a Node object (n2), known by a hostNetwork pod on it.
+  ir::Pod h;
+  h.ns = w.inventory.namespaces.front().name;
+  h.name = "host-on-n2";
+  h.node = "n2";
+  h.host_network = true;
+  h.ips.push_back(v4(10, 0, 0, 150));
+  w.inventory.pods.push_back(std::move(h));
+  ir::Diagnostics ignored;
+  w.inventory.finalize(ignored);
+  node_packets(w);
+}
 
 // 1. Z3's value of each side and of the verdict on a pinned concrete packet is determined
 // and equals the evaluator's (the verdict when no evaluator shortcut applies).
@@ -649,7 +722,8 @@ RC_GTEST_PROP(Verifier, ConcretePacketsAgreeWithEvaluator, ()) {
 
 // 2. Models of facts ∧ allowed and facts ∧ ¬allowed, extracted, are judged so by the evaluator.
 RC_GTEST_PROP(Verifier, SymbolicWitnessesAgreeWithEvaluator, ()) {
-  symbolic_witnesses(*test::gen_world(*rc::gen::arbitrary<bool>()));
+  symbolic_witnesses(
+      *test::gen_world(*rc::gen::arbitrary<bool>(), {}, false, *rc::gen::arbitrary<bool>()));
 }
 
 RC_GTEST_PROP(Verifier, PinnedWitnessesAgreeWithEvaluator, ()) {

@@ -102,25 +102,3 @@ TEST(EvaluateNodes, PeerStrNamesTheNodeSelector) {
 }
 
 }  // namespace
-
-namespace nv {
-namespace {
-
-// Until node selectors are encoded, the Z3 encoding refuses them rather than drop the
-// constraint (which would widen a Deny and narrow an Allow).
-TEST(EncodeNodes, EncoderRefusesNodeSelectorsInsteadOfDroppingThem) {
-  z3::context ctx;
-  verifier::Universe u;
-  u.finish();
-  verifier::Encoder enc(ctx, u);
-  auto pkt = enc.packet();
-  ir::Peer p;
-  p.kinds = ir::mask(ir::EndpointKind::Host);
-  p.node_selector = ir::Selector::all();
-  EXPECT_THROW(enc.peer(p, pkt.dst), std::logic_error);
-  p.node_selector.reset();
-  EXPECT_NO_THROW(enc.peer(p, pkt.dst));
-}
-
-}  // namespace
-}  // namespace nv

@@ -313,35 +313,45 @@ struct Lowering {
           return std::nullopt;
         }
     if (egress)
-      for (std::string_view key : {"nodes", "domainNames"})
-        if (const YNode* k = n.key_node(key)) {
-          error(ir::Code::NV7012, *k,
-                "`" + path + "." + std::string(key) + "` is not supported yet: " +
-                    (key == "nodes" ? "netverify cannot select nodes by their labels in this IR"
-                                    : "netverify does not model DNS names") +
-                    "; refusing to answer without it rather than ignoring it");
-          *address = true;
-          return std::nullopt;
-        }
+      if (const YNode* k = n.key_node("domainNames")) {
+        error(ir::Code::NV7012, *k,
+              "`" + path +
+                  ".domainNames` is not supported yet: netverify does not model DNS "
+                  "names; refusing to answer without it rather than ignoring it");
+        *address = true;
+        return std::nullopt;
+      }
     size_t before = ctx.diags.error_count();
     MapReader r(ctx, n, path);
     const YNode* ns = r.map("namespaces");
     const YNode* pods = r.map("pods");
     const YNode* nets = egress ? r.list("networks") : nullptr;
+    const YNode* nodes = egress ? r.map("nodes") : nullptr;
     r.reject_unknown();
     if (!r.ok()) return std::nullopt;
-    int set = (ns != nullptr) + (pods != nullptr) + (nets != nullptr);
+    int set = (ns != nullptr) + (pods != nullptr) + (nets != nullptr) + (nodes != nullptr);
     if (set != 1) {
       if (set == 0 && ctx.diags.error_count() != before) return std::nullopt;  // already reported
       error(ir::Code::NV7004, n,
             "`" + path + "` must set exactly one of `namespaces`, `pods`" +
-                (egress ? ", `networks`" : "") + (set ? ", not several" : ""));
+                (egress ? ", `nodes`, `networks`" : "") + (set ? ", not several" : ""));
       return std::nullopt;
     }
     if (pods) return namespaced_pod(*pods, path + ".pods");
     if (nets) {
       *address = true;
       return networks(*nets, path + ".networks");
+    }
+    if (nodes) {
+      // AdminNetworkPolicyEgressPeer.Nodes: the nodes whose labels match, i.e. their
+      // host-network addresses (the node's own and its hostNetwork pods').
+      *address = true;
+      auto sel = selector(*nodes, path + ".nodes");
+      if (!sel) return std::nullopt;
+      ir::Peer p;
+      p.kinds = ir::mask(ir::EndpointKind::Host);
+      p.node_selector = std::move(*sel);
+      return p;
     }
     auto sel = namespaces_selector(*ns, path + ".namespaces");
     if (!sel) return std::nullopt;

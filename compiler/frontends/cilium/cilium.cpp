@@ -124,6 +124,7 @@ struct RuleLowering {
     const YNode* cidr_sets = r.list(in ? "fromCIDRSet" : "toCIDRSet");
     const YNode* to_ports = r.list("toPorts");
     const YNode* fqdns = in || deny ? nullptr : r.list("toFQDNs");
+    const YNode* nodes = r.list(in ? "fromNodes" : "toNodes");
     const YNode* icmps = r.list("icmps");
 
     // Fields netverify refuses, each with its code (the verifier will model L7 later).
@@ -134,8 +135,8 @@ struct RuleLowering {
     auto deny_field = [&](const char* key, const std::string& what) {
       refuse(key, ir::Code::NV6040, "deny rules cannot carry " + what + " (upstream has no such field)");
     };
-    refuse(in ? "fromRequires" : "toRequires", ir::Code::NV6034, pre + "Requires is not supported yet");
-    refuse(in ? "fromNodes" : "toNodes", ir::Code::NV6037, "node selectors are not supported yet");
+    refuse(in ? "fromRequires" : "toRequires", ir::Code::NV6034,
+           pre + "Requires is not supported yet");
     refuse(in ? "fromGroups" : "toGroups", ir::Code::NV6038,
            "cloud provider groups are not supported yet");
     if (!in) refuse("toServices", ir::Code::NV6033, "toServices is not supported yet");
@@ -151,8 +152,12 @@ struct RuleLowering {
     // rule_validation.go IngressCommonRule/EgressCommonRule.Validate: one kind of L3 peer
     // per rule.
     std::vector<std::string> kinds;
-    for (auto [node, key] : {std::pair{endpoints, "Endpoints"}, {entities, "Entities"},
-                             {cidrs, "CIDR"}, {cidr_sets, "CIDRSet"}, {fqdns, "FQDNs"}})
+    for (auto [node, key] : {std::pair{endpoints, "Endpoints"},
+                             {entities, "Entities"},
+                             {cidrs, "CIDR"},
+                             {cidr_sets, "CIDRSet"},
+                             {fqdns, "FQDNs"},
+                             {nodes, "Nodes"}})
       if (node && !node->items.empty()) kinds.push_back(pre + key);
     if (kinds.size() > 1 && ctx.diags.error_count() == errors) {
       ctx.error(ir::Code::NV6013, n,
@@ -187,6 +192,15 @@ struct RuleLowering {
       }
       if (auto peers = entity_peers(ctx, e, e.value, deny))
         rule.peers.insert(rule.peers.end(), peers->begin(), peers->end());
+    });
+    each(nodes, "Nodes", [&](const YNode& e, const std::string& p) {
+      auto peer = node_peer(ctx, e, p);
+      if (!peer) return;
+      rule.peers.push_back(std::move(*peer));
+      if (deny)
+        ctx.diags.report(ir::Code::NV6022, ctx.at(e),
+                         "a node selector can match the pod's own node, which netverify always "
+                         "lets the pod reach; that part of the deny is not modelled");
     });
     each(cidrs, "CIDR", [&](const YNode& e, const std::string&) {
       if (auto p = cidr_peer(ctx, e)) rule.peers.push_back(*p);

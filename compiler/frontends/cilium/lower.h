@@ -52,6 +52,10 @@ std::optional<std::vector<ir::Peer>> endpoint_peers(load::Ctx& ctx, const load::
                                                     const std::string& path, const Scope& scope,
                                                     bool deny);
 
+// One fromNodes/toNodes selector: the nodes (their addresses and hostNetwork pods') whose
+// Node labels match; nullopt after an error.
+std::optional<ir::Peer> node_peer(load::Ctx& ctx, const load::YNode& node, const std::string& path);
+
 // The IR peers of one entity (pkg/policy/api/entity.go); nullopt after an error.
 std::optional<std::vector<ir::Peer>> entity_peers(load::Ctx& ctx, const load::YNode& at,
                                                   const std::string& entity, bool deny);

@@ -329,3 +329,26 @@ std::optional<std::vector<ir::Peer>> endpoint_peers(load::Ctx& ctx, const YNode&
 }
 
 }  // namespace nv::cilium
+
+namespace nv::cilium {
+
+// fromNodes/toNodes (pkg/policy/api/{ingress,egress}.go): nodes selected by their labels,
+// read as an EndpointSelector over the node's labels (the same sources and the same default
+// label filter as pod labels). A node has no namespace and no reserved labels here.
+std::optional<ir::Peer> node_peer(load::Ctx& ctx, const YNode& node, const std::string& path) {
+  auto es = read_endpoint_selector(ctx, node, path);
+  if (!es) return std::nullopt;
+  if (es->names_namespace || es->has_ns_labels || !es->reserved.empty()) {
+    ctx.error(ir::Code::NV6037, node,
+              "`" + path +
+                  "` selects nodes by their labels; namespace and reserved labels are "
+                  "not node labels (use fromEntities/toEntities for host and remote-node)");
+    return std::nullopt;
+  }
+  ir::Peer p;
+  p.kinds = ir::mask(ir::EndpointKind::Host);
+  p.node_selector = es->pod.empty() ? ir::Selector::all() : ir::Selector::conj(es->pod);
+  return p;
+}
+
+}  // namespace nv::cilium

@@ -48,7 +48,26 @@ bool approximate(Session& s, const CompileOptions& o, std::vector<std::string>& 
   std::string names;
   ir::PolicySet out;
   for (const auto& t : s.policies.tiers()) out.add_tier(t);
+  // The node itself, as host policies (ir::applies_to_hosts) see it.
+  ir::Endpoint self;
+  self.kind = ir::EndpointKind::Host;
+  self.node = o.node;
   for (ir::Policy p : s.policies.policies()) {
+    if (ir::applies_to_hosts(p) && ir::matches(p.subject, self, s.inventory)) {
+      // It filters the node's own traffic (input and output), which a forward-path ruleset
+      // never sees: the ruleset is exact for the node's pods and leaves that traffic alone.
+      std::string what = "host policy " + p.id() + " selects node " + o.node;
+      if (o.approximation != "wider") {
+        d.report(ir::Code::NV4020, p.span,
+                 what + ": it filters the node's own traffic, which the " + o.target +
+                     " forward-path ruleset does not; --allow-approximation wider compiles the "
+                     "forward path alone (the node's own traffic unfiltered)");
+      } else {
+        d.report(ir::Code::NV4021, p.span,
+                 what + ": approximated wider (the node's own traffic is not filtered)");
+        names += (names.empty() ? "" : ", ") + p.id() + " (host policy, not enforced)";
+      }
+    }
     if (applies(p))
       for (auto& dr : p.dirs) {
         std::vector<ir::Rule> kept;

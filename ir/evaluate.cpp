@@ -125,7 +125,14 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
   const Endpoint& subject = dir == Direction::Ingress ? pkt.dst : pkt.src;
   const Endpoint& peer = dir == Direction::Ingress ? pkt.src : pkt.dst;
   SideDecision d;
-  if (subject.kind != EndpointKind::Pod) return d;  // NotEnforced
+  if (subject.kind == EndpointKind::External) return d;  // NotEnforced
+  // A policy whose subject selects nodes (a host policy) applies to node endpoints, every
+  // other policy to pods (applies_to_hosts); a node that no host policy could select is
+  // not enforced, as before host policies existed.
+  const bool host = subject.kind == EndpointKind::Host;
+  if (host && std::none_of(ps.policies().begin(), ps.policies().end(),
+                           [](const Policy& p) { return applies_to_hosts(p); }))
+    return d;
 
   bool visited_any = false;
   for (size_t t = 0; t < ps.tiers().size(); ++t) {
@@ -134,7 +141,7 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
     bool isolated = false;
     for (size_t i : ps.by_tier()[t]) {
       const Policy& p = ps.policies()[i];
-      if (!matches(p.subject, subject, inv)) continue;
+      if (applies_to_hosts(p) != host || !matches(p.subject, subject, inv)) continue;
       selecting.push_back(&p);
       if (p.dir(dir).isolates) {
         isolated = true;

@@ -136,9 +136,12 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
   for (size_t t = 0; t < ps.by_tier().size(); ++t)
     for (size_t i : ps.by_tier()[t]) tier_of[i] = t;
   std::vector<std::vector<uint32_t>> selecting(G);
+  // Host policies select hostNetwork pods (nodes), the others pods (applies_to_hosts).
   for (size_t i = 0; i < policies.size(); ++i)
-    for_each_match(policies[i].subject,
-                   [&](uint32_t c) { selecting[c].push_back(static_cast<uint32_t>(i)); });
+    for_each_match(policies[i].subject, [&](uint32_t c) {
+      if (applies_to_hosts(policies[i]) == (rep(c).kind == EndpointKind::Host))
+        selecting[c].push_back(static_cast<uint32_t>(i));
+    });
 
   // Per rule: the classes it matches as a peer, and per destination class whether its
   // ports match there. Equal peers (common across policies) are computed once.
@@ -211,7 +214,6 @@ Matrix Matrix::compute(const PolicySet& ps, const Inventory& inv, const MatrixOp
   // The tier walk of evaluate_side(), for one subject class against every peer class.
   auto walk = [&](uint32_t subject, Direction dir) {
     Bitset allowed(G), decided(G), passed(G);
-    if (rep(subject).kind != EndpointKind::Pod) return Bitset(G, true);
     for (size_t t = 0; t < ps.tiers().size(); ++t) {
       bool isolated = false;
       for (uint32_t i : selecting[subject])

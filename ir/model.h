@@ -175,6 +175,11 @@ struct Policy {
   std::string id() const;  // "NetworkPolicy production/web"
 };
 
+// A host policy (Cilium `nodeSelector`): its subject selects nodes by their labels, and it
+// applies to node endpoints (a node's addresses, its hostNetwork pods), never to pods.
+// Every other policy applies to pods only.
+inline bool applies_to_hosts(const Policy& p) { return p.subject.node_selector.has_value(); }
+
 struct Tier {
   std::string name;
   double order = kNoOrder;

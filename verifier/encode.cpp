@@ -504,6 +504,10 @@ z3::expr Encoder::rule(const ir::Rule& r, const SymEndpoint& peer_ep, const SymP
 z3::expr Encoder::side(const ir::PolicySet& ps, ir::Direction dir, const SymPacket& pkt) {
   const SymEndpoint& subject = dir == ir::Direction::Ingress ? pkt.dst : pkt.src;
   const SymEndpoint& other = dir == ir::Direction::Ingress ? pkt.src : pkt.dst;
+  // Host policies apply to nodes, the others to pods (ir::applies_to_hosts); without host
+  // policies, the subjects' kinds already say so and the formula stays as it was.
+  bool hosts = std::any_of(ps.policies().begin(), ps.policies().end(),
+                           [](const ir::Policy& p) { return ir::applies_to_hosts(p); });
   z3::expr after = ctx_.bool_val(true);
   for (size_t t = ps.tiers().size(); t-- > 0;) {
     const ir::Tier& tier = ps.tiers()[t];
@@ -512,7 +516,9 @@ z3::expr Encoder::side(const ir::PolicySet& ps, ir::Direction dir, const SymPack
     z3::expr_vector isolating(ctx_);
     for (size_t i : idx) {
       const ir::Policy& p = ps.policies()[i];
-      sel.push_back(peer(p.subject, subject));
+      sel.push_back(!hosts ? peer(p.subject, subject)
+                           : peer(p.subject, subject) &&
+                                 (ir::applies_to_hosts(p) ? subject.is_host : subject.is_pod));
       if (p.dir(dir).isolates) isolating.push_back(sel.back());
     }
     if (isolating.empty()) continue;  // never visited
@@ -551,7 +557,7 @@ z3::expr Encoder::side(const ir::PolicySet& ps, ir::Direction dir, const SymPack
     flush();
     after = z3::ite(z3::mk_or(isolating), inner, after);
   }
-  return !subject.is_pod || after;
+  return (hosts ? subject.is_ext : !subject.is_pod) || after;
 }
 
 z3::expr Encoder::allowed(const ir::PolicySet& ps, const SymPacket& pkt) {

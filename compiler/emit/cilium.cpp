@@ -411,11 +411,20 @@ struct CiliumEmitter {
                        "denies win)");
       return;
     }
-    if (s.kinds != kPod || s.cidrs) {
+    std::string why;
+    std::optional<std::vector<Conjunction>> nodes;  // a host policy's nodeSelector terms
+    if (ir::applies_to_hosts(p)) {
+      nodes = to_dnf(*s.node_selector, &why);
+      if (s.kinds != kHost || s.ns_name || s.ns_selector || s.pod_selector || s.cidrs)
+        why = "its subject (" + s.str() + ") selects nodes by more than their labels";
+      if (!nodes || !why.empty()) {
+        refusals.add(Code::NV4072, p, nullptr, why);
+        return;
+      }
+    } else if (s.kinds != kPod || s.cidrs) {
       refusals.add(Code::NV4072, p, nullptr, "its subject (" + s.str() + ") is not a set of pods");
       return;
     }
-    std::string why;
     auto pods = to_dnf(s.pod_selector.value_or(ir::Selector::all()), &why, 16, kServiceAccount);
     auto nss = to_dnf(s.ns_selector.value_or(ir::Selector::all()), &why);
     if (pods && nss && (pods->empty() || nss->empty())) return;  // selects no pod
@@ -423,7 +432,7 @@ struct CiliumEmitter {
       refusals.add(Code::NV4073, p, nullptr, why);
       return;
     }
-    bool clusterwide = !s.ns_name || s.ns_selector;
+    bool clusterwide = !s.ns_name || s.ns_selector || nodes;
     std::string ns = clusterwide ? std::string() : *s.ns_name;
     Node lists[2] = {rules(p, ir::Direction::Ingress, ns, deny_tier),
                      rules(p, ir::Direction::Egress, ns, deny_tier)};
@@ -443,6 +452,21 @@ struct CiliumEmitter {
     // rules (allows, denies and default deny are unions over policies).
     const char* kind = clusterwide ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
     const char* keys[2][2] = {{"ingress", "egress"}, {"ingressDeny", "egressDeny"}};
+    auto document = [&](const char* selector_key, const Conjunction& subject) {
+      Node doc = object("cilium.io/v2", kind,
+                        names.unique(kind, ns, deny_tier ? p.name + "-deny" : p.name), ns);
+      Node& spec = doc.set("spec", Node::map());
+      spec.set(selector_key, label_selector(subject));
+      if (!edd.empty()) spec.set("enableDefaultDeny", edd);
+      for (int i = 0; i < 2; ++i)
+        if (!lists[i].empty()) spec.set(keys[deny_tier ? 1 : 0][i], lists[i]);
+      docs.push_back(std::move(doc));
+      origins.push_back({p.span, p.id()});
+    };
+    if (nodes) {  // a host policy: one per term of its node selector
+      for (const auto& term : *nodes) document("nodeSelector", term);
+      return;
+    }
     for (const auto& pod : *pods)
       for (const auto& nsc : *nss) {
         Conjunction subject = pod;
@@ -453,15 +477,7 @@ struct CiliumEmitter {
           }
           if (s.ns_name) subject.push_back(Requirement{kNsName, Requirement::Op::In, {*s.ns_name}});
         }
-        Node doc = object("cilium.io/v2", kind,
-                          names.unique(kind, ns, deny_tier ? p.name + "-deny" : p.name), ns);
-        Node& spec = doc.set("spec", Node::map());
-        spec.set("endpointSelector", label_selector(subject));
-        if (!edd.empty()) spec.set("enableDefaultDeny", edd);
-        for (int i = 0; i < 2; ++i)
-          if (!lists[i].empty()) spec.set(keys[deny_tier ? 1 : 0][i], lists[i]);
-        docs.push_back(std::move(doc));
-        origins.push_back({p.span, p.id()});
+        document("endpointSelector", subject);
       }
   }
 };

@@ -214,10 +214,16 @@ rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs, bool icmp, 
       p.name = "pol" + std::to_string(i);
       p.tier = *rc::gen::elementOf(tiers);
       p.order = *rc::gen::inRange(0, 3);
-      p.subject.kinds = ir::mask(ir::EndpointKind::Pod);
-      if (k8s_only || *rc::gen::arbitrary<bool>())
-        p.subject.ns_name = *rc::gen::elementOf(namespaces);
-      p.subject.pod_selector = *gen_selector(1);
+      if (nodes && *rc::gen::inRange(0, 4) == 0) {
+        // A host policy: it applies to the nodes its selector picks (ir::applies_to_hosts).
+        p.subject.kinds = ir::mask(ir::EndpointKind::Host);
+        p.subject.node_selector = *gen_selector(1);
+      } else {
+        p.subject.kinds = ir::mask(ir::EndpointKind::Pod);
+        if (k8s_only || *rc::gen::arbitrary<bool>())
+          p.subject.ns_name = *rc::gen::elementOf(namespaces);
+        p.subject.pod_selector = *gen_selector(1);
+      }
       for (auto d : ir::kDirections) {
         auto& dr = p.dir(d);
         dr.isolates = *rc::gen::arbitrary<bool>();

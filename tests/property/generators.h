@@ -40,8 +40,8 @@ rc::Gen<ir::Peer> gen_peer(const std::vector<std::string>& namespaces,
 rc::Gen<ir::PortMatch> gen_port_match(bool icmp = false);
 // A world; `k8s_only` restricts policies to what Kubernetes NetworkPolicy can say (no
 // ICMP then); `icmp` as gen_port_match. `nodes`: Node objects n0 and n1 with random labels
-// at host address 200 and 201 of the layout (n2's hostNetwork pods have none), and peers
-// with node selectors (not with `k8s_only`).
+// at host address 200 and 201 of the layout (n2's hostNetwork pods have none), peers
+// with node selectors, and host policies (subjects selecting nodes); not with `k8s_only`.
 rc::Gen<World> gen_world(bool k8s_only, const WorldAddresses& addrs = {}, bool icmp = false,
                          bool nodes = false);
 

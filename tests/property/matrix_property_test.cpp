@@ -34,3 +34,8 @@ RC_GTEST_PROP(MatrixProperty, AgreesWithEvaluatorOnKubernetesShapedPolicies, ())
 RC_GTEST_PROP(MatrixProperty, AgreesWithEvaluatorWithTiersAndAllActions, ()) {
   check(*test::gen_world(false));
 }
+
+// Node selectors and host policies: hostNetwork pods are their nodes, told apart by node.
+RC_GTEST_PROP(MatrixProperty, AgreesWithEvaluatorWithNodeSelectorsAndHostPolicies, ()) {
+  check(*test::gen_world(false, {}, false, true));
+}

@@ -442,7 +442,7 @@ void concrete_packet(const test::World& w, const Universe& u, z3::context& ctx) 
                  static_cast<uint16_t>(uniform(79, 84))};
   if (*pkt.src.addr == *pkt.dst.addr && uniform(0, 4) != 0)
     pkt.dst = gen_endpoint(inv);  // fewer self packets
-  if (uniform(0, 4) == 0) {  // ICMP: type << 8 | code where other protocols carry a port
+  if (uniform(0, 4) == 0) {       // ICMP: type << 8 | code where other protocols carry a port
     pkt.proto = uniform(0, 3) == 0 ? ir::kICMPv6 : ir::kICMP;
     pkt.port = ir::icmp_port(pick_of(std::vector<int>{0, 3, 8, 128}), uniform(0, 3));
   }
@@ -650,8 +650,9 @@ void pinned_witnesses(const test::World& w) {
 }
 
 // Every pod and every node endpoint (a Node object's address, a hostNetwork pod) of a world
-// with node selectors: each side Z3 gives a packet between a pod and a node, in either
-// direction, pinned to the two, is determined and is the evaluator's.
+// with node selectors and host policies: each side (the pod's and the node's) Z3 gives a
+// packet between a pod and a node, in either direction, pinned to the two, is determined
+// and is the evaluator's.
 void node_packets(const test::World& w) {
   RC_LOG() << describe(w.inventory) << describe(w.policies);
   const ir::Inventory& inv = w.inventory;
@@ -677,23 +678,23 @@ void node_packets(const test::World& w) {
   RC_CLASSIFY(node_peers, "node selectors");
   for (const auto& pod : pods)
     for (const auto& host : hosts)
-      for (bool out : {true, false}) {
-        ir::Packet pkt{out ? pod : host, out ? host : pod, ir::kTCP, 80};
-        ir::Direction d = out ? ir::Direction::Egress : ir::Direction::Ingress;
-        bool expected = ir::evaluate_side(ps, inv, d, pkt).allowed;
-        Encoder enc(ctx, u);
-        SymPacket sp = enc.packet();
-        enc.pin_to(sp.src, pkt.src, inv);
-        enc.pin_to(sp.dst, pkt.dst, inv);
-        enc.pin_packet(sp, pkt.proto, pkt.port);
-        z3::solver s = make_solver(ctx);
-        s.add(enc.facts_conj());
-        z3::expr side = enc.side(ps, d, sp);
-        RC_LOG() << "packet: " << describe(pkt) << " " << ir::name(d) << "\n";
-        RC_ASSERT(model(s, side).has_value() == expected);
-        RC_ASSERT(model(s, !side).has_value() == !expected);
-        ++g_node_packets;
-      }
+      for (bool out : {true, false})
+        for (ir::Direction d : ir::kDirections) {  // the pod's side and the node's side
+          ir::Packet pkt{out ? pod : host, out ? host : pod, ir::kTCP, 80};
+          bool expected = ir::evaluate_side(ps, inv, d, pkt).allowed;
+          Encoder enc(ctx, u);
+          SymPacket sp = enc.packet();
+          enc.pin_to(sp.src, pkt.src, inv);
+          enc.pin_to(sp.dst, pkt.dst, inv);
+          enc.pin_packet(sp, pkt.proto, pkt.port);
+          z3::solver s = make_solver(ctx);
+          s.add(enc.facts_conj());
+          z3::expr side = enc.side(ps, d, sp);
+          RC_LOG() << "packet: " << describe(pkt) << " " << ir::name(d) << "\n";
+          RC_ASSERT(model(s, side).has_value() == expected);
+          RC_ASSERT(model(s, !side).has_value() == !expected);
+          ++g_node_packets;
+        }
 }
 
 }  // namespace

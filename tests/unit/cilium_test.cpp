@@ -613,9 +613,14 @@ TEST(Cilium, RuleShapeErrors) {
   EXPECT_TRUE(empty->has(ir::Code::NV6012));
   auto no_sel = load_text(cnp("prod", "spec:\n  ingress:\n  - {}\n"), kCluster);
   EXPECT_TRUE(no_sel->has(ir::Code::NV6010));
-  auto node = load_text(ccnp("spec:\n  nodeSelector: {}\n  ingress:\n  - {}\n"), kCluster);
-  EXPECT_TRUE(node->has(ir::Code::NV6037));
-  EXPECT_EQ(where(*node, ir::Code::NV6037), "6:3");
+  // A host policy is clusterwide only.
+  auto node = load_text(cnp("prod", "spec:\n  nodeSelector: {}\n  ingress:\n  - {}\n"), kCluster);
+  EXPECT_TRUE(node->has(ir::Code::NV6037)) << node->messages();
+  auto host = load_text(ccnp("spec:\n  nodeSelector: {}\n  ingress:\n  - {}\n"), kCluster);
+  EXPECT_FALSE(host->diags.has_errors()) << host->messages();
+  ASSERT_EQ(host->policies.policies().size(), 1u);
+  EXPECT_TRUE(ir::applies_to_hosts(host->policies.policies()[0]));
+  EXPECT_EQ(host->policies.policies()[0].subject.kinds, ir::mask(ir::EndpointKind::Host));
 }
 
 TEST(Cilium, ErrorPositionsPointAtTheRefusedField) {

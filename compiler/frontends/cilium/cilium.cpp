@@ -16,6 +16,7 @@
 // netverify does not model are refused with their own codes, never ignored.
 #include "compiler/frontends/cilium/cilium.h"
 
+#include <algorithm>
 #include <map>
 
 #include "compiler/frontends/cilium/lower.h"
@@ -336,15 +337,14 @@ std::optional<PolicyParts> lower_rule(load::Ctx& ctx, const load::Object& obj, c
     ctx.error(ir::Code::NV6010, n, "`" + path + "` cannot have both endpointSelector and nodeSelector");
     return std::nullopt;
   }
-  if (node_sel) {
+  if (node_sel && !scope.clusterwide()) {
     ctx.error(ir::Code::NV6037, *n.key_node("nodeSelector"),
-              scope.clusterwide()
-                  ? "`" + path + ".nodeSelector`: host policies are not supported yet"
-                  : "`" + path + ".nodeSelector` is only allowed in a CiliumClusterwideNetworkPolicy "
-                    "(and host policies are not supported yet)");
+              "`" + path +
+                  ".nodeSelector` is only allowed in a CiliumClusterwideNetworkPolicy "
+                  "(Cilium rejects it here)");
     return std::nullopt;
   }
-  if (!es) {
+  if (!es && !node_sel) {
     ctx.error(ir::Code::NV6010, n, "`" + path + "` must have an endpointSelector");
     return std::nullopt;
   }
@@ -364,7 +364,11 @@ std::optional<PolicyParts> lower_rule(load::Ctx& ctx, const load::Object& obj, c
     er.reject_unknown();
   }
 
-  auto subj = subject(ctx, *es, path + ".endpointSelector", scope);
+  // A host policy (Documentation/security/policy/host.rst): its subject is the nodes that
+  // nodeSelector selects by their labels, i.e. their host namespaces, hostNetwork pods
+  // included (ir::applies_to_hosts).
+  auto subj = node_sel ? node_peer(ctx, *node_sel, path + ".nodeSelector")
+                       : subject(ctx, *es, path + ".endpointSelector", scope);
   PolicyParts parts;
   for (ir::Policy* p : {&parts.allow, &parts.deny}) {
     p->dialect = "cilium";
@@ -390,6 +394,27 @@ std::optional<PolicyParts> lower_rule(load::Ctx& ctx, const load::Object& obj, c
         for (auto& rule : *rules) p.dir(dir).rules.push_back(std::move(rule));
   }
   if (ctx.diags.error_count() != errors) return std::nullopt;
+  if (node_sel) {
+    // Host policies: L3 and L4 only here (upstream's host DNS rules are beta; not modelled).
+    for (const ir::Policy* p : {&parts.allow, &parts.deny})
+      for (const auto& dr : p->dirs)
+        for (const auto& rule : dr.rules) {
+          bool fqdn = std::any_of(rule.peers.begin(), rule.peers.end(),
+                                  [](const ir::Peer& x) { return x.fqdns.has_value(); });
+          if (rule.l7 || fqdn)
+            ctx.diags.report(ir::Code::NV6037, rule.span,
+                             "`" + rule.path +
+                                 "`: L7 rules and toFQDNs in a host policy are not "
+                                 "supported (Cilium's host DNS rules are beta; netverify models L3 "
+                                 "and L4 host rules)");
+        }
+    if (ctx.diags.error_count() != errors) return std::nullopt;
+    ctx.diags.report(ir::Code::NV6044, ctx.at(*node_sel),
+                     "`" + path +
+                         ".nodeSelector`: a host policy; netverify always lets a node "
+                         "and its own pods talk (ir node_local), so this policy does not constrain "
+                         "traffic between the nodes it selects and their own pods");
+  }
 
   for (ir::Direction dir : ir::kDirections) {
     int d = static_cast<int>(dir);

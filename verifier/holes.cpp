@@ -170,6 +170,11 @@ class HoleFinder {
     f.witness_caption = std::move(caption);
   }
 
+  // What a policy applies to, in messages: its pods, or (a host policy) its nodes.
+  static std::string selected(const ir::Policy& p) {
+    return ir::applies_to_hosts(p) ? "the nodes it selects" : "the pods it selects";
+  }
+
   // NV8004 / NV8005: selectors that nothing can match, or nothing in the inventory does.
   enum class Side { Pod, Ns, Node };
   void selector_check(const ir::Policy& p, const ir::Rule* r, const ir::Selector& s, Side side,
@@ -189,7 +194,9 @@ class HoleFinder {
     if (!it->second)
       add(ir::Code::NV8004, ir::Severity::Warning, p, r,
           where + " `" + s.str() + "` can never match: no set of labels satisfies it, so " +
-              (r ? "this peer matches nothing" : "the policy selects no pod"));
+              (r ? "this peer matches nothing"
+                 : side == Side::Node ? "the policy selects no node"
+                                      : "the policy selects no pod"));
   }
 
   bool inventory_has_match(const ir::Peer& peer) {
@@ -212,10 +219,17 @@ class HoleFinder {
       selector_check(p, nullptr, *p.subject.pod_selector, Side::Pod, "podSelector");
     if (p.subject.ns_selector)
       selector_check(p, nullptr, *p.subject.ns_selector, Side::Ns, "namespaceSelector");
+    if (p.subject.node_selector)
+      selector_check(p, nullptr, *p.subject.node_selector, Side::Node, "nodeSelector");
     bool have_inventory = !inv_.pods.empty();
-    if (have_inventory && !inventory_has_match(p.subject))
+    if (ir::applies_to_hosts(p)) {
+      if (have_inventory && !inventory_has_node_match(p.subject))
+        add(ir::Code::NV8005, ir::Severity::Warning, p, nullptr,
+            p.id() + " selects no node of the inventory (" + p.subject.str() + ")");
+    } else if (have_inventory && !inventory_has_match(p.subject)) {
       add(ir::Code::NV8005, ir::Severity::Warning, p, nullptr,
           p.id() + " selects no pod of the inventory (" + p.subject.str() + ")");
+    }
     for (auto d : ir::kDirections)
       for (const auto& r : p.dir(d).rules)
         for (const auto& peer : r.peers) {
@@ -318,7 +332,7 @@ class HoleFinder {
     if (dr.rules.empty()) {
       Finding& f = add(ir::Code::NV8002, ir::Severity::Note, p, nullptr,
                        p.id() + " is a default-deny for " + dir_word(d) +
-                           " of the pods it selects (it lists " + dir_word(d) + " and has no rules)");
+                           " of " + selected(p) + " (it lists " + dir_word(d) + " and has no rules)");
       if (auto w = verdict_witness(d, sel, "default-deny-" + p.id())) {
         recheck_side(*w, d, false);
         f.witness = std::move(w);
@@ -332,7 +346,7 @@ class HoleFinder {
     if (allows.empty()) return;  // a policy of deny rules admits nothing by design
     if (!sat(sel && z3::mk_or(allows), "admits-" + p.id()))
       add(ir::Code::NV8001, ir::Severity::Warning, p, nullptr,
-          p.id() + " isolates " + dir_word(d) + " of the pods it selects, but none of its " + dir_word(d) +
+          p.id() + " isolates " + dir_word(d) + " of " + selected(p) + ", but none of its " + dir_word(d) +
               " allow rules can ever match (proved): it denies all " + dir_word(d));
   }
 
@@ -363,10 +377,10 @@ class HoleFinder {
     if (may_reach_outside && (r.peers.empty() || !sat(!pe, "anywhere-" + p.id() + r.path))) {
       Finding& f = in ? add(ir::Code::NV8010, all_ports ? ir::Severity::Error : ir::Severity::Warning, p, &r,
                             r.path + " admits ingress from anywhere (every pod, node and address outside the "
-                                     "cluster) to the pods it selects, " + on)
+                                     "cluster) to " + selected(p) + ", " + on)
                       : add(ir::Code::NV8011, all_ports ? ir::Severity::Warning : ir::Severity::Note, p, &r,
                             r.path + " admits egress to anywhere (every pod, node and address outside the "
-                                     "cluster) from the pods it selects, " + on);
+                                     "cluster) from " + selected(p) + ", " + on);
       attach_rule_witness(f, p, d, r, witness(sel && match && o.is_ext, "anywhere-witness"),
                           std::string("matched, for example, ") + (in ? "from" : "to") + " outside the cluster");
       return;
@@ -421,11 +435,11 @@ class HoleFinder {
       if (auto w = verdict_witness(ir::Direction::Egress, sel && to_dns, "dns-" + p.id())) {
         recheck_side(*w, ir::Direction::Egress, false);
         Finding& f = add(ir::Code::NV8003, ir::Severity::Warning, p, nullptr,
-                         p.id() + " isolates egress, and some pods it selects cannot reach DNS (" + what + ")");
+                         p.id() + " isolates egress, and some " + (ir::applies_to_hosts(p) ? "nodes" : "pods") + " it selects cannot reach DNS (" + what + ")");
         f.witness = std::move(w);
         f.witness_caption = "denied, for example";
       } else {
-        report_.proved.push_back(p.id() + " keeps DNS: every pod it selects may send " + what + " (proved)");
+        report_.proved.push_back(p.id() + " keeps DNS: every " + (ir::applies_to_hosts(p) ? "node" : "pod") + " it selects may send " + what + " (proved)");
       }
     }
   }

@@ -664,17 +664,23 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
     for (const auto& a : n.addresses)
       if (a.family == u_.family) taken.push_back(a);
 
+  // A class's members, as the endpoint's attributes and address. The destination may be
+  // the class's second member, so that two members of one class can be source and
+  // destination (they have different addresses).
+  auto member = [&](const SymEndpoint& e, const PinnedClass& c, size_t k) {
+    return pod_is(e, *c.pods.front(), inv) && e.addr == addr_val(*c.pods[k]->ip(u_.family));
+  };
   for (SymEndpoint* e : {&p.src, &p.dst}) {
     pin_endpoint(*e, classes, taken, inv);
     unsigned w = e->pinned->cls.get_sort().bv_size();
     for (size_t i = 0; i < classes.size(); ++i) {
-      const ir::Pod& rep = *classes[i].pods.front();
-      facts_.push_back(
-          z3::implies(e->pinned->cls == ctx_.bv_val(i, w),
-                      pod_is(*e, rep, inv) && e->addr == addr_val(*rep.ip(u_.family))));
+      const PinnedClass& c = classes[i];
+      z3::expr is = member(*e, c, 0);
+      if (e == &p.dst && c.pods.size() > 1) is = is || member(*e, c, 1);
+      facts_.push_back(z3::implies(e->pinned->cls == ctx_.bv_val(i, w), is));
     }
   }
-  // A class of one pod is that pod: it cannot be the source and the destination.
+  // A class of one is that endpoint: it cannot be the source and the destination.
   unsigned w = p.src.pinned->cls.get_sort().bv_size();
   for (size_t i = 0; i < classes.size(); ++i)
     if (classes[i].pods.size() == 1)

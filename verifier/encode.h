@@ -158,7 +158,8 @@ class Encoder {
 
   // Restricts both endpoints to the pods of `inv` (hostNetwork pods and nodes excluded)
   // and to addresses that belong to no pod or node. Pods that the universe cannot tell
-  // apart form one class; a class of one pod is never both source and destination.
+  // apart form one class; a class of one pod is never both source and destination, and a
+  // larger one may be both (the destination may take its second pod's address).
   // The universe must have seen the inventory (Universe::add_inventory).
   void pin(SymPacket& p, const ir::Inventory& inv);
   // Restricts an endpoint to one concrete endpoint (property tests, `query` cross-checks).

@@ -391,18 +391,30 @@ void regions(Frame& fr, const ir::PolicySet& a, const ir::PolicySet& b, bool ope
   search.add(*fr.base && target);
   Generaliser gen(fr, target);
   std::string name = std::string(opened ? "diff-opened-" : "diff-closed-") + fam(fr.u.family);
+  std::vector<Region> found;
+  std::vector<z3::expr> blocks;
   while (fr.checker->sat(search, name)) {
-    if (out.size() >= max) {
+    if (found.size() >= max) {
       truncated = true;
-      return;
+      break;
     }
     z3::model m = search.get_model();
     Region r = gen.generalise(m);
     recheck(a, r.example, !opened, "a diff example (first set)");
     recheck(b, r.example, opened, "a diff example (second set)");
-    out.push_back(std::move(r));
+    found.push_back(std::move(r));
+    blocks.push_back(gen.block());
     search.add(!gen.block());
   }
+  // A region found early can lie inside one found later (the later one was generalised
+  // from a packet outside the first, but may have grown over it): show only the larger.
+  std::vector<bool> shown(found.size(), true);
+  for (size_t i = 0; i < found.size(); ++i)
+    for (size_t j = 0; j < found.size() && shown[i]; ++j)
+      if (j != i && shown[j] && !fr.sat_under_base(blocks[i] && !blocks[j], name + "-subsumed"))
+        shown[i] = false;
+  for (size_t i = 0; i < found.size(); ++i)
+    if (shown[i]) out.push_back(std::move(found[i]));
 }
 
 }  // namespace

@@ -224,14 +224,16 @@ Witness extract_l34(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
     w.inv = pkt.src.pinned->inv;
     const auto& classes = pkt.src.pinned->classes;
     size_t sc = num(m, pkt.src.pinned->cls), dc = num(m, pkt.dst.pinned->cls);
-    const ir::Pod* sp = nullptr;
     for (auto [e, c, out] :
          {std::tuple{&pkt.src, sc, &w.pkt.src}, std::tuple{&pkt.dst, dc, &w.pkt.dst}}) {
       if (c < classes.size()) {
+        // The member whose address the model gives (the first or, for the destination,
+        // the second of the class: Encoder::pin), so that one class can be both ends.
         const auto& pods = classes[c].pods;
+        ir::IpAddr a = addr_of(m, e->addr, u.family);
         const ir::Pod* p = pods.front();
-        if (p == sp) p = pods.at(1);  // the same class twice: two of its pods
-        if (!sp) sp = p;
+        for (size_t k = 0; k < std::min<size_t>(2, pods.size()); ++k)
+          if (pods[k]->ip(u.family) == a) p = pods[k];
         *out = ir::Endpoint::of_pod(*p, u.family);
       } else {
         out->kind = ir::EndpointKind::External;

@@ -67,6 +67,33 @@ TEST(Checker, ModelOfDecidesFallsBackAndNeverPassesOnLimits) {
                verifier::SolverUnknown);
 }
 
+// Pinned to an inventory, two pods of one class (alike for the policies) are still two
+// pods: traffic between them exists, and its verdict is proved. (The destination used to
+// be pinned to the class's first pod's address, as the source is, so that such a pair
+// had no model: "no such traffic".)
+TEST(Verifier, PinnedReachBetweenTwoPodsOfOneClass) {
+  auto w = test::load_text(kAllowFrontend, test::inventory_yaml({
+                                               "ns prod",
+                                               "pod prod/b1 10.0.0.1 app=backend node=n1",
+                                               "pod prod/b2 10.0.0.2 app=backend node=n2",
+                                               "pod prod/f 10.0.0.3 app=frontend node=n1",
+                                           }));
+  ASSERT_FALSE(w->diags.has_errors()) << w->messages();
+  verifier::Scope scope;
+  scope.from = pods("prod", "app", "backend");
+  scope.to = pods("prod", "app", "backend");
+  scope.proto = ir::kTCP;
+  scope.port = 8080;
+  verifier::QueryOptions opt;
+  opt.pin = &w->inventory;
+  auto r = verifier::reach(w->policies, scope, opt);
+  EXPECT_EQ(r.answer, ReachResult::Answer::Denied);
+  ASSERT_TRUE(r.denied);
+  EXPECT_NE(r.denied->pkt.src.pod, r.denied->pkt.dst.pod);
+  EXPECT_EQ(r.denied->pkt.src.pod->labels.at("app"), "backend");
+  EXPECT_EQ(r.denied->pkt.dst.pod->labels.at("app"), "backend");
+}
+
 TEST(Verifier, ReachProvedAllowedForEveryMatchingPod) {
   auto w = test::load_text(kAllowFrontend);
   ASSERT_FALSE(w->diags.has_errors()) << w->messages();

@@ -777,7 +777,11 @@ std::vector<u128> representatives(const KnownIndex& index, const std::vector<Inv
     const size_t stop = ci == cuts.size()
                             ? kv.size()
                             : std::lower_bound(kv.begin() + ki, kv.end(), cuts[ci]) - kv.begin();
-    for (; ki < stop; ++ki) visit(ki, kv[ki]);
+    for (; ki < stop; ++ki) {
+      const uint32_t slot = index.slot[ki];
+      if (last_zone[slot] == zone_id + 1) continue;  // visit()'s first test, inline
+      visit(ki, kv[ki]);
+    }
   }
   return reps;
 }

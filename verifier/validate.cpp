@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -505,6 +506,31 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
   return out;
 }
 
+// The known addresses as the sweep of representatives() reads them, built once for all
+// parts: their values, and a slot per address that stands for its kind, its pod shape
+// and its node (kind * (1 + shapes + nodes), plus 1 + shape for a pod's address, plus
+// shapes + node for a host's address, as node selectors can tell hosts apart).
+struct KnownIndex {
+  std::vector<u128> value;
+  std::vector<uint32_t> slot;
+  size_t n_slots = 0;
+
+  KnownIndex(const std::vector<InventoryAddr>& known, size_t n_shapes) {
+    size_t n_nodes = 0;
+    for (const auto& ka : known) n_nodes = std::max<size_t>(n_nodes, ka.node);
+    const size_t stride = 1 + n_shapes + n_nodes;
+    n_slots = 4 * stride;
+    for (const auto& ka : known) {
+      static const std::string kinds = "LPHO";
+      size_t kind = kinds.find(ka.kind[0]);
+      if (kind == std::string::npos) throw std::logic_error("unknown address kind " + ka.kind);
+      value.push_back(ka.value);
+      size_t within = ka.pod ? 1 + ka.shape : ka.node ? n_shapes + ka.node : 0;
+      slot.push_back(static_cast<uint32_t>(kind * stride + within));
+    }
+  }
+};
+
 // Appends v's bytes: keys made of small integers.
 void put(std::string& sig, int32_t v) { sig.append(reinterpret_cast<const char*>(&v), sizeof v); }
 
@@ -610,6 +636,11 @@ class PeerView {
             if (!pm.named.empty()) names_.insert(pm.named);
       }
   }
+  // Whether the view of every pod of shape `shape` is the empty key (most shapes pass no
+  // term of a part, and then, without named ports, there is nothing to build).
+  bool empty(size_t shape) const {
+    return names_.empty() && !passes_.count(static_cast<uint32_t>(shape));
+  }
   // The view of a pod of shape `shape` (pods of one shape are alike in every term): the
   // terms it passes, and the container ports behind the named ports.
   std::string key(size_t shape, const ir::Pod& pod) const {
@@ -632,7 +663,7 @@ class PeerView {
 // On the specification side the tests are those of the policies that can decide the
 // part: peers alike for them (PeerView, and membership in their CIDRs) are alike for the
 // specification.
-std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_t n_shapes,
+std::vector<u128> representatives(const KnownIndex& index, const std::vector<InventoryAddr>& known,
                                   const Universe& pu, const PeerView& view,
                                   const std::vector<PeerTest>& tests, const Known& k) {
   const u128 top = k.family == ir::Family::V4 ? (u128(1) << 32) - 1 : ~u128(0);
@@ -684,7 +715,7 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
   std::vector<std::multiset<int32_t>> active(tests.size());
   std::map<uint32_t, const std::multiset<int32_t>*> holding;  // tests with a range at the cut
   int32_t state_id = states.id(std::string());
-  std::vector<int32_t> view_of_shape(n_shapes, -1);
+  std::vector<int32_t> view_of_shape(index.n_slots, -1);
   std::string member(pu.cidrs.size(), '0');
   int32_t member_id = members.id(member);
   auto zone = [&] {
@@ -695,14 +726,42 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
   int32_t zone_id = zone();
   size_t ki = 0, ci = 0, ei = 0, ti = 0;
   std::unordered_set<uint64_t> seen;  // (who, zone) of the representatives
+  // By the slot of a known address (KnownIndex): its `who` (-2 not yet computed), and the
+  // zone, plus one, in which that `who` was last put in `seen`: the known addresses
+  // between two cuts share a zone, and most repeat a `who` met just before there.
+  const int32_t empty_view = views.id(std::string());
+  std::vector<int32_t> who_of_slot(index.n_slots, -2), last_zone(index.n_slots, 0);
   std::vector<u128> reps;
   std::string state;
-  while (ki < known.size() || ci < cuts.size()) {
-    u128 r = ci == cuts.size() || (ki < known.size() && known[ki].value < cuts[ci])
-                 ? known[ki].value
-                 : cuts[ci];
-    const InventoryAddr* ka = ki < known.size() && known[ki].value == r ? &known[ki] : nullptr;
-    if (ka) ++ki;
+  // Adds the address r, known as known[i] when i < known.size(), in the zone zone_id.
+  auto visit = [&](size_t i, u128 r) {
+    int32_t who = -1;  // an address of no one
+    if (i < known.size()) {
+      const uint32_t slot = index.slot[i];
+      int32_t& w = who_of_slot[slot];
+      if (w == -2) {
+        const InventoryAddr& ka = known[i];
+        w = static_cast<int32_t>(ka.kind[0]) << 24;
+        // Node selectors tell nodes apart (by their labels, a function of the node).
+        if (pu.nodes && !ka.pod) w += static_cast<int32_t>(ka.node);
+        if (ka.pod) {
+          int32_t& v = view_of_shape[ka.shape];
+          if (v < 0) v = view.empty(ka.shape) ? empty_view : views.id(view.key(ka.shape, *ka.pod));
+          w += v;
+        }
+      }
+      if (last_zone[slot] == zone_id + 1) return;  // (who, zone_id) is in `seen` already
+      last_zone[slot] = zone_id + 1;
+      who = w;
+    }
+    uint64_t sig =
+        static_cast<uint64_t>(static_cast<uint32_t>(who)) << 32 | static_cast<uint32_t>(zone_id);
+    if (seen.insert(sig).second) reps.push_back(r);
+  };
+  const std::vector<u128>& kv = index.value;
+  while (ki < kv.size() || ci < cuts.size()) {
+    u128 r = ci == cuts.size() || (ki < kv.size() && kv[ki] < cuts[ci]) ? kv[ki] : cuts[ci];
+    size_t at = ki < kv.size() && kv[ki] == r ? ki++ : SIZE_MAX;
     if (ci < cuts.size() && cuts[ci] == r) ++ci;
     bool moved = false, any_moved = false;
     for (; ei < events.size() && std::get<0>(events[ei]) <= r; ++ei, moved = true)
@@ -731,22 +790,17 @@ std::vector<u128> representatives(const std::vector<InventoryAddr>& known, size_
       state_id = states.id(state);
     }
     if (moved || any_moved) zone_id = zone();
-    if (r == k.value) continue;
-
-    int32_t who = -1;  // an address of no one
-    if (ka) {
-      who = static_cast<int32_t>(ka->kind[0]) << 24;
-      // Node selectors tell nodes apart (by their labels, a function of the node).
-      if (pu.nodes && !ka->pod) who += static_cast<int32_t>(ka->node);
-      if (ka->pod) {
-        int32_t& v = view_of_shape[ka->shape];
-        if (v < 0) v = views.id(view.key(ka->shape, *ka->pod));
-        who += v;
-      }
+    if (r != k.value) visit(at, r);
+    // The known addresses before the next cut: every event is at a cut and k.value is
+    // one, so none moves the zone nor is the fixed address.
+    const size_t stop = ci == cuts.size()
+                            ? kv.size()
+                            : std::lower_bound(kv.begin() + ki, kv.end(), cuts[ci]) - kv.begin();
+    for (; ki < stop; ++ki) {
+      const uint32_t slot = index.slot[ki];
+      if (last_zone[slot] == zone_id + 1) continue;  // visit()'s first test, inline
+      visit(ki, kv[ki]);
     }
-    uint64_t sig =
-        static_cast<uint64_t>(static_cast<uint32_t>(who)) << 32 | static_cast<uint32_t>(zone_id);
-    if (seen.insert(sig).second) reps.push_back(r);
   }
   return reps;
 }
@@ -764,19 +818,26 @@ struct Shared {
   Uses uses;
   std::vector<ir::Endpoint> shape_ends;
   std::vector<InventoryAddr> known;
+  KnownIndex known_index;
   std::vector<ir::IpAddr> local;
   ir::PolicySet node_ps;
   std::shared_ptr<const InventoryValues> inv_values;
 
   Shared(const ir::PolicySet& all, const ir::Inventory& inv, const std::string& node,
          const backends::Firewall& fw, ir::Family family, const SolverOptions& opt)
-      : all(all), inv(inv), node(node), fw(fw), family(family), opt(opt) {
+      : all(all),
+        inv(inv),
+        node(node),
+        fw(fw),
+        family(family),
+        opt(opt),
+        known(inventory_addresses(inv, node, family, shape_ends)),
+        known_index(known, shape_ends.size()) {
     const bool v4 = family == ir::Family::V4;
     src_f = v4 ? Field::Src4 : Field::Src6;
     dst_f = v4 ? Field::Dst4 : Field::Dst6;
     name = std::string("validate-") + node + (v4 ? "-ipv4" : "-ipv6");
     uses = set_uses(fw);
-    known = inventory_addresses(inv, node, family, shape_ends);
     for (const auto& k : known)
       if (k.kind == "L") local.push_back(k.addr);
     node_ps = selecting(all, inv, backends::local_pods(inv, node));
@@ -882,7 +943,7 @@ class Worker {
     tc.chain(sh_.fw.entry);
     std::vector<ir::Endpoint> choices;
     for (u128 r :
-         representatives(known, sh_.shape_ends.size(), u, PeerView(ps, dir, terms_), tc.tests, k)) {
+         representatives(sh_.known_index, known, u, PeerView(ps, dir, terms_), tc.tests, k)) {
       auto kit = std::lower_bound(known.begin(), known.end(), r,
                                   [](const InventoryAddr& x, u128 v) { return x.value < v; });
       bool is_known = kit != known.end() && kit->value == r;

@@ -191,5 +191,55 @@ TEST(PeerGroups, ValidationCatchesAWrongGroupChainEntry) {
   EXPECT_TRUE(cx->ruleset_accepts);
 }
 
+// The peer representatives of a part sweep the known addresses between two cuts of the
+// ruleset and the policies: a peer that the policies treat apart from the known addresses
+// before it in the same zone must still be one (here c3, after c1 and c2 in the zone that
+// the mutant ruleset leaves without a cut at c3's address).
+TEST(PeerGroups, ValidationSeesAPeerAfterOthersInItsZone) {
+  std::vector<std::string> inv = {
+      "ns prod",
+      "ns other",
+      "pod prod/web 10.1.0.10 role=web node=node-1",
+      "pod other/c0 10.2.0.3 app=client node=node-2",
+      "pod other/c1 10.2.0.5 app=other node=node-2",
+      "pod other/c2 10.2.0.6 app=other node=node-2",
+      "pod other/c3 10.2.0.7 app=client node=node-2",
+      "pod other/c4 10.2.0.9 app=other node=node-2",
+  };
+  const std::string policies =
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, "
+      "namespace: prod}\nspec:\n  podSelector: {matchLabels: {role: web}}\n  ingress:\n  - "
+      "from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: client}}}]\n    ports: "
+      "[{port: 80}]\n";
+  auto w = test::load_text(policies, test::inventory_yaml(inv));
+  ASSERT_FALSE(w->diags.has_errors()) << w->messages();
+  backends::NodePlan plan = backends::plan_node(w->policies, w->inventory, "node-1");
+  const std::string nft = backends::emit_nft(plan, backends::EmitInfo{});
+  verifier::SolverOptions so;
+  ir::Diagnostics d;
+  auto fw = backends::parse_nft(nft, "nft", d);
+  ASSERT_TRUE(fw) << nft;
+  EXPECT_FALSE(
+      verifier::validate_firewall(w->policies, w->inventory, "node-1", *fw, ir::Family::V4, so));
+
+  // The mutant drops c3's entry from the ingress peer map: its packets to web are dropped,
+  // which the policies allow, and nothing in the ruleset cuts at c3's address.
+  const std::string entry = ",\n\t\t\t10.2.0.7 : goto pp_";
+  size_t at = nft.find(entry);
+  ASSERT_NE(at, std::string::npos) << nft;
+  std::string mutant = nft;
+  mutant.erase(at, mutant.find('\n', at + 2) - at);
+  ASSERT_EQ(mutant.find("10.2.0.7"), std::string::npos) << mutant;
+  auto m = backends::parse_nft(mutant, "m", d);
+  ASSERT_TRUE(m) << mutant;
+  auto cx =
+      verifier::validate_firewall(w->policies, w->inventory, "node-1", *m, ir::Family::V4, so);
+  ASSERT_TRUE(cx) << mutant;
+  EXPECT_EQ(cx->src.str(), "10.2.0.7") << cx->text;
+  EXPECT_EQ(cx->dst.str(), "10.1.0.10") << cx->text;
+  EXPECT_FALSE(cx->ruleset_accepts);
+  EXPECT_TRUE(cx->policies_allow);
+}
+
 }  // namespace
 }  // namespace nv

@@ -235,6 +235,17 @@ Topology::Topology(const ir::Inventory& inv, const std::vector<std::string>& ext
       for (const auto& a : p.ips) nodes_[s.node].host_addrs.push_back(a);
     pods_.push_back(std::move(s));
   }
+  // A Node's own addresses (those no hostNetwork pod has) are endpoints too: node
+  // selectors and the node-local rule decide packets from and to them.
+  for (const auto& n : inv.nodes) {
+    PodSlot s;
+    s.id = "node/" + n.name;
+    s.node = index[n.name];
+    s.host = true;
+    for (const auto& a : n.addresses)
+      if (allowed_test_address(a) && !inv.find_pod_by_ip(a)) s.ips.push_back(a);
+    if (!s.ips.empty()) pods_.push_back(std::move(s));
+  }
   for (const auto& e : externals) {
     if (e.ips.empty()) throw std::runtime_error("an external host needs an address");
     for (const auto& a : e.ips)

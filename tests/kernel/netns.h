@@ -81,8 +81,8 @@ struct ExternalHost {
 };
 
 struct PodSlot {
-  std::string id;  // "ns/name", or "external/<first address>"
-  const ir::Pod* pod = nullptr;  // into the inventory the topology was built from; null for externals
+  std::string id;  // "ns/name", "node/<name>" (a Node's own addresses) or "external/<first address>"
+  const ir::Pod* pod = nullptr;  // into the inventory the topology was built from; null for nodes and externals
   size_t node = 0;  // index into nodes()
   bool host = false;  // hostNetwork: lives in the node's namespace
   std::unique_ptr<Netns> own_ns;  // null for hostNetwork pods
@@ -98,7 +98,9 @@ class Topology {
   // test never touches an address that could be real). Throws std::runtime_error with
   // the failing command's output.
   // `extra_nodes`: nodes to build even when no pod or Node object names them.
-  // `externals`: hosts outside the cluster, after the pods in pods().
+  // pods() lists the pods, then one slot per Node object with addresses that no
+  // hostNetwork pod has (host = true, in its node's namespace), then
+  // `externals`: hosts outside the cluster.
   explicit Topology(const ir::Inventory& inv, const std::vector<std::string>& extra_nodes = {},
                     const std::vector<ExternalHost>& externals = {});
   ~Topology();

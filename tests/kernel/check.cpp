@@ -53,7 +53,8 @@ bool evaluator_allows(const ir::PolicySet& ps, const ir::Inventory& inv, const T
     return pod;
   };
   auto endpoint = [&](const PodSlot& slot) {
-    if (!slot.pod) return ir::Endpoint::of_ip(inv, *slot.ip(p.family));  // a node or an external host
+    // A node or an external host.
+    if (!slot.pod) return ir::Endpoint::of_ip(inv, *slot.ip(p.family));
     return ir::Endpoint::of_pod(*find(slot.id), p.family);
   };
   ir::Packet pkt{endpoint(topo.pods()[p.src]), endpoint(topo.pods()[p.dst]), p.proto, p.port};

@@ -76,7 +76,8 @@ TEST_F(KernelProperty, CompiledRulesetsDeliverWhatTheEvaluatorAllows) {
     // Node objects with labels, their own addresses probed, and node-selector peers. Host
     // policies are left out: the node's forward path cannot enforce them (NV4020).
     test::World w = *test::gen_world(*rc::gen::arbitrary<bool>(), addrs, true, true);
-    if (std::any_of(w.policies.policies().begin(), w.policies.policies().end(), ir::applies_to_hosts)) {
+    const auto& all = w.policies.policies();
+    if (std::any_of(all.begin(), all.end(), ir::applies_to_hosts)) {
       ir::PolicySet kept;
       for (const auto& t : w.policies.tiers()) kept.add_tier(t);
       for (const auto& p : w.policies.policies())
@@ -131,8 +132,8 @@ TEST_F(KernelProperty, CompiledRulesetsDeliverWhatTheEvaluatorAllows) {
   });
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf(
-      "kernel property: %zu worlds x 2 targets, %zu packets compared (%zu delivered; %zu from or to a "
-      "node's address, %zu of them delivered), %.1f s\n",
+      "kernel property: %zu worlds x 2 targets, %zu packets compared (%zu delivered; %zu from or "
+      "to a node's address, %zu of them delivered), %.1f s\n",
       worlds, packets, delivered, node_packets, node_delivered, secs);
   EXPECT_TRUE(ok);
   if (!ok)

@@ -81,8 +81,10 @@ struct ExternalHost {
 };
 
 struct PodSlot {
-  std::string id;  // "ns/name", "node/<name>" (a Node's own addresses) or "external/<first address>"
-  const ir::Pod* pod = nullptr;  // into the inventory the topology was built from; null for nodes and externals
+  // "ns/name", "node/<name>" (a Node's own addresses) or "external/<first address>".
+  std::string id;
+  // Into the inventory the topology was built from; null for nodes and externals.
+  const ir::Pod* pod = nullptr;
   size_t node = 0;  // index into nodes()
   bool host = false;  // hostNetwork: lives in the node's namespace
   std::unique_ptr<Netns> own_ns;  // null for hostNetwork pods

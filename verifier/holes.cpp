@@ -429,9 +429,21 @@ class HoleFinder {
     z3::expr to_dns = enc().peer(opt_.dns, pkt().dst) && pkt().proto == ctx().bv_val(opt_.dns_proto, 8) &&
                       pkt().port == ctx().bv_val(opt_.dns_port, 16);
     std::string what = ir::proto_name(opt_.dns_proto) + "/" + std::to_string(opt_.dns_port) + " to " + opt_.dns_text;
+    // A policy written once and lowered to several (a Cilium policy's deny and allow
+    // parts, a Calico policy split by own-endpoint conditions) is checked, and reported,
+    // once: over the pods that any of its isolating parts selects.
+    std::map<std::string, std::vector<const ir::Policy*>> parts;
+    std::vector<const ir::Policy*> firsts;
     for (const auto& p : ps_.policies()) {
       if (!p.dir(ir::Direction::Egress).isolates) continue;
-      z3::expr sel = enc().peer(p.subject, pkt().src);
+      auto& v = parts[p.id()];
+      if (v.empty()) firsts.push_back(&p);
+      v.push_back(&p);
+    }
+    for (const ir::Policy* first : firsts) {
+      const ir::Policy& p = *first;
+      z3::expr sel = ctx().bool_val(false);
+      for (const ir::Policy* q : parts[p.id()]) sel = sel || enc().peer(q->subject, pkt().src);
       if (auto w = verdict_witness(ir::Direction::Egress, sel && to_dns, "dns-" + p.id())) {
         recheck_side(*w, ir::Direction::Egress, false);
         Finding& f = add(ir::Code::NV8003, ir::Severity::Warning, p, nullptr,
@@ -490,7 +502,8 @@ class HoleFinder {
 // A Calico policy whose rules constrain its own endpoint is lowered as several copies with
 // disjoint subjects, each with the rules that hold for its pods (compiler/frontends/calico/
 // own.cpp). A finding about the policy holds only if every copy has it, one about a rule
-// only if every copy with that rule has it; it is reported once.
+// only if every copy with that rule has it; it is reported once. (NV8003, about DNS, is
+// checked once per written policy over all its parts: dns().)
 static void merge_copies(const ir::PolicySet& ps, std::vector<Finding>& findings) {
   std::map<std::string, std::vector<const ir::Policy*>> copies;
   for (const auto& p : ps.policies()) copies[p.id()].push_back(&p);
@@ -507,7 +520,8 @@ static void merge_copies(const ir::PolicySet& ps, std::vector<Finding>& findings
   std::set<std::tuple<std::string, ir::Code, std::string, std::string>> seen;
   std::vector<Finding> out;
   for (auto& f : findings) {
-    if (f.policy) {
+    // NV8003 is found once per written policy already, over the pods of all its parts.
+    if (f.policy && f.code != ir::Code::NV8003) {
       const auto& all = copies[f.policy->id()];
       if (all.size() > 1) {
         Key k{f.code, f.rule ? f.rule->path : ""};

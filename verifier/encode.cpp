@@ -1,6 +1,7 @@
 #include "verifier/encode.h"
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -623,17 +624,24 @@ z3::expr Encoder::host_is(const SymEndpoint& e, const std::string& node, const i
 }
 
 void Encoder::pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
+                           const std::vector<ir::Endpoint>& hosts,
                            const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv) {
+  const size_t n = classes.size() + 1 + hosts.size();
   unsigned w = 1;
-  while ((1ull << w) < classes.size() + 1) ++w;
+  while ((1ull << w) < n) ++w;
   e.pinned = std::make_shared<PinTable>(
-      PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv});
+      PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv, hosts});
   const z3::expr& cls = e.pinned->cls;
-  facts_.push_back(z3::ule(cls, ctx_.bv_val(classes.size(), w)));
-  // The last index: an address that no pod or node of the inventory has.
+  facts_.push_back(z3::ule(cls, ctx_.bv_val(n - 1, w)));
+  // Index classes.size(): an address that no pod or node of the inventory has.
   z3::expr outside = e.is_ext;
   for (const auto& a : taken) outside = outside && e.addr != addr_val(a);
   facts_.push_back(z3::implies(cls == ctx_.bv_val(classes.size(), w), outside));
+  // Then the node addresses.
+  for (size_t j = 0; j < hosts.size(); ++j)
+    facts_.push_back(
+        z3::implies(cls == ctx_.bv_val(classes.size() + 1 + j, w),
+                    host_is(e, hosts[j].node, inv) && e.addr == addr_val(*hosts[j].addr)));
 }
 
 void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
@@ -641,11 +649,26 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
   std::vector<PinnedClass> classes;
   std::unordered_map<std::string, size_t> by_key;
   std::vector<ir::IpAddr> taken;
+  // The nodes' addresses: Node objects' and hostNetwork pods', each a Host endpoint.
+  std::vector<ir::Endpoint> hosts;
+  std::set<ir::IpAddr> host_addrs;
+  for (const auto& n : inv.nodes)
+    for (const auto& a : n.addresses)
+      if (a.family == u_.family) host_addrs.insert(a);
+  for (const auto& pod : inv.pods)
+    if (auto a = pod.ip(u_.family); a && pod.host_network) host_addrs.insert(*a);
+  for (const auto& a : host_addrs) {
+    ir::Endpoint h = ir::Endpoint::of_ip(inv, a);
+    if (h.kind == ir::EndpointKind::Host) hosts.push_back(std::move(h));
+  }
   for (const auto& pod : inv.pods) {
     auto a = pod.ip(u_.family);
     if (a) taken.push_back(*a);
     if (pod.host_network || !a) continue;
     std::string key = pod.ns + '\0';
+    // With nodes among the ends, a class's pods share a node: whether a packet between a
+    // node and a pod is node-local is then a function of the class.
+    if (!hosts.empty()) key += pod.node + '\0';
     for (const auto& [k, d] : u_.pod_keys) {
       auto it = pod.labels.find(k);
       key += it == pod.labels.end() ? std::string("-") : "=" + it->second;
@@ -671,7 +694,7 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
     return pod_is(e, *c.pods.front(), inv) && e.addr == addr_val(*c.pods[k]->ip(u_.family));
   };
   for (SymEndpoint* e : {&p.src, &p.dst}) {
-    pin_endpoint(*e, classes, taken, inv);
+    pin_endpoint(*e, classes, hosts, taken, inv);
     unsigned w = e->pinned->cls.get_sort().bv_size();
     for (size_t i = 0; i < classes.size(); ++i) {
       const PinnedClass& c = classes[i];
@@ -686,6 +709,17 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
     if (classes[i].pods.size() == 1)
       facts_.push_back(
           !(p.src.pinned->cls == ctx_.bv_val(i, w) && p.dst.pinned->cls == ctx_.bv_val(i, w)));
+  // A node address and a pod of that node: the node-local shortcut decides, not policy.
+  // (Two ends at one node address are excluded by the packet's distinct addresses.)
+  for (size_t j = 0; j < hosts.size(); ++j) {
+    z3::expr h = ctx_.bv_val(classes.size() + 1 + j, w);
+    for (size_t i = 0; i < classes.size(); ++i) {
+      if (classes[i].pods.front()->node != hosts[j].node || hosts[j].node.empty()) continue;
+      z3::expr c = ctx_.bv_val(i, w);
+      facts_.push_back(!(p.src.pinned->cls == h && p.dst.pinned->cls == c));
+      facts_.push_back(!(p.src.pinned->cls == c && p.dst.pinned->cls == h));
+    }
+  }
 }
 
 void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv) {
@@ -695,7 +729,7 @@ void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory&
       f = f && pod_is(e, *c.pod, inv);
       // Named ports through a one-class pin table: a name may carry several protocols.
       e.pinned = std::make_shared<PinTable>(
-          PinTable{ctx_.bv_const((e.name + ".class").c_str(), 1), {{{c.pod}}}, &inv});
+          PinTable{ctx_.bv_const((e.name + ".class").c_str(), 1), {{{c.pod}}}, &inv, {}});
       f = f && e.pinned->cls == ctx_.bv_val(0, 1);
       break;
     case ir::EndpointKind::Host:
@@ -718,7 +752,7 @@ void Encoder::pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choic
   unsigned w = 1;
   while ((1ull << w) < none + 1ull) ++w;
   e.pinned = std::make_shared<PinTable>(
-      PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv});
+      PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv, {}});
   const z3::expr& cls = e.pinned->cls;
   z3::expr_vector any(ctx_);
   unsigned next = 0;

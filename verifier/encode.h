@@ -101,7 +101,8 @@ struct NamedPortVar {
 };
 
 // An endpoint pinned to an inventory: `cls` picks one class of pods that the universe
-// cannot tell apart (index < classes.size()) or an address outside the inventory.
+// cannot tell apart (index < classes.size()), an address outside the inventory (index
+// classes.size()), or one address of a node (index classes.size() + 1 + j: hosts[j]).
 struct PinnedClass {
   std::vector<const ir::Pod*> pods;  // all of the class; the first is its representative
 };
@@ -109,6 +110,7 @@ struct PinTable {
   z3::expr cls;
   std::vector<PinnedClass> classes;
   const ir::Inventory* inv = nullptr;  // the pods' inventory
+  std::vector<ir::Endpoint> hosts;     // Host endpoints, one per node address
 };
 
 struct SymEndpoint {
@@ -156,10 +158,13 @@ class Encoder {
   const std::vector<z3::expr>& facts() const { return facts_; }
   z3::expr facts_conj() const;
 
-  // Restricts both endpoints to the pods of `inv` (hostNetwork pods and nodes excluded)
-  // and to addresses that belong to no pod or node. Pods that the universe cannot tell
-  // apart form one class; a class of one pod is never both source and destination, and a
-  // larger one may be both (the destination may take its second pod's address).
+  // Restricts both endpoints to the pods of `inv`, the addresses of its nodes (Node
+  // objects and hostNetwork pods, as Host endpoints) and addresses that belong to no pod
+  // or node. Pods that the universe cannot tell apart form one class (and, when the
+  // inventory has node addresses, are on one node); a class of one pod is never both
+  // source and destination, and a larger one may be both (the destination may take its
+  // second pod's address). A node and its own pods, which always talk (the evaluator's
+  // node-local shortcut, which the verdict formula leaves out), are never the two ends.
   // The universe must have seen the inventory (Universe::add_inventory).
   void pin(SymPacket& p, const ir::Inventory& inv);
   // Restricts an endpoint to one concrete endpoint (property tests, `query` cross-checks).
@@ -203,7 +208,8 @@ class Encoder {
   z3::expr value_var(const ValueDomain& d, const std::string& name);
   z3::expr label_atom(const ir::Selector& s, const LabelVar& lv, const ValueDomain& d);
   void pin_endpoint(SymEndpoint& e, const std::vector<PinnedClass>& classes,
-                    const std::vector<ir::IpAddr>& taken, const ir::Inventory& inv);
+                    const std::vector<ir::Endpoint>& hosts, const std::vector<ir::IpAddr>& taken,
+                    const ir::Inventory& inv);
   z3::expr pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv);
   // A node endpoint of node `node` (its Node object's labels, or none).
   z3::expr host_is(const SymEndpoint& e, const std::string& node, const ir::Inventory& inv);

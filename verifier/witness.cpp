@@ -235,6 +235,8 @@ Witness extract_l34(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
         for (size_t k = 0; k < std::min<size_t>(2, pods.size()); ++k)
           if (pods[k]->ip(u.family) == a) p = pods[k];
         *out = ir::Endpoint::of_pod(*p, u.family);
+      } else if (c > classes.size()) {
+        *out = pkt.src.pinned->hosts.at(c - classes.size() - 1);  // a node's address
       } else {
         out->kind = ir::EndpointKind::External;
         out->addr = addr_of(m, e->addr, u.family);
@@ -352,6 +354,7 @@ std::string Witness::endpoint_text(const ir::Endpoint& e) const {
       return "address " + a + " (outside the cluster)";
     case ir::EndpointKind::Host: {
       if (e.pod) return "hostNetwork pod " + e.pod->id() + " on node " + e.node + " (" + a + ")";
+      if (!world && !e.node.empty()) return "node " + e.node + " (" + a + ")";  // the user's
       if (!world || !inv || !node_universe) return "node address " + a;
       // An invented node: what node selectors see of it.
       const ir::Node* n = inv->find_node(e.node);

@@ -43,16 +43,20 @@
  (let (($x68 (or (or (or (= proto (_ bv6 8)) (= proto (_ bv17 8))) (= proto (_ bv132 8))) (= proto (_ bv1 8)))))
  (=> (not (or $x68 (= proto (_ bv58 8)))) (= port (_ bv0 16)))))
 (assert
- (bvule src.class (_ bv0 1)))
+ (bvule src.class (_ bv1 1)))
 (assert
  (=> (= src.class (_ bv0 1)) (and src.ext (and (distinct src.addr (_ bv167772417 32)) true))))
 (assert
- (bvule dst.class (_ bv0 1)))
+ (=> (= src.class (_ bv1 1)) (and (and src.host) (= src.addr (_ bv167772417 32)))))
 (assert
- (let (($x87 (= dst.class (_ bv0 1))))
- (=> $x87 (and dst.ext (and (distinct dst.addr (_ bv167772417 32)) true)))))
+ (bvule dst.class (_ bv1 1)))
 (assert
- (let (($x87 (= dst.class (_ bv0 1))))
- (let (($x108 (and (=> $x87 (not (and (and true dst.pod) or))) (=> $x87 (not (and (and (= proto (_ bv6 8)) dst.pod) or))) (=> $x87 (not (and (and (= proto (_ bv17 8)) dst.pod) or))) (=> $x87 (not (and (and (= proto (_ bv132 8)) dst.pod) or))))))
- (not $x108))))
+ (let (($x93 (= dst.class (_ bv0 1))))
+ (=> $x93 (and dst.ext (and (distinct dst.addr (_ bv167772417 32)) true)))))
+(assert
+ (=> (= dst.class (_ bv1 1)) (and (and dst.host) (= dst.addr (_ bv167772417 32)))))
+(assert
+ (let (($x93 (= dst.class (_ bv0 1))))
+ (let (($x119 (and (=> $x93 (not (and (and true dst.pod) or))) (=> $x93 (not (and (and (= proto (_ bv6 8)) dst.pod) or))) (=> $x93 (not (and (and (= proto (_ bv17 8)) dst.pod) or))) (=> $x93 (not (and (and (= proto (_ bv132 8)) dst.pod) or))))))
+ (not $x119))))
 (check-sat)

@@ -38,6 +38,7 @@ namespace {
 std::atomic<uint64_t> g_capped{0}, g_concrete{0}, g_concrete_shortcut{0}, g_self{0}, g_witnesses{0},
     g_pinned{0}, g_compare_diff{0}, g_compare_same{0}, g_sampled{0}, g_regions{0}, g_concrete_l7{0},
     g_concrete_fqdn{0}, g_witness_l7{0}, g_witness_fqdn{0}, g_node_packets{0};
+std::atomic<uint64_t> g_pinned_kinds[8] = {};  // pinned witness ends, by EndpointKind (a bit)
 
 struct Stats : ::testing::Environment {
   void TearDown() override {
@@ -46,7 +47,10 @@ struct Stats : ::testing::Environment {
     std::string line =
         "verifier properties: " + n(g_concrete) + " concrete packets compared with Z3 (" +
         n(g_concrete_shortcut) + " with a shortcut; " + n(g_self) + " self packets refused), " +
-        n(g_witnesses) + " symbolic and " + n(g_pinned) + " pinned witnesses rechecked, " +
+        n(g_witnesses) + " symbolic and " + n(g_pinned) + " pinned witnesses rechecked (ends: " +
+        n(g_pinned_kinds[static_cast<int>(ir::EndpointKind::Pod)]) + " pods, " +
+        n(g_pinned_kinds[static_cast<int>(ir::EndpointKind::Host)]) + " nodes, " +
+        n(g_pinned_kinds[static_cast<int>(ir::EndpointKind::External)]) + " outside), " +
         n(g_compare_diff) + " compare witnesses, " + n(g_compare_same) +
         " equal/contained pairs sampled with " + n(g_sampled) + " packets, " + n(g_regions) +
         " diff regions; " + n(g_capped) + " cases capped; L7: " + n(g_concrete_l7) +
@@ -635,9 +639,18 @@ void pinned_witnesses(const test::World& w) {
     if (!m) continue;
     verifier::Witness wit = verifier::extract(enc, *m, sp);
     RC_ASSERT(wit.inv == &inv);  // recheck() and the queries read it
+    ++g_pinned_kinds[static_cast<int>(wit.pkt.src.kind)];
+    ++g_pinned_kinds[static_cast<int>(wit.pkt.dst.kind)];
+    // A node and its own pods always talk: never the two ends of a pinned packet.
+    RC_ASSERT(!ir::node_local(wit.pkt.src, wit.pkt.dst));
     for (const ir::Endpoint* e : {&wit.pkt.src, &wit.pkt.dst})
       if (e->kind == ir::EndpointKind::Pod) {
         RC_ASSERT(!e->pod->host_network);
+      } else if (e->kind == ir::EndpointKind::Host) {
+        // A node's address: the inventory's Host endpoint at that address.
+        ir::Endpoint at = ir::Endpoint::of_ip(inv, *e->addr);
+        RC_ASSERT(at.kind == ir::EndpointKind::Host);
+        RC_ASSERT(at.node == e->node);
       } else {
         // Outside every pod and node of the inventory.
         RC_ASSERT(e->kind == ir::EndpointKind::External);

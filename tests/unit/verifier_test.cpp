@@ -94,6 +94,51 @@ TEST(Verifier, PinnedReachBetweenTwoPodsOfOneClass) {
   EXPECT_EQ(r.denied->pkt.dst.pod->labels.at("app"), "backend");
 }
 
+// Pinned to an inventory, a node's address is an end too (it used to be excluded: "no such
+// traffic" for a question about a node). A node and its own pods always talk (the
+// evaluator's node-local shortcut), so they are never the two ends of a pinned query.
+TEST(Verifier, PinnedReachFromANodeAddress) {
+  auto w = test::load_text(kAllowFrontend, test::inventory_yaml({
+                                               "ns prod",
+                                               "ns kube-system",
+                                               "pod prod/b1 10.0.0.1 app=backend node=n1",
+                                               "pod prod/b2 10.0.0.2 app=backend node=n2",
+                                               "pod prod/f 10.0.0.3 app=frontend node=n1",
+                                               "pod kube-system/agent 10.0.9.1 node=n1 hostNetwork",
+                                           }));
+  ASSERT_FALSE(w->diags.has_errors()) << w->messages();
+  ir::Peer node_addr;
+  node_addr.cidrs = std::vector<ir::CidrBlock>{{*ir::Cidr::parse("10.0.9.1/32"), {}}};
+  verifier::QueryOptions opt;
+  opt.pin = &w->inventory;
+  opt.families = {ir::Family::V4};
+  verifier::Scope scope;
+  scope.from = node_addr;
+  scope.to = pods("prod", "app", "backend");
+  scope.proto = ir::kTCP;
+  scope.port = 8080;
+  auto r = verifier::reach(w->policies, scope, opt);
+  EXPECT_EQ(r.answer, ReachResult::Answer::Denied);
+  ASSERT_TRUE(r.denied);
+  EXPECT_EQ(r.denied->pkt.src.kind, ir::EndpointKind::Host);
+  EXPECT_EQ(r.denied->pkt.src.node, "n1");
+  ASSERT_TRUE(r.denied->pkt.dst.pod);
+  EXPECT_EQ(r.denied->pkt.dst.pod->name, "b2");  // b1 is on n1: node-local
+  EXPECT_FALSE(ir::evaluate(w->policies, *r.denied->inv, r.denied->pkt).allowed);
+
+  // The frontend is on n1 only: every such packet is node-local.
+  scope.to = pods("prod", "app", "frontend");
+  EXPECT_EQ(verifier::reach(w->policies, scope, opt).answer, ReachResult::Answer::NoSuchTraffic);
+  // To the node from a pod of another node: policy decides (here nothing isolates egress).
+  scope.from = pods("prod", "app", "backend");
+  scope.to = node_addr;
+  r = verifier::reach(w->policies, scope, opt);
+  EXPECT_EQ(r.answer, ReachResult::Answer::Allowed);
+  ASSERT_TRUE(r.allowed);
+  EXPECT_EQ(r.allowed->pkt.src.pod->name, "b2");
+  EXPECT_EQ(r.allowed->pkt.dst.kind, ir::EndpointKind::Host);
+}
+
 TEST(Verifier, ReachProvedAllowedForEveryMatchingPod) {
   auto w = test::load_text(kAllowFrontend);
   ASSERT_FALSE(w->diags.has_errors()) << w->messages();

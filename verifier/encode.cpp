@@ -1,6 +1,7 @@
 #include "verifier/encode.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -666,9 +667,6 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
     if (a) taken.push_back(*a);
     if (pod.host_network || !a) continue;
     std::string key = pod.ns + '\0';
-    // With nodes among the ends, a class's pods share a node: whether a packet between a
-    // node and a pod is node-local is then a function of the class.
-    if (!hosts.empty()) key += pod.node + '\0';
     for (const auto& [k, d] : u_.pod_keys) {
       auto it = pod.labels.find(k);
       key += it == pod.labels.end() ? std::string("-") : "=" + it->second;
@@ -693,13 +691,22 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
   auto member = [&](const SymEndpoint& e, const PinnedClass& c, size_t k) {
     return pod_is(e, *c.pods.front(), inv) && e.addr == addr_val(*c.pods[k]->ip(u_.family));
   };
+  // With node addresses among the ends, either end may be any member: a node and a pod
+  // of a class are two ends when some pod of the class is on another node.
+  const bool any_member = !hosts.empty();
   for (SymEndpoint* e : {&p.src, &p.dst}) {
     pin_endpoint(*e, classes, hosts, taken, inv);
     unsigned w = e->pinned->cls.get_sort().bv_size();
     for (size_t i = 0; i < classes.size(); ++i) {
       const PinnedClass& c = classes[i];
       z3::expr is = member(*e, c, 0);
-      if (e == &p.dst && c.pods.size() > 1) is = is || member(*e, c, 1);
+      if (any_member) {
+        z3::expr_vector at(ctx_);
+        for (const ir::Pod* pod : c.pods) at.push_back(e->addr == addr_val(*pod->ip(u_.family)));
+        is = pod_is(*e, *c.pods.front(), inv) && z3::mk_or(at);
+      } else if (e == &p.dst && c.pods.size() > 1) {
+        is = is || member(*e, c, 1);
+      }
       facts_.push_back(z3::implies(e->pinned->cls == ctx_.bv_val(i, w), is));
     }
   }
@@ -711,13 +718,17 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
           !(p.src.pinned->cls == ctx_.bv_val(i, w) && p.dst.pinned->cls == ctx_.bv_val(i, w)));
   // A node address and a pod of that node: the node-local shortcut decides, not policy.
   // (Two ends at one node address are excluded by the packet's distinct addresses.)
+  std::map<std::string, std::vector<z3::expr>> pod_addrs;  // by node
+  for (const auto& c : classes)
+    for (const ir::Pod* pod : c.pods) pod_addrs[pod->node].push_back(addr_val(*pod->ip(u_.family)));
   for (size_t j = 0; j < hosts.size(); ++j) {
+    auto it = pod_addrs.find(hosts[j].node);
+    if (hosts[j].node.empty() || it == pod_addrs.end()) continue;
     z3::expr h = ctx_.bv_val(classes.size() + 1 + j, w);
-    for (size_t i = 0; i < classes.size(); ++i) {
-      if (classes[i].pods.front()->node != hosts[j].node || hosts[j].node.empty()) continue;
-      z3::expr c = ctx_.bv_val(i, w);
-      facts_.push_back(!(p.src.pinned->cls == h && p.dst.pinned->cls == c));
-      facts_.push_back(!(p.src.pinned->cls == c && p.dst.pinned->cls == h));
+    for (auto [from, to] : {std::pair{&p.src, &p.dst}, std::pair{&p.dst, &p.src}}) {
+      z3::expr_vector away(ctx_);
+      for (const auto& a : it->second) away.push_back(to->addr != a);
+      facts_.push_back(z3::implies(from->pinned->cls == h, z3::mk_and(away)));
     }
   }
 }

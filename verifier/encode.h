@@ -160,11 +160,11 @@ class Encoder {
 
   // Restricts both endpoints to the pods of `inv`, the addresses of its nodes (Node
   // objects and hostNetwork pods, as Host endpoints) and addresses that belong to no pod
-  // or node. Pods that the universe cannot tell apart form one class (and, when the
-  // inventory has node addresses, are on one node); a class of one pod is never both
-  // source and destination, and a larger one may be both (the destination may take its
-  // second pod's address). A node and its own pods, which always talk (the evaluator's
-  // node-local shortcut, which the verdict formula leaves out), are never the two ends.
+  // or node. Pods that the universe cannot tell apart form one class; a class of one pod
+  // is never both source and destination, and a larger one may be both (the destination
+  // may take its second pod's address; with node addresses, either end any pod's of the
+  // class). A node and its own pods, which always talk (the evaluator's node-local
+  // shortcut, which the verdict formula leaves out), are never the two ends.
   // The universe must have seen the inventory (Universe::add_inventory).
   void pin(SymPacket& p, const ir::Inventory& inv);
   // Restricts an endpoint to one concrete endpoint (property tests, `query` cross-checks).

@@ -228,12 +228,13 @@ Witness extract_l34(Encoder& enc, const z3::model& m, const SymPacket& pkt) {
          {std::tuple{&pkt.src, sc, &w.pkt.src}, std::tuple{&pkt.dst, dc, &w.pkt.dst}}) {
       if (c < classes.size()) {
         // The member whose address the model gives (the first or, for the destination,
-        // the second of the class: Encoder::pin), so that one class can be both ends.
+        // the second of the class, or with node addresses any: Encoder::pin), so that one
+        // class can be both ends.
         const auto& pods = classes[c].pods;
         ir::IpAddr a = addr_of(m, e->addr, u.family);
         const ir::Pod* p = pods.front();
-        for (size_t k = 0; k < std::min<size_t>(2, pods.size()); ++k)
-          if (pods[k]->ip(u.family) == a) p = pods[k];
+        for (const ir::Pod* q : pods)
+          if (q->ip(u.family) == a) p = q;
         *out = ir::Endpoint::of_pod(*p, u.family);
       } else if (c > classes.size()) {
         *out = pkt.src.pinned->hosts.at(c - classes.size() - 1);  // a node's address

@@ -244,12 +244,14 @@ struct CalicoEmitter {
         ok = false;
         continue;
       }
-      for (const auto& b : *peer.cidrs) {
+      for (const auto& whole : *peer.cidrs) {
+        auto b = emitted_block(whole);
+        if (!b) continue;  // no address
         Node side = Node::map();
-        side.set("nets", Node::list()).push(Node::str(b.cidr.str()));
-        if (!b.except.empty()) {
+        side.set("nets", Node::list()).push(Node::str(b->cidr.str()));
+        if (!b->except.empty()) {
           Node& nn = side.set("notNets", Node::list());
-          for (const auto& e : b.except) nn.push(Node::str(e.str()));
+          for (const auto& e : b->except) nn.push(Node::str(e.str()));
         }
         out.push_back(std::move(side));
       }

@@ -322,12 +322,14 @@ struct CiliumEmitter {
         }
         if (extra) add_kinds(extra);
         if (peer.kinds & kExternal)
-          for (const auto& b : *peer.cidrs) {
+          for (const auto& whole : *peer.cidrs) {
+            auto b = emitted_block(whole);
+            if (!b) continue;  // no address
             Node& item = l3.cidr_sets.push(Node::map());
-            item.set("cidr", Node::str(b.cidr.str()));
-            if (!b.except.empty()) {
+            item.set("cidr", Node::str(b->cidr.str()));
+            if (!b->except.empty()) {
               Node& ex = item.set("except", Node::list());
-              for (const auto& e : b.except) ex.push(Node::str(e.str()));
+              for (const auto& e : b->except) ex.push(Node::str(e.str()));
             }
           }
       }

@@ -258,4 +258,14 @@ Output finish_output(Refusals& refusals, const std::vector<yaml::Node>& docs,
   return out;
 }
 
+std::optional<ir::CidrBlock> emitted_block(const ir::CidrBlock& b) {
+  ir::CidrBlock out{b.cidr, {}};
+  for (const auto& e : b.except) {
+    if (e.family() != b.cidr.family()) continue;
+    if (e.contains(b.cidr)) return std::nullopt;   // nothing left
+    if (b.cidr.contains(e)) out.except.push_back(e);  // else disjoint: no effect
+  }
+  return out;
+}
+
 }  // namespace nv::emit

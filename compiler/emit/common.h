@@ -48,6 +48,11 @@ std::optional<std::vector<Conjunction>> to_dnf(const ir::Selector& s, std::strin
 // empty conjunction.
 yaml::Node label_selector(const Conjunction& c, const std::string& prefix = "");
 
+// A CIDR block as the targets require it (Kubernetes: each except a strict subset of the
+// cidr; Cilium: inside it): excepts disjoint from the cidr dropped (they take nothing
+// away), nullopt when an except covers the whole cidr (the block holds no address).
+std::optional<ir::CidrBlock> emitted_block(const ir::CidrBlock& b);
+
 // Object names: the first use of a name keeps it, later ones get -2, -3, ...
 class Names {
  public:

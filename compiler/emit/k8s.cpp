@@ -133,13 +133,15 @@ struct K8sEmitter {
         ok = false;
         continue;
       }
-      for (const auto& b : *peer.cidrs) {
+      for (const auto& whole : *peer.cidrs) {
+        auto b = emitted_block(whole);
+        if (!b) continue;  // no address
         Node& item = out.push(Node::map());
         Node& ib = item.set("ipBlock", Node::map());
-        ib.set("cidr", Node::str(b.cidr.str()));
-        if (!b.except.empty()) {
+        ib.set("cidr", Node::str(b->cidr.str()));
+        if (!b->except.empty()) {
           Node& ex = ib.set("except", Node::list());
-          for (const auto& e : b.except) ex.push(Node::str(e.str()));
+          for (const auto& e : b->except) ex.push(Node::str(e.str()));
         }
       }
     }

@@ -262,7 +262,7 @@ std::optional<ir::CidrBlock> emitted_block(const ir::CidrBlock& b) {
   ir::CidrBlock out{b.cidr, {}};
   for (const auto& e : b.except) {
     if (e.family() != b.cidr.family()) continue;
-    if (e.contains(b.cidr)) return std::nullopt;   // nothing left
+    if (e.contains(b.cidr)) return std::nullopt;      // nothing left
     if (b.cidr.contains(e)) out.except.push_back(e);  // else disjoint: no effect
   }
   return out;

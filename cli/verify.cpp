@@ -1,6 +1,7 @@
 // netverify reach | equiv | contains | diff: questions answered by the Z3 verifier.
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "cli/common.h"
 #include "cli/verify_common.h"
@@ -25,6 +26,35 @@ struct ReachOptions {
   RequestFlags request;
   int icmp_type = -1, icmp_code = -1;
 };
+
+// The (node address, pod of that node) pairs, in either order and each family, whose
+// ends the scope's --from and --to match.
+size_t node_local_pairs(const ir::Inventory& inv, const verifier::Scope& scope,
+                        const std::vector<ir::Family>& families) {
+  auto in = [&](const std::optional<ir::Peer>& p, const ir::Endpoint& e) {
+    return !p || ir::matches(*p, e, inv);
+  };
+  size_t n = 0;
+  for (ir::Family f : families) {
+    std::set<ir::IpAddr> hosts;
+    for (const auto& node : inv.nodes)
+      for (const auto& a : node.addresses)
+        if (a.family == f) hosts.insert(a);
+    for (const auto& pod : inv.pods)
+      if (auto a = pod.ip(f); a && pod.host_network) hosts.insert(*a);
+    for (const auto& a : hosts) {
+      ir::Endpoint h = ir::Endpoint::of_ip(inv, a);
+      if (h.kind != ir::EndpointKind::Host || h.node.empty()) continue;
+      for (const auto& pod : inv.pods) {
+        if (pod.host_network || pod.node != h.node || !pod.ip(f)) continue;
+        ir::Endpoint e = ir::Endpoint::of_pod(pod, f);
+        n += in(scope.from, h) && in(scope.to, e);
+        n += in(scope.from, e) && in(scope.to, h);
+      }
+    }
+  }
+  return n;
+}
 
 int run_reach(const ReachOptions& o) {
   Session s;
@@ -95,6 +125,16 @@ int run_reach(const ReachOptions& o) {
       case A::NoSuchTraffic:
         std::cout << "NO SUCH TRAFFIC: no endpoint pair matches " << what << "\n";
         break;
+    }
+    // With --cluster, a node and its own pods are never the two ends (Encoder::pin): they
+    // always talk. Where that makes a difference to the answer, say how many such pairs the
+    // question has.
+    if (opt.pin && (r.answer == A::Denied || r.answer == A::NoSuchTraffic)) {
+      size_t local = node_local_pairs(*opt.pin, scope, opt.families);
+      if (local)
+        std::cout << "note: not counted above: " << local << " pair" << (local == 1 ? "" : "s")
+                  << " of a node address and one of that node's own pods, which always talk "
+                     "(the node-local rule)\n";
     }
     if (r.allowed && r.answer == A::Depends)
       std::cout << "\nallowed, for example:\n" << r.allowed->text();

@@ -1,7 +1,7 @@
 // netverify reach | equiv | contains | diff: questions answered by the Z3 verifier.
 #include <iostream>
+#include <map>
 #include <memory>
-#include <set>
 
 #include "cli/common.h"
 #include "cli/verify_common.h"
@@ -34,20 +34,16 @@ size_t node_local_pairs(const ir::Inventory& inv, const verifier::Scope& scope,
   auto in = [&](const std::optional<ir::Peer>& p, const ir::Endpoint& e) {
     return !p || ir::matches(*p, e, inv);
   };
+  std::map<std::string, std::vector<const ir::Pod*>> on_node;
+  for (const auto& pod : inv.pods)
+    if (!pod.host_network) on_node[pod.node].push_back(&pod);
   size_t n = 0;
   for (ir::Family f : families) {
-    std::set<ir::IpAddr> hosts;
-    for (const auto& node : inv.nodes)
-      for (const auto& a : node.addresses)
-        if (a.family == f) hosts.insert(a);
-    for (const auto& pod : inv.pods)
-      if (auto a = pod.ip(f); a && pod.host_network) hosts.insert(*a);
-    for (const auto& a : hosts) {
-      ir::Endpoint h = ir::Endpoint::of_ip(inv, a);
-      if (h.kind != ir::EndpointKind::Host || h.node.empty()) continue;
-      for (const auto& pod : inv.pods) {
-        if (pod.host_network || pod.node != h.node || !pod.ip(f)) continue;
-        ir::Endpoint e = ir::Endpoint::of_pod(pod, f);
+    for (const ir::Endpoint& h : ir::host_endpoints(inv, f)) {
+      if (h.node.empty()) continue;
+      for (const ir::Pod* pod : on_node[h.node]) {
+        if (!pod->ip(f)) continue;
+        ir::Endpoint e = ir::Endpoint::of_pod(*pod, f);
         n += in(scope.from, h) && in(scope.to, e);
         n += in(scope.from, e) && in(scope.to, h);
       }

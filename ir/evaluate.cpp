@@ -1,6 +1,7 @@
 #include "ir/evaluate.h"
 
 #include <algorithm>
+#include <set>
 
 namespace nv::ir {
 
@@ -191,6 +192,21 @@ SideDecision evaluate_side(const PolicySet& ps, const Inventory& inv, Direction 
 }
 
 static bool same_pod(const Endpoint& a, const Endpoint& b) { return a.pod && a.pod == b.pod; }
+
+std::vector<Endpoint> host_endpoints(const Inventory& inv, Family f) {
+  std::set<IpAddr> addrs;
+  for (const auto& n : inv.nodes)
+    for (const auto& a : n.addresses)
+      if (a.family == f) addrs.insert(a);
+  for (const auto& pod : inv.pods)
+    if (auto a = pod.ip(f); a && pod.host_network) addrs.insert(*a);
+  std::vector<Endpoint> out;
+  for (const auto& a : addrs) {
+    Endpoint h = Endpoint::of_ip(inv, a);
+    if (h.kind == EndpointKind::Host) out.push_back(std::move(h));
+  }
+  return out;
+}
 
 bool node_local(const Endpoint& a, const Endpoint& b) {
   auto local = [](const Endpoint& host, const Endpoint& pod) {

@@ -90,6 +90,10 @@ bool matches(const HttpRule& r, const HttpRequest& req);
 // The L7 part alone: the index of the matching HTTP or DNS rule, or nullopt.
 std::optional<size_t> l7_match(const L7Match& l7, const Packet& pkt);
 
+// Every node address of `f` in the inventory (Node objects' addresses, hostNetwork pods'),
+// once each, in address order, as Host endpoints (Endpoint::of_ip).
+std::vector<Endpoint> host_endpoints(const Inventory& inv, Family f);
+
 // Traffic between a pod and its own node is always allowed (Kubernetes docs): true when
 // one side is a Host endpoint and the other a pod on that node.
 bool node_local(const Endpoint& a, const Endpoint& b);

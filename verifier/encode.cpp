@@ -651,17 +651,7 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
   std::unordered_map<std::string, size_t> by_key;
   std::vector<ir::IpAddr> taken;
   // The nodes' addresses: Node objects' and hostNetwork pods', each a Host endpoint.
-  std::vector<ir::Endpoint> hosts;
-  std::set<ir::IpAddr> host_addrs;
-  for (const auto& n : inv.nodes)
-    for (const auto& a : n.addresses)
-      if (a.family == u_.family) host_addrs.insert(a);
-  for (const auto& pod : inv.pods)
-    if (auto a = pod.ip(u_.family); a && pod.host_network) host_addrs.insert(*a);
-  for (const auto& a : host_addrs) {
-    ir::Endpoint h = ir::Endpoint::of_ip(inv, a);
-    if (h.kind == ir::EndpointKind::Host) hosts.push_back(std::move(h));
-  }
+  const std::vector<ir::Endpoint> hosts = ir::host_endpoints(inv, u_.family);
   for (const auto& pod : inv.pods) {
     auto a = pod.ip(u_.family);
     if (a) taken.push_back(*a);
@@ -699,13 +689,14 @@ void Encoder::pin(SymPacket& p, const ir::Inventory& inv) {
     unsigned w = e->pinned->cls.get_sort().bv_size();
     for (size_t i = 0; i < classes.size(); ++i) {
       const PinnedClass& c = classes[i];
-      z3::expr is = member(*e, c, 0);
+      z3::expr is = ctx_.bool_val(false);
       if (any_member) {
         z3::expr_vector at(ctx_);
         for (const ir::Pod* pod : c.pods) at.push_back(e->addr == addr_val(*pod->ip(u_.family)));
         is = pod_is(*e, *c.pods.front(), inv) && z3::mk_or(at);
-      } else if (e == &p.dst && c.pods.size() > 1) {
-        is = is || member(*e, c, 1);
+      } else {
+        is = member(*e, c, 0);
+        if (e == &p.dst && c.pods.size() > 1) is = is || member(*e, c, 1);
       }
       facts_.push_back(z3::implies(e->pinned->cls == ctx_.bv_val(i, w), is));
     }

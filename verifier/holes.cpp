@@ -21,6 +21,14 @@ HoleOptions::HoleOptions() {
 
 namespace {
 
+// The IR policies of each written policy (its id): one, or the parts a frontend lowered
+// it to (a Cilium policy's deny and allow parts, a Calico policy's own-endpoint copies).
+std::map<std::string, std::vector<const ir::Policy*>> copies_by_id(const ir::PolicySet& ps) {
+  std::map<std::string, std::vector<const ir::Policy*>> out;
+  for (const auto& p : ps.policies()) out[p.id()].push_back(&p);
+  return out;
+}
+
 std::string ports_text(const ir::Rule& r) {
   if (r.ports.empty()) return "every port";
   std::string out;
@@ -432,18 +440,13 @@ class HoleFinder {
     // A policy written once and lowered to several (a Cilium policy's deny and allow
     // parts, a Calico policy split by own-endpoint conditions) is checked, and reported,
     // once: over the pods that any of its isolating parts selects.
-    std::map<std::string, std::vector<const ir::Policy*>> parts;
-    std::vector<const ir::Policy*> firsts;
+    auto copies = copies_by_id(ps_);
+    std::set<std::string> done;
     for (const auto& p : ps_.policies()) {
-      if (!p.dir(ir::Direction::Egress).isolates) continue;
-      auto& v = parts[p.id()];
-      if (v.empty()) firsts.push_back(&p);
-      v.push_back(&p);
-    }
-    for (const ir::Policy* first : firsts) {
-      const ir::Policy& p = *first;
+      if (!p.dir(ir::Direction::Egress).isolates || !done.insert(p.id()).second) continue;
       z3::expr sel = ctx().bool_val(false);
-      for (const ir::Policy* q : parts[p.id()]) sel = sel || enc().peer(q->subject, pkt().src);
+      for (const ir::Policy* q : copies[p.id()])
+        if (q->dir(ir::Direction::Egress).isolates) sel = sel || enc().peer(q->subject, pkt().src);
       if (auto w = verdict_witness(ir::Direction::Egress, sel && to_dns, "dns-" + p.id())) {
         recheck_side(*w, ir::Direction::Egress, false);
         Finding& f = add(ir::Code::NV8003, ir::Severity::Warning, p, nullptr,
@@ -505,8 +508,7 @@ class HoleFinder {
 // only if every copy with that rule has it; it is reported once. (NV8003, about DNS, is
 // checked once per written policy over all its parts: dns().)
 static void merge_copies(const ir::PolicySet& ps, std::vector<Finding>& findings) {
-  std::map<std::string, std::vector<const ir::Policy*>> copies;
-  for (const auto& p : ps.policies()) copies[p.id()].push_back(&p);
+  auto copies = copies_by_id(ps);
   using Key = std::pair<ir::Code, std::string>;  // (code, rule path or "")
   std::map<const ir::Policy*, std::set<Key>> has;
   for (const auto& f : findings)

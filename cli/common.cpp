@@ -1,5 +1,6 @@
 #include "cli/common.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,12 +17,27 @@ bool stderr_color(bool no_color) {
   return !no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDERR_FILENO);
 }
 
+namespace {
+// CPU seconds of the whole process, every thread's.
+double process_cpu() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+}  // namespace
+
 void phase(const char* name) {
   static const bool on = verifier::timings_requested();
   static auto last = std::chrono::steady_clock::now();
+  static double last_cpu = on ? process_cpu() : 0;
   auto now = std::chrono::steady_clock::now();
-  if (on)
-    std::fprintf(stderr, "timing: %s %.3f\n", name, std::chrono::duration<double>(now - last).count());
+  if (on) {
+    double cpu = process_cpu();
+    std::fprintf(stderr, "timing: %s %.3f (%.3f s CPU)\n", name,
+                 std::chrono::duration<double>(now - last).count(), cpu - last_cpu);
+    last_cpu = cpu;
+  }
   last = now;
 }
 

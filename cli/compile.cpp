@@ -1,13 +1,15 @@
 // netverify compile: the firewall of one node, as an nft script or iptables-restore and
 // ipset input, proved equivalent to the policies (translation validation) before it is
 // written. Output files are written whole or not at all.
-#include <algorithm>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <thread>
 
 #include "cli/common.h"
 #include "cli/verify_common.h"
@@ -43,17 +45,35 @@ bool approximate(Session& s, const CompileOptions& o, std::vector<std::string>& 
       if (ir::matches(p.subject, ir::Endpoint::of_pod(*pod, ir::Family::V4), s.inventory)) return true;
     return false;
   };
+  // The node itself, as host policies (ir::applies_to_hosts) see it.
+  ir::Endpoint self;
+  self.kind = ir::EndpointKind::Host;
+  self.node = o.node;
+  auto selects_node = [&](const ir::Policy& p) {
+    return ir::applies_to_hosts(p) && ir::matches(p.subject, self, s.inventory);
+  };
+  auto unenforceable = [](const ir::Rule& r) {
+    return r.l7 || std::any_of(r.peers.begin(), r.peers.end(),
+                               [](const ir::Peer& x) { return x.fqdns.has_value(); });
+  };
+  auto has_unenforceable = [&](const ir::Policy& p) {
+    for (const auto& dr : p.dirs)
+      if (std::any_of(dr.rules.begin(), dr.rules.end(), unenforceable)) return true;
+    return false;
+  };
+  // Most policy sets have nothing to approximate: then nothing is copied.
+  if (std::none_of(s.policies.policies().begin(), s.policies.policies().end(),
+                   [&](const ir::Policy& p) {
+                     return selects_node(p) || (has_unenforceable(p) && applies(p));
+                   }))
+    return true;
   ir::Diagnostics d;
   bool wider = o.approximation == "wider";
   std::string names;
   ir::PolicySet out;
   for (const auto& t : s.policies.tiers()) out.add_tier(t);
-  // The node itself, as host policies (ir::applies_to_hosts) see it.
-  ir::Endpoint self;
-  self.kind = ir::EndpointKind::Host;
-  self.node = o.node;
   for (ir::Policy p : s.policies.policies()) {
-    if (ir::applies_to_hosts(p) && ir::matches(p.subject, self, s.inventory)) {
+    if (selects_node(p)) {
       // It filters the node's own traffic (input and output), which a forward-path ruleset
       // never sees: the ruleset is exact for the node's pods and leaves that traffic alone.
       std::string what = "host policy " + p.id() + " selects node " + o.node;
@@ -68,12 +88,11 @@ bool approximate(Session& s, const CompileOptions& o, std::vector<std::string>& 
         names += (names.empty() ? "" : ", ") + p.id() + " (host policy, not enforced)";
       }
     }
-    if (applies(p))
+    if (has_unenforceable(p) && applies(p))
       for (auto& dr : p.dirs) {
         std::vector<ir::Rule> kept;
         for (ir::Rule r : dr.rules) {
-          bool fq = std::any_of(r.peers.begin(), r.peers.end(), [](const ir::Peer& x) { return x.fqdns.has_value(); });
-          if (!r.l7 && !fq) {
+          if (!unenforceable(r)) {
             kept.push_back(std::move(r));
             continue;
           }
@@ -157,10 +176,12 @@ bool write_all(const std::vector<std::pair<std::string, std::string>>& files, st
 
 // Parses the emitted text back and proves it equivalent, per family. False after
 // reporting NV4023 (a netverify bug) with the counterexample.
-bool validate(Session& s, const CompileOptions& o, const std::vector<std::pair<ir::Family, backends::Firewall>>& fws,
+bool validate(Session& s, const CompileOptions& o,
+              const std::vector<std::pair<ir::Family, backends::Firewall>>& fws,
+              const std::map<ir::Family, std::shared_ptr<const verifier::ValidationSpec>>& specs,
               const verifier::SolverOptions& so) {
   for (const auto& [family, fw] : fws) {
-    auto cx = verifier::validate_firewall(s.policies, s.inventory, o.node, fw, family, so);
+    auto cx = verifier::validate_firewall(*specs.at(family), fw, so);
     phase(family == ir::Family::V4 ? "validate-ipv4" : "validate-ipv6");
     if (cx) {
       s.usage_error(ir::Code::NV4023, "the " + o.target + " ruleset for node " + o.node +
@@ -184,6 +205,7 @@ int run_compile(const CompileOptions& o) {
   }
   std::vector<std::string> approx;
   if (!approximate(s, o, approx)) return kExitInput;
+  phase("approximate");
   backends::NodePlan plan = backends::plan_node(s.policies, s.inventory, o.node);
   phase("plan");
   if (!refuse_inexpressible(s, o, plan)) return kExitInput;
@@ -197,6 +219,20 @@ int run_compile(const CompileOptions& o) {
 
   std::vector<std::pair<std::string, std::string>> files;
   return guarded(s, [&] {
+    // The policies' side of the validation, on another thread while the ruleset is
+    // emitted and parsed back: it reads the policies and the inventory only.
+    std::map<ir::Family, std::shared_ptr<const verifier::ValidationSpec>> specs;
+    std::exception_ptr spec_error;
+    std::jthread preparing;
+    if (!o.no_validate)
+      preparing = std::jthread([&] {
+        try {
+          for (ir::Family f : {ir::Family::V4, ir::Family::V6})
+            specs[f] = verifier::prepare_validation(s.policies, s.inventory, o.node, f);
+        } catch (...) {
+          spec_error = std::current_exception();
+        }
+      });
     ir::Diagnostics parse_diags;
     std::vector<std::pair<ir::Family, backends::Firewall>> fws;
     if (o.target == "nft") {
@@ -228,7 +264,9 @@ int run_compile(const CompileOptions& o) {
       s.usage_error(ir::Code::NV4023, "the emitted ruleset does not parse back; nothing was written:\n" + msgs);
       return kExitInternal;
     }
-    if (!o.no_validate && !validate(s, o, fws, so)) return kExitInternal;
+    if (preparing.joinable()) preparing.join();
+    if (spec_error) std::rethrow_exception(spec_error);
+    if (!o.no_validate && !validate(s, o, fws, specs, so)) return kExitInternal;
     if (o.output.empty()) {
       std::cout << files.front().second;
       return kExitOk;

@@ -1,6 +1,7 @@
 // From loaded objects to IR: routes each object to its dialect's frontend.
 #pragma once
 
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -73,10 +74,21 @@ struct Workspace {
             const std::vector<std::string>& cluster_paths);
   // The same from texts (tests, fuzzing); names appear in diagnostics.
   void read_texts(const std::string& policies, const std::string& cluster);
-  // Step 2: lower to IR, finalize, and free the YAML trees.
+  // Step 2: lower to IR, finalize, and free the YAML trees. The policies are lowered on
+  // another thread while the inventory is.
   void lower(const LoadOptions& opt);
 
  private:
+  // The policies' lowering on a thread of its own: its diagnostics and counts, added to
+  // the workspace's when it is joined, before the inventory's (the order of a lowering on
+  // one thread).
+  struct PolicyLowering {
+    ir::Diagnostics diags;
+    LoadStats stats;
+    std::exception_ptr error;
+    std::jthread thread;
+  };
+
   std::unique_ptr<load::InputSet> policy_inputs_, cluster_inputs_;
   bool policies_from_cluster_ = false;
   // Frees the YAML trees after lowering while the caller goes on (joined on destruction).

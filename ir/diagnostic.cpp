@@ -52,6 +52,10 @@ Diagnostic& Diagnostics::report(Code code, Severity severity, SourceSpan span,
   return diags_.back();
 }
 
+void Diagnostics::append(const Diagnostics& other) {
+  diags_.insert(diags_.end(), other.diags_.begin(), other.diags_.end());
+}
+
 bool Diagnostics::has_errors() const { return error_count() > 0; }
 
 size_t Diagnostics::error_count() const {

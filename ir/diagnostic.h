@@ -69,6 +69,8 @@ class Diagnostics {
  public:
   Diagnostic& report(Code code, SourceSpan span, std::string message);
   Diagnostic& report(Code code, Severity severity, SourceSpan span, std::string message);
+  // Adds `other`'s diagnostics after these, in their order.
+  void append(const Diagnostics& other);
   bool has_errors() const;
   size_t error_count() const;
   const std::vector<Diagnostic>& all() const { return diags_; }

@@ -77,11 +77,11 @@ void Inventory::finalize(Diagnostics& diags) {
   for (size_t i = 0; i < pods.size(); ++i) {
     pod_index_[key(pods[i].ns, pods[i].name)] = i;
     if (pods[i].host_network) {  // a hostNetwork pod's address is its node's
-      for (const auto& a : pods[i].ips) host_pod_by_ip_.emplace(a.str(), i);
+      for (const auto& a : pods[i].ips) host_pod_by_ip_.emplace(a, i);
       continue;
     }
     for (const auto& a : pods[i].ips) {
-      auto [it, fresh] = pod_by_ip_.emplace(a.str(), i);
+      auto [it, fresh] = pod_by_ip_.emplace(a, i);
       if (!fresh)
         diags.report(Code::NV3003, pods[i].span,
                      "pod " + pods[i].id() + " has address " + a.str() + ", as has pod " +
@@ -90,15 +90,14 @@ void Inventory::finalize(Diagnostics& diags) {
   }
   for (size_t i = 0; i < services.size(); ++i) {
     svc_index_[key(services[i].ns, services[i].name)] = i;
-    for (const auto& a : services[i].cluster_ips) svc_by_ip_.emplace(a.str(), i);
+    for (const auto& a : services[i].cluster_ips) svc_by_ip_.emplace(a, i);
   }
   for (size_t i = 0; i < nodes.size(); ++i)
-    for (const auto& a : nodes[i].addresses) node_by_ip_.emplace(a.str(), i);
+    for (const auto& a : nodes[i].addresses) node_by_ip_.emplace(a, i);
 }
 
-template <class T>
-static const T* lookup(const std::unordered_map<std::string, size_t>& index,
-                       const std::vector<T>& items, const std::string& k) {
+template <class T, class Index, class Key>
+static const T* lookup(const Index& index, const std::vector<T>& items, const Key& k) {
   auto it = index.find(k);
   return it == index.end() ? nullptr : &items[it->second];
 }
@@ -112,11 +111,9 @@ const Pod* Inventory::find_pod(const std::string& ns, const std::string& name) c
 const Service* Inventory::find_service(const std::string& ns, const std::string& name) const {
   return lookup(svc_index_, services, key(ns, name));
 }
-const Pod* Inventory::find_pod_by_ip(const IpAddr& a) const {
-  return lookup(pod_by_ip_, pods, a.str());
-}
+const Pod* Inventory::find_pod_by_ip(const IpAddr& a) const { return lookup(pod_by_ip_, pods, a); }
 const Node* Inventory::find_node_by_ip(const IpAddr& a) const {
-  return lookup(node_by_ip_, nodes, a.str());
+  return lookup(node_by_ip_, nodes, a);
 }
 const Node* Inventory::find_node(const std::string& name) const {
   // finalize() sorted the nodes by name.
@@ -127,12 +124,12 @@ const Node* Inventory::find_node(const std::string& name) const {
 }
 std::optional<std::string> Inventory::node_of_ip(const IpAddr& a) const {
   if (const Node* n = find_node_by_ip(a)) return n->name;
-  if (const Pod* p = lookup(host_pod_by_ip_, pods, a.str()); p && !p->node.empty()) return p->node;
+  if (const Pod* p = lookup(host_pod_by_ip_, pods, a); p && !p->node.empty()) return p->node;
   return std::nullopt;
 }
 
 const Service* Inventory::find_service_by_ip(const IpAddr& a) const {
-  return lookup(svc_by_ip_, services, a.str());
+  return lookup(svc_by_ip_, services, a);
 }
 
 const Labels& Inventory::namespace_labels(const std::string& ns) const {

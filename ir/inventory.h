@@ -126,7 +126,8 @@ class Inventory {
   void add_service_account_labels(Diagnostics& diags);
 
   std::unordered_map<std::string, size_t> ns_index_, pod_index_, svc_index_;
-  std::unordered_map<std::string, size_t> pod_by_ip_, node_by_ip_, svc_by_ip_, host_pod_by_ip_;
+  std::unordered_map<IpAddr, size_t, IpAddrHash> pod_by_ip_, node_by_ip_, svc_by_ip_,
+      host_pod_by_ip_;
 };
 
 }  // namespace nv::ir

@@ -27,6 +27,15 @@ struct IpAddr {
   static std::optional<IpAddr> parse(std::string_view text);
 };
 
+// For hash maps keyed by address.
+struct IpAddrHash {
+  size_t operator()(const IpAddr& a) const {
+    uint64_t h = 1469598103934665603ull ^ static_cast<uint8_t>(a.family);
+    for (uint8_t b : a.bytes) h = (h ^ b) * 1099511628211ull;
+    return static_cast<size_t>(h);
+  }
+};
+
 struct Cidr {
   IpAddr addr;  // host bits are always zero
   int len = 0;

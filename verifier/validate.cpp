@@ -805,17 +805,16 @@ std::vector<u128> representatives(const KnownIndex& index, const std::vector<Inv
   return reps;
 }
 
-// What every part shares, read-only once built.
-struct Shared {
+}  // namespace
+
+// What every part takes from the policies and the inventory, read-only once built.
+struct ValidationSpec {
   const ir::PolicySet& all;
   const ir::Inventory& inv;
-  const std::string& node;
-  const backends::Firewall& fw;
+  const std::string node;
   ir::Family family;
-  SolverOptions opt;
   Field src_f, dst_f;
   std::string name;
-  Uses uses;
   std::vector<ir::Endpoint> shape_ends;
   std::vector<InventoryAddr> known;
   KnownIndex known_index;
@@ -823,26 +822,48 @@ struct Shared {
   ir::PolicySet node_ps;
   std::shared_ptr<const InventoryValues> inv_values;
 
-  Shared(const ir::PolicySet& all, const ir::Inventory& inv, const std::string& node,
-         const backends::Firewall& fw, ir::Family family, const SolverOptions& opt)
+  ValidationSpec(const ir::PolicySet& all, const ir::Inventory& inv, const std::string& node,
+                 ir::Family family)
       : all(all),
         inv(inv),
         node(node),
-        fw(fw),
         family(family),
-        opt(opt),
         known(inventory_addresses(inv, node, family, shape_ends)),
         known_index(known, shape_ends.size()) {
     const bool v4 = family == ir::Family::V4;
     src_f = v4 ? Field::Src4 : Field::Src6;
     dst_f = v4 ? Field::Dst4 : Field::Dst6;
     name = std::string("validate-") + node + (v4 ? "-ipv4" : "-ipv6");
-    uses = set_uses(fw);
     for (const auto& k : known)
       if (k.kind == "L") local.push_back(k.addr);
     node_ps = selecting(all, inv, backends::local_pods(inv, node));
     inv_values = std::make_shared<const InventoryValues>(inv);
   }
+};
+
+namespace {
+
+// What every part shares: the specification's side and the ruleset.
+struct Shared {
+  const ValidationSpec& spec;
+  const backends::Firewall& fw;
+  SolverOptions opt;
+  Uses uses;
+  // The specification's fields, by the names the parts use.
+  const ir::PolicySet& all = spec.all;
+  const ir::Inventory& inv = spec.inv;
+  const ir::Family family = spec.family;
+  const Field src_f = spec.src_f, dst_f = spec.dst_f;
+  const std::string& name = spec.name;
+  const std::vector<ir::Endpoint>& shape_ends = spec.shape_ends;
+  const std::vector<InventoryAddr>& known = spec.known;
+  const KnownIndex& known_index = spec.known_index;
+  const std::vector<ir::IpAddr>& local = spec.local;
+  const ir::PolicySet& node_ps = spec.node_ps;
+  const std::shared_ptr<const InventoryValues>& inv_values = spec.inv_values;
+
+  Shared(const ValidationSpec& spec, const backends::Firewall& fw, const SolverOptions& opt)
+      : spec(spec), fw(fw), opt(opt), uses(set_uses(fw)) {}
 };
 
 // One part of the packet space: from the node's pod at `addr` to anything but the node's
@@ -1079,13 +1100,34 @@ constexpr size_t kPartsPerThread = 16;
 
 }  // namespace
 
-std::optional<Counterexample> validate_firewall(const ir::PolicySet& all, const ir::Inventory& inv,
+std::shared_ptr<const ValidationSpec> prepare_validation(const ir::PolicySet& ps,
+                                                         const ir::Inventory& inv,
+                                                         const std::string& node,
+                                                         ir::Family family) {
+  auto start = Clock::now();
+  auto spec = std::make_shared<const ValidationSpec>(ps, inv, node, family);
+  if (timings_requested())
+    std::fprintf(stderr, "timing: %s: the policies' side in %.3f s\n", spec->name.c_str(),
+                 seconds_since(start));
+  return spec;
+}
+
+std::optional<Counterexample> validate_firewall(const ir::PolicySet& ps, const ir::Inventory& inv,
                                                 const std::string& node,
                                                 const backends::Firewall& fw, ir::Family family,
                                                 const SolverOptions& opt) {
+  return validate_firewall(*prepare_validation(ps, inv, node, family), fw, opt);
+}
+
+std::optional<Counterexample> validate_firewall(const ValidationSpec& spec,
+                                                const backends::Firewall& fw,
+                                                const SolverOptions& opt) {
   auto start = Clock::now();
-  const Shared sh(all, inv, node, fw, family, opt);
+  const Shared sh(spec, fw, opt);
   const double shared_seconds = seconds_since(start);
+  const ir::Inventory& inv = spec.inv;
+  const std::string& node = spec.node;
+  const ir::Family family = spec.family;
   // The part between the node's pods first: it is the largest, and it is decided while
   // the other workers take the rest.
   std::vector<Part> parts;

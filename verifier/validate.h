@@ -11,6 +11,7 @@
 // differ; none (unsat) in every part is the proof, `unknown` throws SolverUnknown.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -33,5 +34,18 @@ struct Counterexample {
 std::optional<Counterexample> validate_firewall(const ir::PolicySet& ps, const ir::Inventory& inv,
                                                 const std::string& node, const backends::Firewall& fw,
                                                 ir::Family family, const SolverOptions& opt);
+
+// The same in two steps. What validation takes from the policies and the inventory for
+// one node and family does not depend on the ruleset: prepare_validation builds it (on
+// another thread while the ruleset is emitted, say; it reads `ps` and `inv` only, and
+// keeps references to them, which must outlive it).
+struct ValidationSpec;
+std::shared_ptr<const ValidationSpec> prepare_validation(const ir::PolicySet& ps,
+                                                         const ir::Inventory& inv,
+                                                         const std::string& node,
+                                                         ir::Family family);
+std::optional<Counterexample> validate_firewall(const ValidationSpec& spec,
+                                                const backends::Firewall& fw,
+                                                const SolverOptions& opt);
 
 }  // namespace nv::verifier

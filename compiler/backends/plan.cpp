@@ -1,9 +1,14 @@
 #include "compiler/backends/plan.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 namespace nv::backends {
@@ -307,23 +312,34 @@ PeerAtoms peer_atoms(const ir::Inventory& inv, ir::Family fam, const std::set<st
                      const std::set<std::string>& port_names, const std::vector<ir::Cidr>& cidrs,
                      bool by_node) {
   PeerAtoms atoms;
-  std::set<ir::IpAddr> addrs;
+  // Every address once, in ascending order (the groups are numbered in order of first sight).
+  std::vector<ir::IpAddr> addrs;
   for (const auto& p : inv.pods)
     for (const auto& a : p.ips)
-      if (a.family == fam) addrs.insert(a);
+      if (a.family == fam) addrs.push_back(a);
   for (const auto& n : inv.nodes)
     for (const auto& a : n.addresses)
-      if (a.family == fam) addrs.insert(a);
+      if (a.family == fam) addrs.push_back(a);
+  std::sort(addrs.begin(), addrs.end());
+  addrs.erase(std::unique(addrs.begin(), addrs.end()), addrs.end());
 
   std::unordered_map<std::string, uint32_t> by_key;
+  std::string key;  // reused: most addresses join a group already seen
+  atoms.points.reserve(addrs.size());
   for (const auto& a : addrs) {
     ir::Endpoint e = ir::Endpoint::of_ip(inv, a);
-    std::string key(1, static_cast<char>(e.kind));
+    key.assign(1, static_cast<char>(e.kind));
     if (e.kind == ir::EndpointKind::Pod) {
-      key += e.pod->ns + '\0';
+      key += e.pod->ns;
+      key += '\0';
       for (const auto& k : keys) {
         auto it = e.pod->labels.find(k);
-        key += it == e.pod->labels.end() ? std::string("\1") : "=" + it->second;
+        if (it == e.pod->labels.end()) {
+          key += '\1';
+        } else {
+          key += '=';
+          key += it->second;
+        }
         key += '\0';
       }
       for (const auto& n : port_names)
@@ -331,10 +347,16 @@ PeerAtoms peer_atoms(const ir::Inventory& inv, ir::Family fam, const std::set<st
           if (cp.name == n) key += n + "/" + std::to_string(cp.proto) + "/" + std::to_string(cp.port) + '\0';
     }
     // Node selectors tell nodes apart by their labels, a function of the node.
-    if (e.kind == ir::EndpointKind::Host && by_node) key += e.node + '\0';
+    if (e.kind == ir::EndpointKind::Host && by_node) {
+      key += e.node;
+      key += '\0';
+    }
     for (const auto& c : cidrs) key += c.contains(a) ? '1' : '0';
-    auto [it, fresh] = by_key.emplace(key, static_cast<uint32_t>(atoms.groups.size()));
-    if (fresh) atoms.groups.push_back({e, {}});
+    auto it = by_key.find(key);
+    if (it == by_key.end()) {
+      it = by_key.emplace(key, static_cast<uint32_t>(atoms.groups.size())).first;
+      atoms.groups.push_back({e, {}});
+    }
     atoms.groups[it->second].addrs.push_back(addr_value(a));
     atoms.points.emplace_back(addr_value(a), it->second);
   }
@@ -360,6 +382,33 @@ PeerAtoms peer_atoms(const ir::Inventory& inv, ir::Family fam, const std::set<st
     atoms.intervals.push_back({s[i], hi, e});
   }
   return atoms;
+}
+
+// Runs f(0), ..., f(n - 1), on up to four threads (this one among them); rethrows the
+// first exception. What f computes must not depend on the thread.
+void parallel_for(size_t n, const std::function<void(size_t)>& f) {
+  const size_t threads =
+      std::min<size_t>(n, std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4));
+  std::atomic<size_t> next{0};
+  std::mutex m;
+  std::exception_ptr error;
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) {
+      try {
+        f(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(m);
+        if (!error) error = std::current_exception();
+        next = n;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+    work();
+  }  // joined
+  if (error) std::rethrow_exception(error);
 }
 
 bool rule_peer_matches(const ir::Rule& r, const std::vector<uint32_t>& peer_ids,
@@ -494,17 +543,28 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
       return a < atoms.groups.size() ? atoms.groups[a].rep : atoms.intervals[a - atoms.groups.size()].rep;
     };
     std::vector<std::vector<char>> hits(natoms, std::vector<char>(peers.size(), 0));
-    for (size_t a = 0; a < natoms; ++a)
-      for (size_t j = 0; j < peers.size(); ++j) hits[a][j] = ir::matches(*peers[j], atom_rep(a), inv);
+    parallel_for(natoms, [&](size_t a) {
+      for (size_t j = 0; j < peers.size(); ++j)
+        hits[a][j] = ir::matches(*peers[j], atom_rep(a), inv);
+    });
 
-    for (size_t c = 0; c < plan.classes.size(); ++c) {
-      SubjectClass& cls = plan.classes[c];
+    // Each class and direction on its own (on several threads): the distinct port sets
+    // its peers get, in order of first sight, and the runs of the address line by index
+    // into them. Interned afterwards in class order, as one thread would have.
+    struct Pending {
+      bool isolated = false;
+      std::vector<PortSet> sets;
+      std::vector<AddrRun> runs;  // `set` indexes `sets`
+    };
+    std::vector<std::array<Pending, 2>> pending(plan.classes.size());
+    parallel_for(plan.classes.size(), [&](size_t c) {
+      const SubjectClass& cls = plan.classes[c];
       const ir::Pod& rep_pod = *cls.pods.front();
       ir::Endpoint subject = ir::Endpoint::of_pod(rep_pod, fam);
-      if (!subject.addr) continue;
+      if (!subject.addr) return;
       const std::vector<size_t>& sel = class_selecting[c][fi];
       for (ir::Direction dir : ir::kDirections) {
-        int di = static_cast<int>(dir);
+        Pending& out = pending[c][static_cast<int>(dir)];
         // The visited tiers: those where a selecting policy isolates this direction.
         std::vector<WalkTier> tiers;
         for (size_t t = 0; t < ps.tiers().size(); ++t) {
@@ -520,7 +580,7 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
           if (isolated) tiers.push_back(std::move(wt));
         }
         if (tiers.empty()) continue;
-        cls.isolated[di][fi] = true;
+        out.isolated = true;
 
         std::vector<const ir::Rule*> rules;
         for (const auto& t : tiers) rules.insert(rules.end(), t.rules.begin(), t.rules.end());
@@ -538,12 +598,13 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
           if (rules[i]->ports.empty()) {
             fixed[i] = PortSet::all();
           } else {
-            for (const auto& pm : rules[i]->ports) fixed[i] = fixed[i].unite(PortSet::of(pm, subject));
+            for (const auto& pm : rules[i]->ports)
+              fixed[i] = fixed[i].unite(PortSet::of(pm, subject));
           }
         }
         bool any_per_peer = std::find(per_peer.begin(), per_peer.end(), 1) != per_peer.end();
         std::vector<const std::vector<uint32_t>*> peer_ids(rules.size());
-        for (size_t i = 0; i < rules.size(); ++i) peer_ids[i] = &rule_peers[rules[i]];
+        for (size_t i = 0; i < rules.size(); ++i) peer_ids[i] = &rule_peers.at(rules[i]);
 
         // One walk per distinct signature (which rules match the atom, and how named
         // ports resolve against it).
@@ -562,17 +623,18 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
             const ir::Endpoint& dst = atom_rep(a);
             for (size_t i = 0; i < rules.size(); ++i) {
               if (!per_peer[i] || !rule_hits[i]) continue;
-              for (const auto& pm : rules[i]->ports) ports[i] = ports[i].unite(PortSet::of(pm, dst));
+              for (const auto& pm : rules[i]->ports)
+                ports[i] = ports[i].unite(PortSet::of(pm, dst));
               sig += ports[i].str() + ';';
             }
           }
-          auto [it, fresh] = by_sig.emplace(sig, 0);
-          if (fresh) it->second = sets.get(walk(tiers, any_per_peer ? ports : fixed, rule_hits));
+          auto [it, fresh] = by_sig.emplace(sig, static_cast<uint32_t>(out.sets.size()));
+          if (fresh) out.sets.push_back(walk(tiers, any_per_peer ? ports : fixed, rule_hits));
           atom_set[a] = it->second;
         }
 
         // Sweep the address line: intervals, with the inventory's points punched out.
-        std::vector<AddrRun> runs;
+        std::vector<AddrRun>& runs = out.runs;
         auto push = [&](u128 lo, u128 hi, uint32_t set) {
           if (!runs.empty() && runs.back().set == set && runs.back().hi + 1 == lo)
             runs.back().hi = hi;
@@ -598,18 +660,37 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
           }
           if (!done) push(next, in.hi, set);
         }
+      }
+    });
+
+    for (size_t c = 0; c < plan.classes.size(); ++c)
+      for (ir::Direction dir : ir::kDirections) {
+        int di = static_cast<int>(dir);
+        Pending& p = pending[c][di];
+        if (!p.isolated) continue;
+        plan.classes[c].isolated[di][fi] = true;
+        std::vector<uint32_t> id(p.sets.size());
+        for (size_t k = 0; k < p.sets.size(); ++k) id[k] = sets.get(p.sets[k]);
+        // Runs whose port sets differ only by signature are one run.
+        std::vector<AddrRun> runs;
+        for (const auto& r : p.runs) {
+          uint32_t set = id[r.set];
+          if (!runs.empty() && runs.back().set == set && runs.back().hi + 1 == r.lo)
+            runs.back().hi = r.hi;
+          else
+            runs.push_back({r.lo, r.hi, set});
+        }
         // The fallback: the set with the most runs, so that the map holds the fewest.
         std::map<uint32_t, size_t> count;
         for (const auto& r : runs) ++count[r.set];
         uint32_t fallback = std::max_element(count.begin(), count.end(), [](const auto& a, const auto& b) {
                               return a.second < b.second;
                             })->first;
-        PeerMap& pm = cls.peers[di][fi];
+        PeerMap& pm = plan.classes[c].peers[di][fi];
         pm.fallback = fallback;
         for (const auto& r : runs)
           if (r.set != fallback) pm.runs.push_back(r);
       }
-    }
   }
   plan.portsets = sets.take();
   return plan;

@@ -336,8 +336,36 @@ void Workspace::read(const std::vector<std::string>& policy_paths,
                      const std::vector<std::string>& cluster_paths) {
   make_inputs();
   policies_from_cluster_ = policy_paths.empty();
-  for (const auto& p : policy_paths) policy_inputs_->add_path(p);
-  for (const auto& p : cluster_paths) cluster_inputs_->add_path(p);
+  if (policy_paths.empty() || cluster_paths.empty()) {
+    for (const auto& p : policy_paths) policy_inputs_->add_path(p);
+    for (const auto& p : cluster_paths) cluster_inputs_->add_path(p);
+    return;
+  }
+  // Both at once: the policies on another thread, each with texts and diagnostics of its
+  // own, joined as one thread reading the policies first would have left them (a text
+  // given twice is the cluster's read, the later one).
+  ir::SourceManager policy_sources, cluster_sources;
+  ir::Diagnostics policy_diags, cluster_diags;
+  policy_inputs_->attach(policy_sources, policy_diags);
+  cluster_inputs_->attach(cluster_sources, cluster_diags);
+  std::exception_ptr error;
+  {
+    std::jthread reading([&] {
+      try {
+        for (const auto& p : policy_paths) policy_inputs_->add_path(p);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+    for (const auto& p : cluster_paths) cluster_inputs_->add_path(p);
+  }  // joined
+  if (error) std::rethrow_exception(error);
+  cluster_sources.adopt(std::move(policy_sources));
+  sources.adopt(std::move(cluster_sources));
+  diags.append(policy_diags);
+  diags.append(cluster_diags);
+  policy_inputs_->attach(sources, diags);
+  cluster_inputs_->attach(sources, diags);
 }
 
 void Workspace::read_texts(const std::string& policies_text, const std::string& cluster_text) {

@@ -26,6 +26,11 @@ const std::string& SourceManager::add(const std::string& name, std::string text)
   return *slot;
 }
 
+void SourceManager::adopt(SourceManager&& other) {
+  for (auto& [name, text] : other.texts_) texts_.try_emplace(name, std::move(text));
+  other.texts_.clear();
+}
+
 std::string_view SourceManager::line(const std::string& name, int line) const {
   auto it = texts_.find(name);
   if (it == texts_.end() || line < 1) return {};

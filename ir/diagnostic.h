@@ -60,6 +60,8 @@ class SourceManager {
   // Returns a stable reference to the stored text.
   const std::string& add(const std::string& name, std::string text);
   std::string_view line(const std::string& name, int line) const;
+  // Takes the texts of `other` whose names this one lacks (references to them stay valid).
+  void adopt(SourceManager&& other);
 
  private:
   std::map<std::string, std::unique_ptr<std::string>> texts_;

@@ -35,6 +35,11 @@ class InputSet {
   void add_text(const std::string& name, std::string text);
 
   const std::vector<Object>& objects() const { return objects_; }
+  // Where later inputs' texts and diagnostics go.
+  void attach(ir::SourceManager& sources, ir::Diagnostics& diags) {
+    sources_ = &sources;
+    diags_ = &diags;
+  }
 
  private:
   static bool read_file(const std::string& path, bool regular, std::string& text);

@@ -1,9 +1,11 @@
+#include "compiler/load/inputs.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "compiler/load/inputs.h"
+#include "compiler/frontend.h"
 #include "tests/support/support.h"
 
 using namespace nv;
@@ -122,4 +124,41 @@ TEST(Inputs, PolicyNamesAreValidated) {
       "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: Bad_Name, namespace: a}\n"
       "spec: {podSelector: {}}\n");
   EXPECT_TRUE(l->has(ir::Code::NV1016)) << l->messages();
+}
+
+// Workspace::read parses the policy and cluster inputs at once: what it leaves is what
+// reading them one after the other leaves (diagnostics in that order, every text quoted,
+// counts and objects from both).
+TEST(Inputs, PoliciesAndClusterReadAtOnceLeaveWhatOneThreadWould) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("nv-read-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "p.yaml") << "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                                   "metadata: {name: a, namespace: x}\nspec: {podSelector: {}}\n"
+                                   "---\nkey: [unclosed\n";
+  std::ofstream(dir / "c.yaml")
+      << "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\n"
+         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n---\n"
+         "apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: x}\n"
+         "status: {podIP: 10.0.0.1}\n---\n"
+         "apiVersion: v1\nkind: Secret\nkind: Secret\nmetadata: {name: s}\n---\n"
+         "other: {unclosed\n";
+  Workspace ws;
+  ws.read({(dir / "p.yaml").string()}, {(dir / "c.yaml").string(), (dir / "p.yaml").string()});
+  ws.lower({});
+  fs::remove_all(dir);
+  // The policies' syntax error first, then the cluster's duplicate key and syntax error,
+  // then the policies' file again as a cluster input.
+  std::vector<std::string> files;
+  for (const auto& d : ws.diags.all())
+    if (d.severity == ir::Severity::Error) files.push_back(fs::path(d.span.file).filename());
+  EXPECT_EQ(files, (std::vector<std::string>{"p.yaml", "c.yaml", "c.yaml", "p.yaml"}));
+  std::string text;
+  ws.diags.render(text, &ws.sources, false);
+  EXPECT_NE(text.find("kind: Secret"), std::string::npos) << text;  // c.yaml's line, quoted
+  EXPECT_EQ(ws.policies.policies().size(), 1u);
+  ASSERT_EQ(ws.inventory.pods.size(), 1u);
+  EXPECT_EQ(ws.inventory.pods[0].name, "q");
+  EXPECT_EQ(ws.stats.skipped.at("v1 ConfigMap"), 1);
+  EXPECT_EQ(ws.stats.policies_in_inventory, 1);  // p.yaml's policy, as a cluster input
 }

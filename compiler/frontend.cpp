@@ -306,9 +306,18 @@ void load_policies(const std::vector<load::Object>& objects, const LoadOptions& 
 
 void load_inventory(const std::vector<load::Object>& objects, const LoadOptions& opt,
                     ir::Inventory& inv, ir::Diagnostics& diags, LoadStats& stats) {
+  // Which objects to lower, in which namespace, found in order on this thread (a second
+  // object of one name is reported, not lowered: it has no diagnostic of lowering).
+  struct Job {
+    size_t object;
+    std::string ns;
+  };
+  std::vector<Job> jobs;
+  ir::Diagnostics repeats;
+  std::vector<size_t> repeat_object;  // of each diagnostic in `repeats`
   std::map<std::string, ir::SourceSpan> seen;
-  for (const auto& o : objects) {
-    load::Ctx ctx{diags, o.span.file, o.span.doc};
+  for (size_t i = 0; i < objects.size(); ++i) {
+    const load::Object& o = objects[i];
     if (!is_inventory_kind(o)) {
       if (dialect_of(o) != Dialect::None || unsupported_dialect(o))
         ++stats.policies_in_inventory;
@@ -318,13 +327,69 @@ void load_inventory(const std::vector<load::Object>& objects, const LoadOptions&
     }
     bool namespaced = o.kind == "Pod" || o.kind == "Service" || o.kind == "ServiceAccount";
     std::string ns = namespaced ? effective_namespace(o, opt, stats) : "";
-    if (!first_of_its_name(o, ns, seen, diags)) continue;
-    if (o.kind == "Namespace") k8s::lower_namespace(ctx, o, inv);
-    if (o.kind == "Node") k8s::lower_node(ctx, o, inv);
-    if (o.kind == "Service") k8s::lower_service(ctx, o, ns, inv);
-    if (o.kind == "ServiceAccount") k8s::lower_service_account(ctx, o, ns, inv);
-    if (o.kind == "Pod" && !k8s::lower_pod(ctx, o, ns, opt.k8s, inv)) ++stats.finished_pods;
+    if (!first_of_its_name(o, ns, seen, repeats)) {
+      repeat_object.resize(repeats.all().size(), i);
+      continue;
+    }
+    jobs.push_back({i, std::move(ns)});
   }
+
+  // Lowered in contiguous chunks, one per thread, each into an inventory of its own;
+  // joined in chunk order, which is the objects' order.
+  struct Chunk {
+    ir::Inventory inv;
+    ir::Diagnostics diags;
+    std::vector<size_t> diag_object;  // of each diagnostic in `diags`
+    int finished_pods = 0;
+    std::exception_ptr error;
+  };
+  const size_t n_chunks = jobs.size() >= 4096 ? 2 : 1;
+  std::vector<Chunk> chunks(n_chunks);
+  auto lower_chunk = [&](size_t c) {
+    Chunk& ch = chunks[c];
+    try {
+      for (size_t j = jobs.size() * c / n_chunks; j < jobs.size() * (c + 1) / n_chunks; ++j) {
+        const load::Object& o = objects[jobs[j].object];
+        const std::string& ns = jobs[j].ns;
+        load::Ctx ctx{ch.diags, o.span.file, o.span.doc};
+        if (o.kind == "Namespace") k8s::lower_namespace(ctx, o, ch.inv);
+        if (o.kind == "Node") k8s::lower_node(ctx, o, ch.inv);
+        if (o.kind == "Service") k8s::lower_service(ctx, o, ns, ch.inv);
+        if (o.kind == "ServiceAccount") k8s::lower_service_account(ctx, o, ns, ch.inv);
+        if (o.kind == "Pod" && !k8s::lower_pod(ctx, o, ns, opt.k8s, ch.inv)) ++ch.finished_pods;
+        ch.diag_object.resize(ch.diags.all().size(), jobs[j].object);
+      }
+    } catch (...) {
+      ch.error = std::current_exception();
+    }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    for (size_t c = 1; c < n_chunks; ++c) helpers.emplace_back(lower_chunk, c);
+    lower_chunk(0);
+  }  // joined
+  for (auto& ch : chunks) {
+    if (ch.error) std::rethrow_exception(ch.error);
+    auto move_all = [](auto& from, auto& to) {
+      to.insert(to.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
+    };
+    move_all(ch.inv.namespaces, inv.namespaces);
+    move_all(ch.inv.pods, inv.pods);
+    move_all(ch.inv.services, inv.services);
+    move_all(ch.inv.nodes, inv.nodes);
+    move_all(ch.inv.service_accounts, inv.service_accounts);
+    stats.finished_pods += ch.finished_pods;
+  }
+  // The diagnostics in object order, as one pass over the objects reports them.
+  size_t r = 0;
+  for (const auto& ch : chunks)
+    for (size_t k = 0; k < ch.diags.all().size(); ++k) {
+      for (; r < repeats.all().size() && repeat_object[r] < ch.diag_object[k]; ++r)
+        diags.append(repeats.all()[r]);
+      diags.append(ch.diags.all()[k]);
+    }
+  for (; r < repeats.all().size(); ++r) diags.append(repeats.all()[r]);
 }
 
 void Workspace::make_inputs() {

@@ -73,6 +73,7 @@ class Diagnostics {
   Diagnostic& report(Code code, Severity severity, SourceSpan span, std::string message);
   // Adds `other`'s diagnostics after these, in their order.
   void append(const Diagnostics& other);
+  void append(const Diagnostic& d) { diags_.push_back(d); }
   bool has_errors() const;
   size_t error_count() const;
   const std::vector<Diagnostic>& all() const { return diags_; }

@@ -119,3 +119,38 @@ TEST(K8sInventory, HostNetworkPodsAreTheirNodeOrOrdinaryPodsByFlag) {
   EXPECT_FALSE(as_pod->inventory.find_pod("a", "agent")->host_network);
   EXPECT_TRUE(as_pod->allowed("a/agent", "a/web", 80));  // selected like any pod
 }
+
+// A large inventory is lowered on two threads, in two halves: what it leaves is what one
+// pass over the objects leaves (every pod in order, diagnostics in object order,
+// duplicates found across the halves).
+TEST(K8sInventory, ALargeInventoryLowersAsOnePassWould) {
+  const int n = 6000;
+  std::string y;
+  auto pod = [&](int i, const std::string& name, const std::string& ip) {
+    y += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: ns" +
+         std::to_string(i % 7) + "}\nstatus: {podIP: " + ip + "}\n";
+  };
+  for (int i = 0; i < n; ++i) {
+    std::string ip = "10." + std::to_string(i / 65536) + "." + std::to_string(i / 256 % 256) + "." +
+                     std::to_string(i % 256);
+    if (i == 10 || i == 4500) ip = "10.0.0.999";  // NV3001, one in each half
+    pod(i, "p" + std::to_string(i), ip);
+    if (i == 20 || i == 5000)
+      pod(i / 2, "p" + std::to_string(i / 2), "10.200.0." + std::to_string(i % 200));  // NV1013
+  }
+  auto l = test::load_text("", y);
+  ASSERT_EQ(l->inventory.pods.size(), static_cast<size_t>(n));
+  std::vector<std::pair<ir::Code, int>> seen;  // code, line
+  for (const auto& d : l->diags.all())
+    if (d.code == ir::Code::NV3001 || d.code == ir::Code::NV1013)
+      seen.emplace_back(d.code, d.span.line);
+  ASSERT_EQ(seen.size(), 4u) << l->messages();
+  EXPECT_EQ(seen[0].first, ir::Code::NV3001);
+  EXPECT_EQ(seen[1].first, ir::Code::NV1013);
+  EXPECT_EQ(seen[2].first, ir::Code::NV3001);
+  EXPECT_EQ(seen[3].first, ir::Code::NV1013);
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_LT(seen[i - 1].second, seen[i].second);
+  EXPECT_EQ(l->pod("ns3/p10").ips.size(), 0u);
+  EXPECT_EQ(l->pod("ns1/p2500").ips.size(), 1u);  // the first p2500, not the repeat at 5000
+  EXPECT_EQ(l->pod("ns1/p2500").ips[0].str(), "10.0.9.196");
+}

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -454,50 +455,57 @@ struct InventoryAddr {
 std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const std::string& node,
                                                ir::Family f,
                                                std::vector<ir::Endpoint>& shape_ends) {
-  std::map<ir::IpAddr, std::string> m;
-  std::map<ir::IpAddr, std::string> node_of;  // hosts: the node's name (node selectors)
+  // What each address is: a (non-hostNetwork) pod's whatever else claims it, the last
+  // such pod's (Endpoint::of_ip); else the last Node object's with it; else the first
+  // hostNetwork pod's (its node's address).
+  struct Claim {
+    char kind;                          // L, P, H or O
+    const std::string* node = nullptr;  // hosts: the node's name (node selectors)
+    int rank = 0;                       // 3 pod, 2 Node, 1 hostNetwork pod
+  };
+  std::unordered_map<ir::IpAddr, Claim, ir::IpAddrHash> m;
   for (const auto& n : inv.nodes)
     for (const auto& a : n.addresses)
-      if (a.family == f) {
-        m[a] = n.name == node ? "O" : "H";
-        node_of[a] = n.name;
-      }
-  for (const auto& p : inv.pods)
-    for (const auto& a : p.ips) {
-      if (a.family != f) continue;
-      if (p.host_network) {
-        if (!m.count(a)) {
-          m[a] = p.node == node ? "O" : "H";
-          node_of[a] = p.node;
-        }
-        continue;
-      }
-    }
-  // A pod's address is the pod's, whatever else claims it (Endpoint::of_ip).
+      if (a.family == f) m[a] = Claim{n.name == node ? 'O' : 'H', &n.name, 2};
   for (const auto& p : inv.pods)
     for (const auto& a : p.ips)
-      if (a.family == f && !p.host_network) m[a] = p.node == node ? "L" : "P";
+      if (a.family == f && p.host_network)
+        m.try_emplace(a, Claim{p.node == node ? 'O' : 'H', &p.node, 1});
+  for (const auto& p : inv.pods)
+    for (const auto& a : p.ips)
+      if (a.family == f && !p.host_network) m[a] = Claim{p.node == node ? 'L' : 'P', nullptr, 3};
+  std::vector<std::pair<ir::IpAddr, Claim>> sorted(m.begin(), m.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
   // Pods alike in namespace, labels and container ports look alike to every policy set,
   // so the parts below compute what their policies see of each shape once.
-  std::map<std::string, size_t> shapes;
-  std::map<std::string, uint32_t> node_ids;
+  std::unordered_map<std::string, size_t> shapes;
+  std::unordered_map<std::string_view, uint32_t> node_ids;
   std::vector<InventoryAddr> out;
-  for (const auto& [a, k] : m) {
-    InventoryAddr ia{backends::addr_value(a), a, k};
-    if (auto it = node_of.find(a); it != node_of.end() && (k == "H" || k == "O"))
+  out.reserve(sorted.size());
+  std::string sh;
+  for (const auto& [a, claim] : sorted) {
+    InventoryAddr ia{backends::addr_value(a), a, std::string(1, claim.kind)};
+    if (claim.node)
       ia.node =
-          node_ids.emplace(it->second, static_cast<uint32_t>(node_ids.size() + 1)).first->second;
-    if (k == "L" || k == "P") {
+          node_ids.emplace(*claim.node, static_cast<uint32_t>(node_ids.size() + 1)).first->second;
+    if (claim.kind == 'L' || claim.kind == 'P') {
       ia.pod = inv.find_pod_by_ip(a);
       if (!ia.pod) {
         out.push_back(std::move(ia));
         continue;
       }
-      std::string sh = ia.pod->ns + '\0';
-      for (const auto& [key, v] : ia.pod->labels) sh += key + '=' + v + '\0';
+      sh = ia.pod->ns;
+      sh += '\0';
+      for (const auto& [key, v] : ia.pod->labels) {
+        sh += key;
+        sh += '=';
+        sh += v;
+        sh += '\0';
+      }
       for (const auto& cp : ia.pod->ports)
         sh += cp.name + '/' + std::to_string(cp.proto) + '/' + std::to_string(cp.port) + '\0';
-      auto [it, fresh] = shapes.emplace(std::move(sh), shapes.size());
+      auto [it, fresh] = shapes.try_emplace(sh, shapes.size());
       ia.shape = it->second;
       if (fresh) shape_ends.push_back(ir::Endpoint::of_pod(*ia.pod, f));
     }

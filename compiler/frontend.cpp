@@ -413,24 +413,30 @@ void Workspace::read(const std::vector<std::string>& policy_paths,
   ir::Diagnostics policy_diags, cluster_diags;
   policy_inputs_->attach(policy_sources, policy_diags);
   cluster_inputs_->attach(cluster_sources, cluster_diags);
-  std::exception_ptr error;
+  std::exception_ptr policy_error, cluster_error;
   {
     std::jthread reading([&] {
       try {
         for (const auto& p : policy_paths) policy_inputs_->add_path(p);
       } catch (...) {
-        error = std::current_exception();
+        policy_error = std::current_exception();
       }
     });
-    for (const auto& p : cluster_paths) cluster_inputs_->add_path(p);
+    try {
+      for (const auto& p : cluster_paths) cluster_inputs_->add_path(p);
+    } catch (...) {
+      cluster_error = std::current_exception();
+    }
   }  // joined
-  if (error) std::rethrow_exception(error);
+  // Joined and attached to the workspace's again before any error goes on.
   cluster_sources.adopt(std::move(policy_sources));
   sources.adopt(std::move(cluster_sources));
   diags.append(policy_diags);
   diags.append(cluster_diags);
   policy_inputs_->attach(sources, diags);
   cluster_inputs_->attach(sources, diags);
+  if (policy_error) std::rethrow_exception(policy_error);
+  if (cluster_error) std::rethrow_exception(cluster_error);
 }
 
 void Workspace::read_texts(const std::string& policies_text, const std::string& cluster_text) {

@@ -802,6 +802,17 @@ void run_flow(const Flow& f, Session& s, const QueryOptions& opt, ExpectationRes
       return;
     }
     verifier::Scope scope{f.from.peer, t.peer, t.proto, t.port};
+    // The pinned query leaves out a node and its own pods, which always talk: a deny
+    // that covers such a pair cannot hold, whatever the policies say.
+    if (!f.allow && opt.pin)
+      if (size_t local = node_local_pairs(*opt.pin, scope, opt.families)) {
+        out.status = Status::Fail;
+        out.message = std::to_string(local) + (local == 1 ? " pair " : " pairs ") + what + " (" +
+                      target_text(t) + (local == 1 ? ") is" : ") are") +
+                      " a node address and one of that node's own pods, which always talk (the "
+                      "node-local rule): no policy denies them";
+        return;
+      }
     auto r = verifier::reach(s.policies, scope, opt);
     using A = verifier::ReachResult::Answer;
     if (r.answer == A::NoSuchTraffic) {

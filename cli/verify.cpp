@@ -27,31 +27,6 @@ struct ReachOptions {
   int icmp_type = -1, icmp_code = -1;
 };
 
-// The (node address, pod of that node) pairs, in either order and each family, whose
-// ends the scope's --from and --to match.
-size_t node_local_pairs(const ir::Inventory& inv, const verifier::Scope& scope,
-                        const std::vector<ir::Family>& families) {
-  auto in = [&](const std::optional<ir::Peer>& p, const ir::Endpoint& e) {
-    return !p || ir::matches(*p, e, inv);
-  };
-  std::map<std::string, std::vector<const ir::Pod*>> on_node;
-  for (const auto& pod : inv.pods)
-    if (!pod.host_network) on_node[pod.node].push_back(&pod);
-  size_t n = 0;
-  for (ir::Family f : families) {
-    for (const ir::Endpoint& h : ir::host_endpoints(inv, f)) {
-      if (h.node.empty()) continue;
-      for (const ir::Pod* pod : on_node[h.node]) {
-        if (!pod->ip(f)) continue;
-        ir::Endpoint e = ir::Endpoint::of_pod(*pod, f);
-        n += in(scope.from, h) && in(scope.to, e);
-        n += in(scope.from, e) && in(scope.to, h);
-      }
-    }
-  }
-  return n;
-}
-
 int run_reach(const ReachOptions& o) {
   Session s;
   if (!load(o.common, s)) return kExitInput;

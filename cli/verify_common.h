@@ -61,6 +61,12 @@ std::optional<ir::Selector> parse_label_selector(const std::string& text, std::s
 // --from and --to (each optional) into the scope; false after reporting NV4004.
 bool parse_ends(Session& s, const std::string& from, const std::string& to, verifier::Scope& scope);
 
+// With --cluster, a node and its own pods are never the two ends of a query (Encoder::pin):
+// they always talk (the node-local rule). The (node address, pod of that node) pairs, in
+// either order and each family, whose ends the scope's from and to match.
+size_t node_local_pairs(const ir::Inventory& inv, const verifier::Scope& scope,
+                        const std::vector<ir::Family>& families);
+
 // The L7 content of a connection: --http-method/-path/-host/-header or --dns-name.
 struct RequestFlags {
   std::string http_method, http_path, http_host, dns_name;

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <thread>
 
 #include "cli/common.h"
 #include "cli/verify_common.h"
@@ -222,16 +222,11 @@ int run_compile(const CompileOptions& o) {
     // The policies' side of the validation, on another thread while the ruleset is
     // emitted and parsed back: it reads the policies and the inventory only.
     std::map<ir::Family, std::shared_ptr<const verifier::ValidationSpec>> specs;
-    std::exception_ptr spec_error;
-    std::jthread preparing;
+    std::future<void> preparing;
     if (!o.no_validate)
-      preparing = std::jthread([&] {
-        try {
-          for (ir::Family f : {ir::Family::V4, ir::Family::V6})
-            specs[f] = verifier::prepare_validation(s.policies, s.inventory, o.node, f);
-        } catch (...) {
-          spec_error = std::current_exception();
-        }
+      preparing = std::async(std::launch::async, [&] {
+        for (ir::Family f : {ir::Family::V4, ir::Family::V6})
+          specs[f] = verifier::prepare_validation(s.policies, s.inventory, o.node, f);
       });
     ir::Diagnostics parse_diags;
     std::vector<std::pair<ir::Family, backends::Firewall>> fws;
@@ -264,8 +259,7 @@ int run_compile(const CompileOptions& o) {
       s.usage_error(ir::Code::NV4023, "the emitted ruleset does not parse back; nothing was written:\n" + msgs);
       return kExitInternal;
     }
-    if (preparing.joinable()) preparing.join();
-    if (spec_error) std::rethrow_exception(spec_error);
+    if (preparing.valid()) preparing.get();
     if (!o.no_validate && !validate(s, o, fws, specs, so)) return kExitInternal;
     if (o.output.empty()) {
       std::cout << files.front().second;

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
 #include <set>
 
 #include "compiler/frontends/anp/anp.h"
 #include "compiler/frontends/calico/calico.h"
 #include "compiler/frontends/cilium/cilium.h"
+#include "ir/parallel.h"
 
 namespace nv {
 
@@ -341,35 +343,24 @@ void load_inventory(const std::vector<load::Object>& objects, const LoadOptions&
     ir::Diagnostics diags;
     std::vector<size_t> diag_object;  // of each diagnostic in `diags`
     int finished_pods = 0;
-    std::exception_ptr error;
   };
   const size_t n_chunks = jobs.size() >= 4096 ? 2 : 1;
   std::vector<Chunk> chunks(n_chunks);
-  auto lower_chunk = [&](size_t c) {
+  parallel_for(n_chunks, [&](size_t c) {
     Chunk& ch = chunks[c];
-    try {
-      for (size_t j = jobs.size() * c / n_chunks; j < jobs.size() * (c + 1) / n_chunks; ++j) {
-        const load::Object& o = objects[jobs[j].object];
-        const std::string& ns = jobs[j].ns;
-        load::Ctx ctx{ch.diags, o.span.file, o.span.doc};
-        if (o.kind == "Namespace") k8s::lower_namespace(ctx, o, ch.inv);
-        if (o.kind == "Node") k8s::lower_node(ctx, o, ch.inv);
-        if (o.kind == "Service") k8s::lower_service(ctx, o, ns, ch.inv);
-        if (o.kind == "ServiceAccount") k8s::lower_service_account(ctx, o, ns, ch.inv);
-        if (o.kind == "Pod" && !k8s::lower_pod(ctx, o, ns, opt.k8s, ch.inv)) ++ch.finished_pods;
-        ch.diag_object.resize(ch.diags.all().size(), jobs[j].object);
-      }
-    } catch (...) {
-      ch.error = std::current_exception();
+    for (size_t j = jobs.size() * c / n_chunks; j < jobs.size() * (c + 1) / n_chunks; ++j) {
+      const load::Object& o = objects[jobs[j].object];
+      const std::string& ns = jobs[j].ns;
+      load::Ctx ctx{ch.diags, o.span.file, o.span.doc};
+      if (o.kind == "Namespace") k8s::lower_namespace(ctx, o, ch.inv);
+      if (o.kind == "Node") k8s::lower_node(ctx, o, ch.inv);
+      if (o.kind == "Service") k8s::lower_service(ctx, o, ns, ch.inv);
+      if (o.kind == "ServiceAccount") k8s::lower_service_account(ctx, o, ns, ch.inv);
+      if (o.kind == "Pod" && !k8s::lower_pod(ctx, o, ns, opt.k8s, ch.inv)) ++ch.finished_pods;
+      ch.diag_object.resize(ch.diags.all().size(), jobs[j].object);
     }
-  };
-  {
-    std::vector<std::jthread> helpers;
-    for (size_t c = 1; c < n_chunks; ++c) helpers.emplace_back(lower_chunk, c);
-    lower_chunk(0);
-  }  // joined
+  });
   for (auto& ch : chunks) {
-    if (ch.error) std::rethrow_exception(ch.error);
     auto move_all = [](auto& from, auto& to) {
       to.insert(to.end(), std::make_move_iterator(from.begin()),
                 std::make_move_iterator(from.end()));
@@ -413,21 +404,16 @@ void Workspace::read(const std::vector<std::string>& policy_paths,
   ir::Diagnostics policy_diags, cluster_diags;
   policy_inputs_->attach(policy_sources, policy_diags);
   cluster_inputs_->attach(cluster_sources, cluster_diags);
-  std::exception_ptr policy_error, cluster_error;
-  {
-    std::jthread reading([&] {
-      try {
-        for (const auto& p : policy_paths) policy_inputs_->add_path(p);
-      } catch (...) {
-        policy_error = std::current_exception();
-      }
-    });
-    try {
-      for (const auto& p : cluster_paths) cluster_inputs_->add_path(p);
-    } catch (...) {
-      cluster_error = std::current_exception();
-    }
-  }  // joined
+  auto reading = std::async(std::launch::async, [&] {
+    for (const auto& p : policy_paths) policy_inputs_->add_path(p);
+  });
+  std::exception_ptr cluster_error;
+  try {
+    for (const auto& p : cluster_paths) cluster_inputs_->add_path(p);
+  } catch (...) {
+    cluster_error = std::current_exception();
+  }
+  reading.wait();
   // Joined and attached to the workspace's again before any error goes on.
   cluster_sources.adopt(std::move(policy_sources));
   sources.adopt(std::move(cluster_sources));
@@ -435,7 +421,7 @@ void Workspace::read(const std::vector<std::string>& policy_paths,
   diags.append(cluster_diags);
   policy_inputs_->attach(sources, diags);
   cluster_inputs_->attach(sources, diags);
-  if (policy_error) std::rethrow_exception(policy_error);
+  reading.get();  // the policies' error first, as one thread would have met it
   if (cluster_error) std::rethrow_exception(cluster_error);
 }
 
@@ -453,37 +439,29 @@ void Workspace::lower(const LoadOptions& opt) {
     stats.namespace_defaulted += scratch.namespace_defaulted;
     stats.policies_from_cluster = static_cast<int>(policies.policies().size());
   }
-  std::optional<PolicyLowering> pl;
-  if (!policies_from_cluster_) {
-    pl.emplace();
-    pl->thread = std::jthread([this, &pl, &opt] {
-      try {
-        load_policies(policy_inputs_->objects(), opt, policies, pl->diags, pl->stats);
-      } catch (...) {
-        pl->error = std::current_exception();
-      }
+  // The policies on another thread, with diagnostics and counts of their own, added
+  // before the inventory's (the order of a lowering on one thread).
+  ir::Diagnostics policy_diags;
+  LoadStats policy_stats;
+  std::future<void> lowering;
+  if (!policies_from_cluster_)
+    lowering = std::async(std::launch::async, [&] {
+      load_policies(policy_inputs_->objects(), opt, policies, policy_diags, policy_stats);
     });
-  }
   // The inventory on this thread, meanwhile.
   ir::Diagnostics inventory_diags;
   LoadStats inventory_stats;
   load_inventory(cluster_inputs_->objects(), opt, inventory, inventory_diags, inventory_stats);
   if (policies_from_cluster_) inventory_stats.policies_in_inventory = 0;
   inventory.finalize(inventory_diags);
-  if (pl) {
-    pl->thread.join();
-    if (pl->error) std::rethrow_exception(pl->error);
-    diags.append(pl->diags);
-    stats.cni = pl->stats.cni;
-    for (const auto& [k, n] : pl->stats.skipped) stats.skipped[k] += n;
-    stats.namespace_defaulted += pl->stats.namespace_defaulted;
-    stats.inventory_in_policies += pl->stats.inventory_in_policies;
+  if (lowering.valid()) {
+    lowering.get();
+    diags.append(policy_diags);
+    stats.cni = policy_stats.cni;
+    stats.add(policy_stats);
   }
   diags.append(inventory_diags);
-  for (const auto& [k, n] : inventory_stats.skipped) stats.skipped[k] += n;
-  stats.namespace_defaulted += inventory_stats.namespace_defaulted;
-  stats.policies_in_inventory += inventory_stats.policies_in_inventory;
-  stats.finished_pods += inventory_stats.finished_pods;
+  stats.add(inventory_stats);
   if (!inventory.pods.empty() && inventory.service_accounts.empty())
     warn_account_labels(policies, diags);
   warn_unknown_nodes(policies, inventory, diags);
@@ -498,6 +476,15 @@ void Workspace::lower(const LoadOptions& opt) {
         p.reset();
         c.reset();
       });
+}
+
+void LoadStats::add(const LoadStats& o) {
+  for (const auto& [k, n] : o.skipped) skipped[k] += n;
+  namespace_defaulted += o.namespace_defaulted;
+  policies_in_inventory += o.policies_in_inventory;
+  policies_from_cluster += o.policies_from_cluster;
+  inventory_in_policies += o.inventory_in_policies;
+  finished_pods += o.finished_pods;
 }
 
 std::string LoadStats::notes(const std::string& default_namespace) const {

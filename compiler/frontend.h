@@ -1,7 +1,6 @@
 // From loaded objects to IR: routes each object to its dialect's frontend.
 #pragma once
 
-#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,6 +43,8 @@ struct LoadStats {
   int inventory_in_policies = 0;
   int finished_pods = 0;
 
+  // Adds o's counts to these (not its cni).
+  void add(const LoadStats& o);
   // Human-readable notes (one per line) about what was skipped or defaulted.
   std::string notes(const std::string& default_namespace) const;
 };
@@ -79,16 +80,6 @@ struct Workspace {
   void lower(const LoadOptions& opt);
 
  private:
-  // The policies' lowering on a thread of its own: its diagnostics and counts, added to
-  // the workspace's when it is joined, before the inventory's (the order of a lowering on
-  // one thread).
-  struct PolicyLowering {
-    ir::Diagnostics diags;
-    LoadStats stats;
-    std::exception_ptr error;
-    std::jthread thread;
-  };
-
   std::unique_ptr<load::InputSet> policy_inputs_, cluster_inputs_;
   bool policies_from_cluster_ = false;
   // Frees the YAML trees after lowering while the caller goes on (joined on destruction).

@@ -461,19 +461,18 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
   struct Claim {
     char kind;                          // L, P, H or O
     const std::string* node = nullptr;  // hosts: the node's name (node selectors)
-    int rank = 0;                       // 3 pod, 2 Node, 1 hostNetwork pod
   };
   std::unordered_map<ir::IpAddr, Claim, ir::IpAddrHash> m;
   for (const auto& n : inv.nodes)
     for (const auto& a : n.addresses)
-      if (a.family == f) m[a] = Claim{n.name == node ? 'O' : 'H', &n.name, 2};
+      if (a.family == f) m[a] = Claim{n.name == node ? 'O' : 'H', &n.name};
   for (const auto& p : inv.pods)
     for (const auto& a : p.ips)
       if (a.family == f && p.host_network)
-        m.try_emplace(a, Claim{p.node == node ? 'O' : 'H', &p.node, 1});
+        m.try_emplace(a, Claim{p.node == node ? 'O' : 'H', &p.node});
   for (const auto& p : inv.pods)
     for (const auto& a : p.ips)
-      if (a.family == f && !p.host_network) m[a] = Claim{p.node == node ? 'L' : 'P', nullptr, 3};
+      if (a.family == f && !p.host_network) m[a] = Claim{p.node == node ? 'L' : 'P', nullptr};
   std::vector<std::pair<ir::IpAddr, Claim>> sorted(m.begin(), m.end());
   std::sort(sorted.begin(), sorted.end(),
             [](const auto& x, const auto& y) { return x.first < y.first; });

@@ -1,15 +1,12 @@
 #include "compiler/backends/plan.h"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <stdexcept>
-#include <thread>
 #include <unordered_map>
+
+#include "ir/parallel.h"
 
 namespace nv::backends {
 
@@ -384,31 +381,13 @@ PeerAtoms peer_atoms(const ir::Inventory& inv, ir::Family fam, const std::set<st
   return atoms;
 }
 
-// Runs f(0), ..., f(n - 1), on up to four threads (this one among them); rethrows the
-// first exception. What f computes must not depend on the thread.
-void parallel_for(size_t n, const std::function<void(size_t)>& f) {
-  const size_t threads =
-      std::min<size_t>(n, std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4));
-  std::atomic<size_t> next{0};
-  std::mutex m;
-  std::exception_ptr error;
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) {
-      try {
-        f(i);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(m);
-        if (!error) error = std::current_exception();
-        next = n;
-      }
-    }
-  };
-  {
-    std::vector<std::jthread> helpers;
-    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
-    work();
-  }  // joined
-  if (error) std::rethrow_exception(error);
+// Appends [lo, hi] to `runs` (sorted by address), joined with the last run when that one
+// ends just before lo with the same set.
+void append_run(std::vector<AddrRun>& runs, u128 lo, u128 hi, uint32_t set) {
+  if (!runs.empty() && runs.back().set == set && runs.back().hi + 1 == lo)
+    runs.back().hi = hi;
+  else
+    runs.push_back({lo, hi, set});
 }
 
 bool rule_peer_matches(const ir::Rule& r, const std::vector<uint32_t>& peer_ids,
@@ -634,13 +613,7 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
         }
 
         // Sweep the address line: intervals, with the inventory's points punched out.
-        std::vector<AddrRun>& runs = out.runs;
-        auto push = [&](u128 lo, u128 hi, uint32_t set) {
-          if (!runs.empty() && runs.back().set == set && runs.back().hi + 1 == lo)
-            runs.back().hi = hi;
-          else
-            runs.push_back({lo, hi, set});
-        };
+        auto push = [&](u128 lo, u128 hi, uint32_t set) { append_run(out.runs, lo, hi, set); };
         size_t pi = 0;
         for (size_t iv = 0; iv < atoms.intervals.size(); ++iv) {
           const auto& in = atoms.intervals[iv];
@@ -673,13 +646,7 @@ NodePlan plan_node(const ir::PolicySet& ps, const ir::Inventory& inv, const std:
         for (size_t k = 0; k < p.sets.size(); ++k) id[k] = sets.get(p.sets[k]);
         // Runs whose port sets differ only by signature are one run.
         std::vector<AddrRun> runs;
-        for (const auto& r : p.runs) {
-          uint32_t set = id[r.set];
-          if (!runs.empty() && runs.back().set == set && runs.back().hi + 1 == r.lo)
-            runs.back().hi = r.hi;
-          else
-            runs.push_back({r.lo, r.hi, set});
-        }
+        for (const auto& r : p.runs) append_run(runs, r.lo, r.hi, id[r.set]);
         // The fallback: the set with the most runs, so that the map holds the fewest.
         std::map<uint32_t, size_t> count;
         for (const auto& r : runs) ++count[r.set];

@@ -218,6 +218,7 @@ SymEndpoint Encoder::endpoint(const std::string& name) {
                 ctx_.bv_const((name + ".addr").c_str(), static_cast<unsigned>(u_.addr_bits())),
                 u_.fqdn ? b("has_fqdn") : ctx_.bool_val(false),
                 ctx_.string_const((name + ".fqdn").c_str()),
+                nullptr,
                 nullptr};
   if (u_.fqdn) {
     facts_.push_back(z3::implies(e.has_fqdn, e.is_ext));
@@ -377,7 +378,37 @@ z3::expr Encoder::in_block(const z3::expr& addr, const ir::CidrBlock& b) {
   return r;
 }
 
+z3::expr Encoder::index_in(const IndexedChoices& c, const std::vector<size_t>& which) {
+  if (which.empty()) return ctx_.bool_val(false);
+  if (which.size() == c.choices.size()) return ctx_.bool_val(true);
+  const unsigned w = c.index.get_sort().bv_size();
+  auto at = [&](size_t i) { return ctx_.bv_val(static_cast<uint64_t>(i), w); };
+  z3::expr_vector any(ctx_);
+  for (size_t a = 0; a < which.size();) {
+    size_t b = a;
+    while (b + 1 < which.size() && which[b + 1] == which[b] + 1) ++b;
+    const size_t lo = which[a], hi = which[b];
+    if (lo == hi)
+      any.push_back(c.index == at(lo));
+    else if (lo == 0)
+      any.push_back(z3::ule(c.index, at(hi)));
+    else if (hi + 1 == c.choices.size())
+      any.push_back(z3::ule(at(lo), c.index));
+    else
+      any.push_back(z3::ule(at(lo), c.index) && z3::ule(c.index, at(hi)));
+    a = b + 1;
+  }
+  return z3::mk_or(any);
+}
+
 z3::expr Encoder::peer(const ir::Peer& p, const SymEndpoint& e) {
+  if (e.indexed) {
+    const IndexedChoices& c = *e.indexed;
+    std::vector<size_t> which;
+    for (size_t i = 0; i < c.choices.size(); ++i)
+      if (ir::matches(p, c.choices[i], *c.inv)) which.push_back(i);
+    return index_in(c, which);
+  }
   z3::expr_vector kinds(ctx_);
   if (p.kinds & ir::mask(ir::EndpointKind::Pod)) kinds.push_back(e.is_pod);
   if (p.kinds & ir::mask(ir::EndpointKind::External)) kinds.push_back(e.is_ext);
@@ -463,6 +494,25 @@ z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
   }
   // A named port: the destination pod's container port of that name and protocol.
   const SymEndpoint& d = pkt.dst;
+  if (d.indexed) {
+    // Each choice's container ports, exactly as the evaluator resolves them.
+    const IndexedChoices& c = *d.indexed;
+    z3::expr_vector any(ctx_);
+    for (size_t i = 0; i < c.choices.size(); ++i) {
+      const ir::Endpoint& ch = c.choices[i];
+      if (ch.kind != ir::EndpointKind::Pod) continue;
+      z3::expr_vector entries(ctx_);
+      std::set<int> seen_protos;
+      for (const auto& cp : ch.pod->ports) {
+        if (cp.name != pm.named || !seen_protos.insert(cp.proto).second) continue;
+        if (auto port = ch.pod->named_port(pm.named, cp.proto))
+          entries.push_back(pkt.proto == ctx_.bv_val(cp.proto, 8) &&
+                            pkt.port == ctx_.bv_val(*port, 16));
+      }
+      if (!entries.empty()) any.push_back(index_in(c, {i}) && z3::mk_or(entries));
+    }
+    return r && z3::mk_or(any);
+  }
   if (d.pinned) {
     // Pinned: the classes' container ports, exactly as Pod::named_port finds them.
     z3::expr_vector any(ctx_);
@@ -768,6 +818,26 @@ void Encoder::pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choic
     facts_.push_back(z3::implies(here, f));
   }
   facts_.push_back(z3::mk_or(any));
+}
+
+void Encoder::pin_indexed(SymEndpoint& e, std::vector<ir::Endpoint> choices, const z3::expr& index,
+                          const ir::Inventory& inv) {
+  if (choices.empty()) throw std::invalid_argument("pin_indexed: no choice");
+  auto c = std::make_shared<IndexedChoices>(IndexedChoices{index, std::move(choices), &inv});
+  // The kind (side() and the packet's facts read it) and the absence of a DNS name.
+  std::vector<size_t> pods, hosts, exts;
+  for (size_t i = 0; i < c->choices.size(); ++i) {
+    const ir::Endpoint& ch = c->choices[i];
+    if (!ch.addr) throw std::invalid_argument("pin_indexed: a choice without an address");
+    if (ch.fqdn) throw std::invalid_argument("pin_indexed: a choice with a DNS name");
+    (ch.kind == ir::EndpointKind::Pod    ? pods
+     : ch.kind == ir::EndpointKind::Host ? hosts
+                                         : exts)
+        .push_back(i);
+  }
+  facts_.push_back(e.is_pod == index_in(*c, pods) && e.is_host == index_in(*c, hosts) &&
+                   e.is_ext == index_in(*c, exts) && !e.has_fqdn);
+  e.indexed = std::move(c);
 }
 
 void Encoder::pin_packet(const SymPacket& p, int proto, uint16_t port) {

@@ -113,6 +113,14 @@ struct PinTable {
   std::vector<ir::Endpoint> hosts;     // Host endpoints, one per node address
 };
 
+// A few concrete endpoints, one of which an endpoint is, told apart by a bit-vector
+// index (see Encoder::pin_indexed).
+struct IndexedChoices {
+  z3::expr index;
+  std::vector<ir::Endpoint> choices;
+  const ir::Inventory* inv;
+};
+
 struct SymEndpoint {
   std::string name;  // prefix of its Z3 constants, e.g. "src"
   z3::expr is_pod, is_host, is_ext;
@@ -128,6 +136,9 @@ struct SymEndpoint {
   // has no FQDN peer.
   z3::expr has_fqdn, fqdn;
   std::shared_ptr<PinTable> pinned;  // set by Encoder::pin
+  // Set by Encoder::pin_indexed: the endpoint is choices[i] when index == i, and the
+  // encoding asks ir::matches about each choice instead of testing symbolic attributes.
+  std::shared_ptr<const IndexedChoices> indexed;
 };
 
 // The L7 content of a packet: an HTTP request, a DNS query, or neither (a bare
@@ -174,6 +185,16 @@ class Encoder {
   // address: the endpoint is the choice whose address it has.
   void pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices,
                    const ir::Inventory& inv);
+  // Restricts an endpoint to one of `choices`, choices[i] when `index` (a bit-vector
+  // constant or value, which the caller keeps below choices.size()) is i. Each choice
+  // must have an address; the endpoint's address is not tied to it here (the caller ties
+  // it, e.g. through the ruleset packet's domain, firewall_z3.h with_domains). Peer
+  // terms and named ports are then decided per choice by the reference evaluator
+  // (ir::matches) and encoded as tests on the index: translation validation's parts,
+  // whose peers are a few representative addresses, become formulas over a few index
+  // bits, the protocol and the port, instead of over every label the policies test.
+  void pin_indexed(SymEndpoint& e, std::vector<ir::Endpoint> choices, const z3::expr& index,
+                   const ir::Inventory& inv);
 
   // Building blocks, each mirroring its counterpart in ir/evaluate.cpp.
   z3::expr selector(const ir::Selector& s, const std::map<std::string, LabelVar>& labels,
@@ -211,6 +232,8 @@ class Encoder {
                     const std::vector<ir::Endpoint>& hosts, const std::vector<ir::IpAddr>& taken,
                     const ir::Inventory& inv);
   z3::expr pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv);
+  // The index is one of `which` (sorted): comparisons on runs of consecutive indices.
+  z3::expr index_in(const IndexedChoices& c, const std::vector<size_t>& which);
   // A node endpoint of node `node` (its Node object's labels, or none).
   z3::expr host_is(const SymEndpoint& e, const std::string& node, const ir::Inventory& inv);
 };

@@ -5,10 +5,14 @@
 // the node is allowed when the source's egress allows it if the source is one of the
 // node's pods, and the destination's ingress allows it if the destination is; packets
 // between two other addresses pass. The ruleset side is firewall_z3.h. The packet space
-// is cut into parts, each with one endpoint fixed to one of the node's pods (Encoder::
-// pin_to) and the other one of finitely many addresses (Encoder::pin_choices) that stand
-// for every address (see validate.cpp). Z3 is asked for a packet where the two sides
-// differ; none (unsat) in every part is the proof, `unknown` throws SolverUnknown.
+// is cut into parts: one endpoint fixed to one of the node's pods and the other one of
+// finitely many addresses that stand for every address (see validate.cpp), or both among
+// the node's pods. Both ends are pinned by an index over those concrete endpoints
+// (Encoder::pin_indexed), the same index the ruleset's address tests are encoded on
+// (firewall_z3.h with_domains): which peer terms each endpoint passes is the reference
+// evaluator's answer (ir::matches), and the tier walk, the rules and the ports stay
+// symbolic. Z3 is asked for a packet where the two sides differ; none (unsat) in every
+// part is the proof, `unknown` throws SolverUnknown.
 #pragma once
 
 #include <memory>

@@ -37,7 +37,7 @@ namespace {
 
 std::atomic<uint64_t> g_capped{0}, g_concrete{0}, g_concrete_shortcut{0}, g_self{0}, g_witnesses{0},
     g_pinned{0}, g_compare_diff{0}, g_compare_same{0}, g_sampled{0}, g_regions{0}, g_concrete_l7{0},
-    g_concrete_fqdn{0}, g_witness_l7{0}, g_witness_fqdn{0}, g_node_packets{0};
+    g_concrete_fqdn{0}, g_witness_l7{0}, g_witness_fqdn{0}, g_node_packets{0}, g_indexed{0};
 std::atomic<uint64_t> g_pinned_kinds[8] = {};  // pinned witness ends, by EndpointKind (a bit)
 
 struct Stats : ::testing::Environment {
@@ -57,7 +57,7 @@ struct Stats : ::testing::Environment {
         " concrete packets with a request or DNS query, " + n(g_concrete_fqdn) +
         " to an FQDN endpoint; " + n(g_witness_l7) + " witnesses with a request or DNS query, " +
         n(g_witness_fqdn) + " with an FQDN endpoint; " + n(g_node_packets) +
-        " packets between pods and nodes\n";
+        " packets between pods and nodes; " + n(g_indexed) + " packets between indexed choices\n";
     std::fputs(line.c_str(), stderr);
   }
 };
@@ -529,6 +529,68 @@ void concrete_packets(const test::World& w) {
   for (int i = 0; i < n; ++i) concrete_packet(w, u, ctx);
 }
 
+// Endpoints pinned by an index over concrete choices (Encoder::pin_indexed, as translation
+// validation pins them): for a packet between choices i and j, each side's value is
+// determined by the indices and the packet and equals the evaluator's.
+void indexed_packets(const test::World& w) {
+  RC_LOG() << describe(w.inventory) << describe(w.policies);
+  const ir::Inventory& inv = w.inventory;
+  const ir::PolicySet& ps = w.policies;
+  z3::context& ctx = shared_context();
+  Universe u;
+  u.add(ps);
+  u.finish();
+  // The choices: the world's pods, nodes and two outside addresses, one per address, in a
+  // shuffled order (the encoding must not depend on it).
+  std::vector<ir::Endpoint> choices;
+  std::set<ir::IpAddr> seen;
+  for (const auto& e : endpoints(inv))
+    if (seen.insert(*e.addr).second) choices.push_back(e);
+  for (size_t i = choices.size(); i > 1; --i)
+    std::swap(choices[i - 1], choices[static_cast<size_t>(uniform(0, static_cast<int>(i)))]);
+  const size_t n = choices.size();
+  unsigned bits = 1;
+  while ((1ull << bits) < n) ++bits;
+  Encoder enc(ctx, u);
+  SymPacket sp = enc.packet();
+  z3::expr si = ctx.bv_const("src_index", bits), di = ctx.bv_const("dst_index", bits);
+  enc.pin_indexed(sp.src, choices, si, inv);
+  enc.pin_indexed(sp.dst, choices, di, inv);
+  z3::solver s = make_solver(ctx);
+  // Bare connections (no request, no DNS query): what the ruleset sees.
+  enc.pin_l7(sp, std::nullopt, std::nullopt);
+  z3::expr egress_f = enc.side(ps, ir::Direction::Egress, sp);
+  z3::expr ingress_f = enc.side(ps, ir::Direction::Ingress, sp);
+  s.add(enc.facts_conj());
+  for (int k = uniform(1, 4); k-- > 0;) {
+    size_t i = static_cast<size_t>(uniform(0, static_cast<int>(n)));
+    size_t j = static_cast<size_t>(uniform(0, static_cast<int>(n)));
+    if (i == j) j = (j + 1) % n;
+    ir::Packet pkt{choices[i], choices[j], kProtos[static_cast<size_t>(uniform(0, 3))],
+                   static_cast<uint16_t>(uniform(79, 84))};
+    if (uniform(0, 4) == 0) {
+      pkt.proto = uniform(0, 3) == 0 ? ir::kICMPv6 : ir::kICMP;
+      pkt.port = ir::icmp_port(pick_of(std::vector<int>{0, 3, 8, 128}), uniform(0, 3));
+    }
+    RC_LOG() << "packet: " << describe(pkt) << " (choices " << i << " and " << j << ")\n";
+    z3::expr at = si == ctx.bv_val(static_cast<uint64_t>(i), bits) &&
+                  di == ctx.bv_val(static_cast<uint64_t>(j), bits) &&
+                  sp.proto == ctx.bv_val(pkt.proto, 8) && sp.port == ctx.bv_val(pkt.port, 16);
+    std::optional<z3::model> m = model(s, at);
+    if (!m) RC_FAIL("the facts of an indexed packet are unsatisfiable");
+    bool egress = m->eval(egress_f, true).is_true(), ingress = m->eval(ingress_f, true).is_true();
+    if (model(s, at && (egress_f != ctx.bool_val(egress) || ingress_f != ctx.bool_val(ingress))))
+      RC_FAIL("a side is not determined by the indices and the packet");
+    ir::Verdict v = ir::evaluate(ps, inv, pkt);
+    RC_LOG() << "Z3: egress " << egress << " ingress " << ingress << "; evaluator: egress "
+             << v.egress.allowed << " ingress " << v.ingress.allowed << "\n"
+             << ir::explain(v, pkt) << "\n";
+    RC_ASSERT(egress == v.egress.allowed);
+    RC_ASSERT(ingress == v.ingress.allowed);
+    ++g_indexed;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Property 2: witnesses from models of facts and a goal
 
@@ -732,6 +794,12 @@ RC_GTEST_PROP(Verifier, NodePacketsAgreeWithEvaluator, ()) {
 // and equals the evaluator's (the verdict when no evaluator shortcut applies).
 RC_GTEST_PROP(Verifier, ConcretePacketsAgreeWithEvaluator, ()) {
   concrete_packets(*gen_world_nodes());
+}
+
+// 1b. The same with both ends pinned by indices over concrete choices (translation
+// validation's encoding).
+RC_GTEST_PROP(Verifier, IndexedPacketsAgreeWithEvaluator, ()) {
+  indexed_packets(*gen_world_nodes());
 }
 
 // 2. Models of facts ∧ allowed and facts ∧ ¬allowed, extracted, are judged so by the evaluator.

@@ -112,6 +112,7 @@ bool load(const CommonOptions& opt, Session& s) {
   }
   s.read(opt.policies, opt.cluster);
   phase("parse");
+  s.free_trees = false;  // every command exits once it is done
   s.lower(lo);
   phase("lower");
 

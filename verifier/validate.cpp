@@ -106,6 +106,7 @@ class Interner {
   int32_t id(const std::string& s) {
     return ids_.emplace(s, static_cast<int32_t>(ids_.size())).first->second;
   }
+  size_t size() const { return ids_.size(); }
 
  private:
   std::unordered_map<std::string, int32_t> ids_;
@@ -514,26 +515,25 @@ std::vector<InventoryAddr> inventory_addresses(const ir::Inventory& inv, const s
 }
 
 // The known addresses as the sweep of representatives() reads them, built once for all
-// parts: their values, and a slot per address that stands for its kind, its pod shape
-// and its node (kind * (1 + shapes + nodes), plus 1 + shape for a pod's address, plus
-// shapes + node for a host's address, as node selectors can tell hosts apart).
+// parts: their values, kinds (0 to 3: L, P, H, O), pod shapes (-1 for an address of no
+// pod) and nodes.
 struct KnownIndex {
   std::vector<u128> value;
-  std::vector<uint32_t> slot;
-  size_t n_slots = 0;
+  std::vector<uint8_t> kind;
+  std::vector<int32_t> shape;
+  std::vector<uint32_t> node;
+  size_t n_shapes = 0, n_nodes = 0;
 
-  KnownIndex(const std::vector<InventoryAddr>& known, size_t n_shapes) {
-    size_t n_nodes = 0;
-    for (const auto& ka : known) n_nodes = std::max<size_t>(n_nodes, ka.node);
-    const size_t stride = 1 + n_shapes + n_nodes;
-    n_slots = 4 * stride;
+  KnownIndex(const std::vector<InventoryAddr>& known, size_t n_shapes) : n_shapes(n_shapes) {
+    static const std::string kinds = "LPHO";
     for (const auto& ka : known) {
-      static const std::string kinds = "LPHO";
-      size_t kind = kinds.find(ka.kind[0]);
-      if (kind == std::string::npos) throw std::logic_error("unknown address kind " + ka.kind);
+      size_t k = kinds.find(ka.kind[0]);
+      if (k == std::string::npos) throw std::logic_error("unknown address kind " + ka.kind);
       value.push_back(ka.value);
-      size_t within = ka.pod ? 1 + ka.shape : ka.node ? n_shapes + ka.node : 0;
-      slot.push_back(static_cast<uint32_t>(kind * stride + within));
+      kind.push_back(static_cast<uint8_t>(k));
+      shape.push_back(ka.pod ? static_cast<int32_t>(ka.shape) : -1);
+      node.push_back(ka.node);
+      n_nodes = std::max<size_t>(n_nodes, ka.node);
     }
   }
 };
@@ -643,11 +643,11 @@ class PeerView {
             if (!pm.named.empty()) names_.insert(pm.named);
       }
   }
-  // Whether the view of every pod of shape `shape` is the empty key (most shapes pass no
-  // term of a part, and then, without named ports, there is nothing to build).
-  bool empty(size_t shape) const {
-    return names_.empty() && !passes_.count(static_cast<uint32_t>(shape));
-  }
+  // Whether the view of a pod depends on its container ports (egress rules with named
+  // ports); if not, a shape that passes no term of the direction has the empty view.
+  bool named() const { return !names_.empty(); }
+  // The shapes that pass some term, each with the terms it passes.
+  const std::unordered_map<uint32_t, std::string>& passing() const { return passes_; }
   // The view of a pod of shape `shape` (pods of one shape are alike in every term): the
   // terms it passes, and the container ports behind the named ports.
   std::string key(size_t shape, const ir::Pod& pod) const {
@@ -670,9 +670,10 @@ class PeerView {
 // On the specification side the tests are those of the policies that can decide the
 // part: peers alike for them (PeerView, and membership in their CIDRs) are alike for the
 // specification.
-std::vector<u128> representatives(const KnownIndex& index, const std::vector<InventoryAddr>& known,
-                                  const Universe& pu, const PeerView& view,
-                                  const std::vector<PeerTest>& tests, const Known& k) {
+std::vector<u128> representatives(const KnownIndex& index,
+                                  const std::vector<ir::Endpoint>& shape_ends, const Universe& pu,
+                                  const PeerView& view, const std::vector<PeerTest>& tests,
+                                  const Known& k) {
   const u128 top = k.family == ir::Family::V4 ? (u128(1) << 32) - 1 : ~u128(0);
   // The cuts besides the known addresses (which are sorted and distinct already).
   std::vector<u128> cuts = {0, k.value};
@@ -722,7 +723,6 @@ std::vector<u128> representatives(const KnownIndex& index, const std::vector<Inv
   std::vector<std::multiset<int32_t>> active(tests.size());
   std::map<uint32_t, const std::multiset<int32_t>*> holding;  // tests with a range at the cut
   int32_t state_id = states.id(std::string());
-  std::vector<int32_t> view_of_shape(index.n_slots, -1);
   std::string member(pu.cidrs.size(), '0');
   int32_t member_id = members.id(member);
   auto zone = [&] {
@@ -733,36 +733,39 @@ std::vector<u128> representatives(const KnownIndex& index, const std::vector<Inv
   int32_t zone_id = zone();
   size_t ki = 0, ci = 0, ei = 0, ti = 0;
   std::unordered_set<uint64_t> seen;  // (who, zone) of the representatives
-  // By the slot of a known address (KnownIndex): its `who` (-2 not yet computed), and the
-  // zone, plus one, in which that `who` was last put in `seen`: the known addresses
-  // between two cuts share a zone, and most repeat a `who` met just before there.
-  const int32_t empty_view = views.id(std::string());
-  std::vector<int32_t> who_of_slot(index.n_slots, -2), last_zone(index.n_slots, 0);
+  // What the specification sees of a known address, `who`, as a small integer: its kind,
+  // and its pod's view (an id below n_views), or n_views plus its node when node
+  // selectors can tell nodes apart (by their labels, a function of the node). Most shapes
+  // pass no term of the part and have the empty view (id 0).
+  std::vector<int32_t> view_of_shape(index.n_shapes, views.id(std::string()));
+  if (view.named()) {
+    for (size_t sh = 0; sh < index.n_shapes; ++sh)
+      view_of_shape[sh] = views.id(view.key(sh, *shape_ends[sh].pod));
+  } else {
+    for (const auto& [sh, terms] : view.passing()) view_of_shape[sh] = views.id(terms);
+  }
+  const uint32_t n_views = static_cast<uint32_t>(views.size());
+  const uint32_t stride = n_views + 1 + static_cast<uint32_t>(index.n_nodes);
+  auto who_of = [&](size_t i) -> uint32_t {
+    const int32_t sh = index.shape[i];
+    const uint32_t x = sh >= 0 ? static_cast<uint32_t>(view_of_shape[static_cast<size_t>(sh)])
+                               : n_views + (pu.nodes ? index.node[i] : 0);
+    return index.kind[i] * stride + x;
+  };
+  // By `who`: the zone, plus one, in which it was last put in `seen` (the known addresses
+  // between two cuts share a zone, and most of them repeat a `who` met just before).
+  std::vector<int32_t> last_zone(4 * static_cast<size_t>(stride), 0);
   std::vector<u128> reps;
   std::string state;
   // Adds the address r, known as known[i] when i < known.size(), in the zone zone_id.
   auto visit = [&](size_t i, u128 r) {
-    int32_t who = -1;  // an address of no one
-    if (i < known.size()) {
-      const uint32_t slot = index.slot[i];
-      int32_t& w = who_of_slot[slot];
-      if (w == -2) {
-        const InventoryAddr& ka = known[i];
-        w = static_cast<int32_t>(ka.kind[0]) << 24;
-        // Node selectors tell nodes apart (by their labels, a function of the node).
-        if (pu.nodes && !ka.pod) w += static_cast<int32_t>(ka.node);
-        if (ka.pod) {
-          int32_t& v = view_of_shape[ka.shape];
-          if (v < 0) v = view.empty(ka.shape) ? empty_view : views.id(view.key(ka.shape, *ka.pod));
-          w += v;
-        }
-      }
-      if (last_zone[slot] == zone_id + 1) return;  // (who, zone_id) is in `seen` already
-      last_zone[slot] = zone_id + 1;
-      who = w;
+    uint32_t who = UINT32_MAX;  // an address of no one
+    if (i < index.value.size()) {
+      who = who_of(i);
+      if (last_zone[who] == zone_id + 1) return;  // (who, zone_id) is in `seen` already
+      last_zone[who] = zone_id + 1;
     }
-    uint64_t sig =
-        static_cast<uint64_t>(static_cast<uint32_t>(who)) << 32 | static_cast<uint32_t>(zone_id);
+    uint64_t sig = static_cast<uint64_t>(who) << 32 | static_cast<uint32_t>(zone_id);
     if (seen.insert(sig).second) reps.push_back(r);
   };
   const std::vector<u128>& kv = index.value;
@@ -803,11 +806,7 @@ std::vector<u128> representatives(const KnownIndex& index, const std::vector<Inv
     const size_t stop = ci == cuts.size()
                             ? kv.size()
                             : std::lower_bound(kv.begin() + ki, kv.end(), cuts[ci]) - kv.begin();
-    for (; ki < stop; ++ki) {
-      const uint32_t slot = index.slot[ki];
-      if (last_zone[slot] == zone_id + 1) continue;  // visit()'s first test, inline
-      visit(ki, kv[ki]);
-    }
+    for (; ki < stop; ++ki) visit(ki, kv[ki]);
   }
   return reps;
 }
@@ -847,6 +846,20 @@ struct ValidationSpec {
 };
 
 namespace {
+
+// What an encoder of a part needs of the part's universe when both ends are pinned by
+// index (Encoder::pin_indexed): what the packet may carry, not the pods' attributes (no
+// label, namespace label, node label or named port of an indexed end is ever tested),
+// which would only give Z3 variables to carry.
+Universe indexed_universe(const Universe& u) {
+  Universe out;
+  out.family = u.family;
+  out.ns = u.ns;
+  out.l7 = u.l7;
+  out.fqdn = u.fqdn;
+  out.header_names = u.header_names;
+  return out;
+}
 
 // What every part shares: the specification's side and the ruleset.
 struct Shared {
@@ -967,8 +980,8 @@ class Worker {
     TestCollector tc(sh_.fw, k, verdict_ids_);
     tc.chain(sh_.fw.entry);
     std::vector<ir::Endpoint> choices;
-    for (u128 r :
-         representatives(sh_.known_index, known, u, PeerView(ps, dir, terms_), tc.tests, k)) {
+    for (u128 r : representatives(sh_.known_index, sh_.shape_ends, u, PeerView(ps, dir, terms_),
+                                  tc.tests, k)) {
       auto kit = std::lower_bound(known.begin(), known.end(), r,
                                   [](const InventoryAddr& x, u128 v) { return x.value < v; });
       bool is_known = kit != known.end() && kit->value == r;
@@ -989,7 +1002,8 @@ class Worker {
     const std::vector<u128> fixed_values = {k.value};
     FwPacket indexed = from ? with_domains(fp_, fixed_values, peer_values, "p.")
                             : with_domains(fp_, peer_values, fixed_values, "p.");
-    Encoder enc(ctx_, u);
+    const Universe eu = indexed_universe(u);
+    Encoder enc(ctx_, eu);
     SymPacket pkt = enc.packet("p" + std::to_string(asked) + ".");
     ir::Endpoint self = ir::Endpoint::of_pod(pod, family);
     self.addr = a;
@@ -1039,7 +1053,8 @@ class Worker {
     u.finish();
     // Both addresses are among the node's pods: both sides on the ruleset packet's indices.
     const FwPacket indexed = with_domains(fp_, values, values, "local.");
-    Encoder enc(ctx_, u);
+    const Universe eu = indexed_universe(u);
+    Encoder enc(ctx_, eu);
     SymPacket pkt = enc.packet("local.");
     enc.pin_indexed(pkt.src, choices, *indexed.src_index, sh_.inv);
     enc.pin_indexed(pkt.dst, std::move(choices), *indexed.dst_index, sh_.inv);

@@ -835,6 +835,10 @@ void Encoder::pin_indexed(SymEndpoint& e, std::vector<ir::Endpoint> choices, con
                                          : exts)
         .push_back(i);
   }
+  const unsigned w = index.get_sort().bv_size();
+  if (w < 64 && c->choices.size() > (uint64_t{1} << w))
+    throw std::invalid_argument("pin_indexed: an index too narrow for its choices");
+  facts_.push_back(z3::ule(index, ctx_.bv_val(static_cast<uint64_t>(c->choices.size() - 1), w)));
   facts_.push_back(e.is_pod == index_in(*c, pods) && e.is_host == index_in(*c, hosts) &&
                    e.is_ext == index_in(*c, exts) && !e.has_fqdn);
   e.indexed = std::move(c);

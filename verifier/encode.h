@@ -186,7 +186,7 @@ class Encoder {
   void pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices,
                    const ir::Inventory& inv);
   // Restricts an endpoint to one of `choices`, choices[i] when `index` (a bit-vector
-  // constant or value, which the caller keeps below choices.size()) is i. Each choice
+  // constant or value, wide enough) is i; the index is kept below choices.size(). Each choice
   // must have an address; the endpoint's address is not tied to it here (the caller ties
   // it, e.g. through the ruleset packet's domain, firewall_z3.h with_domains). Peer
   // terms and named ports are then decided per choice by the reference evaluator

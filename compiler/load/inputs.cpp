@@ -20,10 +20,10 @@ namespace {
 // A 20 MB inventory's trees are a few hundred megabytes written once: in 4 KiB pages
 // that is a hundred thousand page faults.
 class HugeBlocks : public std::pmr::memory_resource {
-  static constexpr size_t kHuge = size_t{2} << 20;
+  static constexpr size_t kHuge = size_t{2} << 20, kPage = 4096;  // mmap aligns to a page
   static size_t rounded(size_t bytes) { return (bytes + kHuge - 1) / kHuge * kHuge; }
   void* do_allocate(size_t bytes, size_t align) override {
-    if (bytes < kHuge || align > kHuge)
+    if (bytes < kHuge || align > kPage)
       return std::pmr::new_delete_resource()->allocate(bytes, align);
     void* p =
         mmap(nullptr, rounded(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -32,7 +32,7 @@ class HugeBlocks : public std::pmr::memory_resource {
     return p;
   }
   void do_deallocate(void* p, size_t bytes, size_t align) override {
-    if (bytes < kHuge || align > kHuge)
+    if (bytes < kHuge || align > kPage)
       return std::pmr::new_delete_resource()->deallocate(p, bytes, align);
     munmap(p, rounded(bytes));
   }

@@ -478,6 +478,18 @@ void Encoder::pin_l7(const SymPacket& p, const std::optional<ir::HttpRequest>& h
   if (dns) facts_.push_back(l.dns == string_lit(ctx_, *dns));
 }
 
+z3::expr Encoder::named_port_is(const ir::Pod& pod, const std::string& name, const SymPacket& pkt) {
+  // The first container port of that name per protocol, as Pod::named_port finds it.
+  z3::expr_vector entries(ctx_);
+  std::set<int> seen_protos;
+  for (const auto& cp : pod.ports) {
+    if (cp.name != name || !seen_protos.insert(cp.proto).second) continue;
+    entries.push_back(pkt.proto == ctx_.bv_val(cp.proto, 8) &&
+                      pkt.port == ctx_.bv_val(cp.port, 16));
+  }
+  return entries.empty() ? ctx_.bool_val(false) : z3::mk_or(entries);
+}
+
 z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
   z3::expr r = ctx_.bool_val(true);
   if (pm.proto != ir::kAnyProto) r = pkt.proto == ctx_.bv_val(pm.proto, 8);
@@ -501,15 +513,8 @@ z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
     for (size_t i = 0; i < c.choices.size(); ++i) {
       const ir::Endpoint& ch = c.choices[i];
       if (ch.kind != ir::EndpointKind::Pod) continue;
-      z3::expr_vector entries(ctx_);
-      std::set<int> seen_protos;
-      for (const auto& cp : ch.pod->ports) {
-        if (cp.name != pm.named || !seen_protos.insert(cp.proto).second) continue;
-        if (auto port = ch.pod->named_port(pm.named, cp.proto))
-          entries.push_back(pkt.proto == ctx_.bv_val(cp.proto, 8) &&
-                            pkt.port == ctx_.bv_val(*port, 16));
-      }
-      if (!entries.empty()) any.push_back(index_in(c, {i}) && z3::mk_or(entries));
+      z3::expr entries = named_port_is(*ch.pod, pm.named, pkt);
+      if (!entries.is_false()) any.push_back(index_in(c, {i}) && entries);
     }
     return r && z3::mk_or(any);
   }
@@ -517,17 +522,10 @@ z3::expr Encoder::port_match(const ir::PortMatch& pm, const SymPacket& pkt) {
     // Pinned: the classes' container ports, exactly as Pod::named_port finds them.
     z3::expr_vector any(ctx_);
     for (size_t i = 0; i < d.pinned->classes.size(); ++i) {
-      const ir::Pod& rep = *d.pinned->classes[i].pods.front();
-      z3::expr_vector entries(ctx_);
-      std::set<int> seen_protos;
-      for (const auto& cp : rep.ports) {
-        if (cp.name != pm.named || !seen_protos.insert(cp.proto).second) continue;
-        entries.push_back(pkt.proto == ctx_.bv_val(cp.proto, 8) &&
-                          pkt.port == ctx_.bv_val(cp.port, 16));
-      }
-      if (!entries.empty())
+      z3::expr entries = named_port_is(*d.pinned->classes[i].pods.front(), pm.named, pkt);
+      if (!entries.is_false())
         any.push_back(d.pinned->cls == ctx_.bv_val(i, d.pinned->cls.get_sort().bv_size()) &&
-                      z3::mk_or(entries));
+                      entries);
     }
     return r && d.is_pod && z3::mk_or(any);
   }
@@ -793,31 +791,6 @@ void Encoder::pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory&
   }
   f = f && (c.fqdn ? e.has_fqdn && e.fqdn == string_lit(ctx_, *c.fqdn) : !e.has_fqdn);
   facts_.push_back(f);
-}
-
-void Encoder::pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices,
-                          const ir::Inventory& inv) {
-  std::vector<PinnedClass> classes;
-  for (const auto& c : choices)
-    if (c.kind == ir::EndpointKind::Pod) classes.push_back({{c.pod}});
-  const unsigned none = static_cast<unsigned>(classes.size());
-  unsigned w = 1;
-  while ((1ull << w) < none + 1ull) ++w;
-  e.pinned = std::make_shared<PinTable>(
-      PinTable{ctx_.bv_const((e.name + ".class").c_str(), w), classes, &inv, {}});
-  const z3::expr& cls = e.pinned->cls;
-  z3::expr_vector any(ctx_);
-  unsigned next = 0;
-  for (const auto& c : choices) {
-    z3::expr here = e.addr == addr_val(*c.addr);
-    any.push_back(here);
-    z3::expr f =
-        c.kind == ir::EndpointKind::Pod    ? pod_is(e, *c.pod, inv) && cls == ctx_.bv_val(next++, w)
-        : c.kind == ir::EndpointKind::Host ? host_is(e, c.node, inv) && cls == ctx_.bv_val(none, w)
-                                           : e.is_ext && cls == ctx_.bv_val(none, w);
-    facts_.push_back(z3::implies(here, f));
-  }
-  facts_.push_back(z3::mk_or(any));
 }
 
 void Encoder::pin_indexed(SymEndpoint& e, std::vector<ir::Endpoint> choices, const z3::expr& index,

@@ -181,10 +181,6 @@ class Encoder {
   // Restricts an endpoint to one concrete endpoint (property tests, `query` cross-checks).
   void pin_to(SymEndpoint& e, const ir::Endpoint& c, const ir::Inventory& inv);
   void pin_packet(const SymPacket& p, int proto, uint16_t port);
-  // Restricts an endpoint to one of `choices` (each with an address), decided by its
-  // address: the endpoint is the choice whose address it has.
-  void pin_choices(SymEndpoint& e, const std::vector<ir::Endpoint>& choices,
-                   const ir::Inventory& inv);
   // Restricts an endpoint to one of `choices`, choices[i] when `index` (a bit-vector
   // constant or value, wide enough) is i; the index is kept below choices.size(). Each choice
   // must have an address; the endpoint's address is not tied to it here (the caller ties
@@ -232,6 +228,8 @@ class Encoder {
                     const std::vector<ir::Endpoint>& hosts, const std::vector<ir::IpAddr>& taken,
                     const ir::Inventory& inv);
   z3::expr pod_is(const SymEndpoint& e, const ir::Pod& pod, const ir::Inventory& inv);
+  // The packet's protocol and port are one of the pod's container ports named `name`.
+  z3::expr named_port_is(const ir::Pod& pod, const std::string& name, const SymPacket& pkt);
   // The index is one of `which` (sorted): comparisons on runs of consecutive indices.
   z3::expr index_in(const IndexedChoices& c, const std::vector<size_t>& which);
   // A node endpoint of node `node` (its Node object's labels, or none).

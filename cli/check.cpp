@@ -215,7 +215,7 @@ const load::YNode* object_at(const load::YNode& n, int line, int col) {
   if (!n.is_map()) return nullptr;
   if (n.line == line && n.col == col) return &n;
   if (const load::YNode* items = n.get("items"); items && items->is_seq())
-    for (const auto& item : items->items)
+    for (const auto& item : items->items())
       if (const load::YNode* found = object_at(item, line, col)) return found;
   return nullptr;
 }
@@ -239,7 +239,8 @@ std::map<const ir::Policy*, Ignore> read_ignores(const Session& s,
     std::string_view text(start);
     if (text.find("netverify.dev/ignore") == std::string_view::npos) continue;
     ir::Diagnostics scratch;
-    std::vector<load::YNode> docs = load::parse_yaml(std::string(text), file, scratch);
+    std::pmr::monotonic_buffer_resource arena;
+    std::vector<load::YNode> docs = load::parse_yaml(text, file, scratch, arena);
     for (const ir::Policy* p : policies) {
       if (p->span.doc < 0 || static_cast<size_t>(p->span.doc) >= docs.size()) continue;
       const load::YNode* obj =
@@ -270,7 +271,7 @@ std::map<const ir::Policy*, Ignore> read_ignores(const Session& s,
       Ignore ig;
       ig.at = at;
       std::string item;
-      for (char c : v->value + ",") {
+      for (char c : std::string(v->value) + ",") {
         if (c != ',') {
           if (c != ' ' && c != '\t') item += c;
           continue;

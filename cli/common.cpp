@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <utility>
 
 #include "verifier/solver.h"
 
@@ -18,24 +19,24 @@ bool stderr_color(bool no_color) {
 }
 
 namespace {
-// CPU seconds of the whole process, every thread's.
-double process_cpu() {
+// CPU seconds of the whole process, every thread's, and its peak resident set in MB.
+std::pair<double, long> process_usage() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
+  return {s(u.ru_utime) + s(u.ru_stime), u.ru_maxrss / 1024};
 }
 }  // namespace
 
 void phase(const char* name) {
   static const bool on = verifier::timings_requested();
   static auto last = std::chrono::steady_clock::now();
-  static double last_cpu = on ? process_cpu() : 0;
+  static double last_cpu = on ? process_usage().first : 0;
   auto now = std::chrono::steady_clock::now();
   if (on) {
-    double cpu = process_cpu();
-    std::fprintf(stderr, "timing: %s %.3f (%.3f s CPU)\n", name,
-                 std::chrono::duration<double>(now - last).count(), cpu - last_cpu);
+    auto [cpu, peak_mb] = process_usage();
+    std::fprintf(stderr, "timing: %s %.3f (%.3f s CPU, peak RSS %ld MB)\n", name,
+                 std::chrono::duration<double>(now - last).count(), cpu - last_cpu, peak_mb);
     last_cpu = cpu;
   }
   last = now;
@@ -112,7 +113,6 @@ bool load(const CommonOptions& opt, Session& s) {
   }
   s.read(opt.policies, opt.cluster);
   phase("parse");
-  s.free_trees = false;  // every command exits once it is done
   s.lower(lo);
   phase("lower");
 

@@ -223,15 +223,15 @@ class Parser {
                  "kind \"" + *kind + "\" is not an expectations file (expected " + kKind + ")");
       return nullptr;
     }
-    if (!list || list->items.empty()) {
+    if (!list || list->items().empty()) {
       ctx_.error(ir::Code::NV1022, list ? *list : *root,
                  "`expectations` is missing or empty: nothing to check");
       return nullptr;
     }
     std::map<std::string, const YNode*> names;
     bool failed = false;  // every refusal reports an error (the fuzz target checks it)
-    for (size_t i = 0; i < list->items.size(); ++i) {
-      const YNode& n = list->items[i];
+    for (size_t i = 0; i < list->items().size(); ++i) {
+      const YNode& n = list->items()[i];
       auto item = parse_item(n, "expectations[" + std::to_string(i) + "]");
       if (!item) {
         failed = true;
@@ -335,7 +335,7 @@ class Parser {
     }
     End e;
     e.text = n.value;
-    auto parts = split(n.value, '/');
+    auto parts = split(std::string(n.value), '/');
     static const std::vector<std::string> pod_words = {"pod", "pods"},
                                           svc_words = {"svc", "service", "services"};
     auto is = [](const std::vector<std::string>& ws, const std::string& w) {
@@ -388,10 +388,11 @@ class Parser {
       return std::pair{e, svc};
     }
     std::string err;
-    auto p = parse_endpoint_spec(n.value, err);
+    auto p = parse_endpoint_spec(std::string(n.value), err);
     if (!p) {
       ctx_.error(ir::Code::NV4052, n,
-                 "`" + path + "`: \"" + n.value + "\": " + err + " (or NS/pod/NAME, NS/svc/NAME)");
+                 "`" + path + "`: \"" + std::string(n.value) + "\": " + err +
+                     " (or NS/pod/NAME, NS/svc/NAME)");
       return std::nullopt;
     }
     e.peer = std::move(*p);
@@ -406,7 +407,7 @@ class Parser {
     if (port_node) {
       std::vector<const YNode*> items;
       if (port_node->is_seq())
-        for (const auto& i : port_node->items) items.push_back(&i);
+        for (const auto& i : port_node->items()) items.push_back(&i);
       else
         items.push_back(port_node);
       if (port_node->is_seq() && items.empty()) {
@@ -417,7 +418,7 @@ class Parser {
       for (const YNode* i : items) {
         auto v = load::as_integer(*i);
         if (!v) {
-          std::string found = i->is_scalar() ? "\"" + i->value + "\""
+          std::string found = i->is_scalar() ? "\"" + std::string(i->value) + "\""
                                              : std::string("a ") + load::kind_name(i->kind);
           ctx_.error(ir::Code::NV1021, *i,
                      "`" + path + ".port` must be a port number or a list of them, found " + found);
@@ -578,11 +579,11 @@ class Parser {
     if (!dirs) iso.dirs = {ir::Direction::Ingress, ir::Direction::Egress};
     bool ok = true;
     if (dirs) {
-      if (dirs->items.empty()) {
+      if (dirs->items().empty()) {
         ctx_.error(ir::Code::NV1022, *dirs, "`" + path + ".directions` is empty; omit it for both");
         return std::nullopt;
       }
-      for (const auto& d : dirs->items) {
+      for (const auto& d : dirs->items()) {
         std::optional<ir::Direction> dir;
         if (d.is_scalar() && (d.value == "ingress" || d.value == "Ingress"))
           dir = ir::Direction::Ingress;
@@ -590,9 +591,9 @@ class Parser {
           dir = ir::Direction::Egress;
         if (!dir || std::find(iso.dirs.begin(), iso.dirs.end(), *dir) != iso.dirs.end()) {
           ctx_.error(ir::Code::NV4055, d,
-                     dir ? "direction " + d.value + " is listed twice"
+                     dir ? "direction " + std::string(d.value) + " is listed twice"
                          : "a direction is ingress or egress, found " +
-                               (d.is_scalar() ? "\"" + d.value + "\""
+                               (d.is_scalar() ? "\"" + std::string(d.value) + "\""
                                               : std::string("a ") + load::kind_name(d.kind)));
           ok = false;
           continue;
@@ -633,9 +634,9 @@ class Parser {
               "outside the pod network is not decided by its own ingress policy; use mustDeny");
       return std::nullopt;
     }
-    for (size_t i = 0; i < allowed->items.size(); ++i) {
+    for (size_t i = 0; i < allowed->items().size(); ++i) {
       auto e =
-          endpoint(allowed->items[i], path + ".allowedFrom[" + std::to_string(i) + "]", "source");
+          endpoint(allowed->items()[i], path + ".allowedFrom[" + std::to_string(i) + "]", "source");
       if (!e) {
         ok = false;
         continue;
@@ -661,7 +662,7 @@ class Parser {
     }
     std::vector<const YNode*> items;
     if (n->is_seq())
-      for (const auto& i : n->items) items.push_back(&i);
+      for (const auto& i : n->items()) items.push_back(&i);
     else
       items.push_back(n);
     if (items.empty()) {
@@ -683,7 +684,7 @@ class Parser {
       }
       fs::path p(i->value);
       paths.push_back((p.is_absolute() || dir_.empty() ? p : dir_ / p).lexically_normal().string());
-      texts.push_back(i->value);
+      texts.push_back(std::string(i->value));
       std::error_code ec;
       if (o_.read_policy_files && !fs::exists(paths.back(), ec)) {
         ctx_.error(
@@ -748,7 +749,8 @@ std::shared_ptr<const Expectations> parse_text(const std::string& name, std::str
                                                Session& s, const ExpectOptions& o) {
   size_t errors = s.diags.error_count();
   const std::string& stored = s.sources.add(name, std::move(text));
-  std::vector<YNode> docs = load::parse_yaml(stored, name, s.diags);
+  std::pmr::monotonic_buffer_resource arena;  // the trees are gone once parsed
+  std::vector<YNode> docs = load::parse_yaml(stored, name, s.diags, arena);
   return Parser(s, name, o).parse(docs, errors);
 }
 

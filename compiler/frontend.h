@@ -5,7 +5,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "compiler/frontends/k8s/k8s.h"
@@ -78,17 +77,10 @@ struct Workspace {
   // Step 2: lower to IR, finalize, and free the YAML trees. The policies are lowered on
   // another thread while the inventory is.
   void lower(const LoadOptions& opt);
-  // False: lower() keeps the YAML trees, still reachable, until the process exits instead
-  // of freeing them. A command that exits once it is done need not pay for freeing what
-  // the exit frees anyway (clang's -disable-free): for a 22,000-pod inventory that is
-  // 0.1 s of CPU, and the command's last threads would wait for it.
-  bool free_trees = true;
 
  private:
   std::unique_ptr<load::InputSet> policy_inputs_, cluster_inputs_;
   bool policies_from_cluster_ = false;
-  // Frees the YAML trees after lowering while the caller goes on (joined on destruction).
-  std::jthread freeing_;
   void make_inputs();
 };
 

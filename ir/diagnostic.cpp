@@ -22,13 +22,18 @@ const CodeInfo& code_info(Code c) { return all_codes()[static_cast<size_t>(c)]; 
 
 const std::string& SourceManager::add(const std::string& name, std::string text) {
   auto& slot = texts_[name];
+  if (slot) replaced_.push_back(std::move(slot));
   slot = std::make_unique<std::string>(std::move(text));
   return *slot;
 }
 
 void SourceManager::adopt(SourceManager&& other) {
-  for (auto& [name, text] : other.texts_) texts_.try_emplace(name, std::move(text));
+  for (auto& [name, text] : other.texts_)
+    if (auto [it, fresh] = texts_.try_emplace(name, std::move(text)); !fresh)
+      replaced_.push_back(std::move(text));
+  for (auto& text : other.replaced_) replaced_.push_back(std::move(text));
   other.texts_.clear();
+  other.replaced_.clear();
 }
 
 std::string_view SourceManager::line(const std::string& name, int line) const {

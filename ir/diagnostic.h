@@ -57,14 +57,18 @@ struct Diagnostic {
 // Holds the text of every input, so that diagnostics can quote the line.
 class SourceManager {
  public:
-  // Returns a stable reference to the stored text.
+  // Returns a stable reference to the stored text, valid as long as this manager: a text
+  // added again under the same name replaces it for line(), not in memory (parsed trees
+  // are views of their text).
   const std::string& add(const std::string& name, std::string text);
   std::string_view line(const std::string& name, int line) const;
-  // Takes the texts of `other` whose names this one lacks (references to them stay valid).
+  // Takes the texts of `other`: line() answers from those whose names this one lacks; all
+  // of them stay valid as long as this manager.
   void adopt(SourceManager&& other);
 
  private:
   std::map<std::string, std::unique_ptr<std::string>> texts_;
+  std::vector<std::unique_ptr<std::string>> replaced_;
 };
 
 class Diagnostics {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <iterator>
 #include <unordered_set>
 
 namespace nv::load {
@@ -18,16 +17,25 @@ bool is_break(char c) { return c == '\n' || c == '\r'; }
 
 class Reader {
  public:
-  Reader(std::string_view s, std::pmr::memory_resource* mr) : s_(s), mr_(mr) { check_encoding(); }
+  Reader(std::string_view s, std::pmr::memory_resource& mr, const ReadWindow& w)
+      : s_(s), mr_(&mr), w_(w), line_(w.first_line) {
+    if (w_.gap_end > w_.gap_begin) {
+      check_encoding(s_.substr(0, w_.gap_begin));
+      check_encoding(s_.substr(w_.gap_end));
+      if (w_.gap_begin == 0) skip_gap();
+    } else {
+      check_encoding(s_);
+    }
+  }
 
   // Whether some mapping gives a key twice.
   bool saw_duplicate() const { return duplicate_; }
 
   // Plain UTF-8 only: yaml-cpp also reads UTF-16/32 (by BOM or by NUL bytes), and the
   // fast reader has no business guessing encodings or judging control characters.
-  void check_encoding() const {
-    const auto* p = reinterpret_cast<const unsigned char*>(s_.data());
-    const auto* end = p + s_.size();
+  static void check_encoding(std::string_view s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
     while (p < end) {
       unsigned c = *p;
       if (c < 0x80) {
@@ -87,8 +95,16 @@ class Reader {
     if (!eof()) {
       ++pos_;
       ++line_;
+      if (pos_ == w_.gap_begin) skip_gap();
       line_start_ = pos_;
     }
+  }
+  // Lines move forward only through skip_line, and the gap is whole lines.
+  void skip_gap() {
+    if (w_.gap_end <= w_.gap_begin) return;
+    pos_ = w_.gap_end;
+    line_ += w_.gap_lines;
+    line_start_ = pos_;
   }
   void skip_spaces() {
     while (!eof() && is_space(s_[pos_])) ++pos_;
@@ -123,7 +139,7 @@ class Reader {
   void to_content() { pos_ = line_start_ + static_cast<size_t>(indent()); }
 
   YNode make(YNode::Kind kind) const {
-    YNode n(mr_);
+    YNode n;
     n.kind = kind;
     n.line = line_;
     n.col = col();
@@ -259,7 +275,7 @@ class Reader {
       }
       size_t end = pos_;
       while (end > start && s_[end - 1] == ' ') --end;
-      k.value = std::string(s_.substr(start, end - start));
+      k.value = s_.substr(start, end - start);
       plain_null(k);
     }
     if (peek() != ':' || !(is_space(peek(1)) || is_break(peek(1)))) throw Unsupported{};
@@ -309,7 +325,7 @@ class Reader {
     }
     size_t end = pos_;
     while (end > start && s_[end - 1] == ' ') --end;
-    n.value = std::string(s_.substr(start, end - start));
+    n.value = s_.substr(start, end - start);
     plain_null(n);
     return n;
   }
@@ -326,7 +342,7 @@ class Reader {
     if (n.value.empty() || n.value == "~" || n.value == "null" || n.value == "Null" ||
         n.value == "NULL") {
       n.kind = YNode::Kind::Null;
-      n.value.clear();
+      n.value = {};
     }
   }
 
@@ -349,31 +365,32 @@ class Reader {
 
   // --- children --------------------------------------------------------------------------
   // A collection's children are pushed on stack_ while it is read (its nested collections
-  // push theirs above and take them off before it resumes), then moved into vectors of
-  // exactly their size: no reallocation, and nothing left behind in the arena.
+  // push theirs above and take them off before it resumes), then copied into an array of
+  // exactly their size in the arena.
   void take_items(YNode& seq, size_t base) {
-    auto first = stack_.begin() + static_cast<std::ptrdiff_t>(base);
-    seq.items.reserve(stack_.size() - base);
-    std::move(first, stack_.end(), std::back_inserter(seq.items));
-    stack_.erase(first, stack_.end());
+    size_t n = stack_.size() - base;
+    YNode* kids = new_nodes(*mr_, n);
+    std::copy(stack_.begin() + static_cast<std::ptrdiff_t>(base), stack_.end(), kids);
+    seq.set_children(kids, n);
+    stack_.resize(base);
   }
 
-  // Keys and values alternate on the stack.
+  // Keys and values alternate on the stack; the array holds the keys, then the values.
   void take_entries(YNode& map, size_t base) {
     size_t n = (stack_.size() - base) / 2;
-    map.keys.reserve(n);
-    map.values.reserve(n);
-    for (size_t i = base; i + 1 < stack_.size(); i += 2) {
-      map.keys.push_back(std::move(stack_[i]));
-      map.values.push_back(std::move(stack_[i + 1]));
+    YNode* kids = new_nodes(*mr_, 2 * n);
+    for (size_t i = 0; i < n; ++i) {
+      kids[i] = stack_[base + 2 * i];
+      kids[n + i] = stack_[base + 2 * i + 1];
     }
-    stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(base), stack_.end());
-    if (!duplicate_) duplicate_ = repeats_a_key(map.keys);
+    map.set_children(kids, n);
+    stack_.resize(base);
+    if (!duplicate_) duplicate_ = repeats_a_key(map.keys());
   }
 
   // Only a flag: check_duplicate_keys walks the tree for the diagnostics when it is set.
   // Small mappings (nearly all) compare pairwise; large ones hash.
-  static bool repeats_a_key(const YNode::List& keys) {
+  static bool repeats_a_key(std::span<const YNode> keys) {
     if (keys.size() <= 16) {
       for (size_t i = 1; i < keys.size(); ++i)
         for (size_t j = 0; j < i; ++j)
@@ -389,27 +406,43 @@ class Reader {
   }
 
   // --- scalars ---------------------------------------------------------------------------
+  // A view of the source when it spells the value as it is (nearly always), else a copy
+  // in the arena of the value its escapes and doubled quotes stand for.
   YNode quoted() {
     YNode n = make(YNode::Kind::Scalar);
     n.plain = false;
     char q = peek();
     ++pos_;
+    const size_t start = pos_;
     for (;;) {
       if (eof() || is_break(peek())) throw Unsupported{};  // multi-line quoted scalar
+      char c = s_[pos_];
+      if (c == q && !(q == '\'' && peek(1) == '\'')) {
+        n.value = s_.substr(start, pos_ - start);
+        ++pos_;
+        return n;
+      }
+      if (c == q || (q == '"' && c == '\\')) break;
+      ++pos_;
+    }
+    std::string value(s_.substr(start, pos_ - start));
+    for (;;) {
+      if (eof() || is_break(peek())) throw Unsupported{};
       char c = s_[pos_++];
       if (c == q) {
         if (q == '\'' && peek() == '\'') {
           ++pos_;
-          n.value += '\'';
+          value += '\'';
           continue;
         }
+        n.value = copy_string(*mr_, value);
         return n;
       }
       if (q == '"' && c == '\\') {
-        escape(n.value);
+        escape(value);
         continue;
       }
-      n.value += c;
+      value += c;
     }
   }
 
@@ -517,7 +550,7 @@ class Reader {
     }
     if (content < 0) throw Unsupported{};  // empty block scalar
     if (chomp == '-') text.pop_back();
-    n.value = std::move(text);
+    n.value = copy_string(*mr_, text);
     block_consumed_ = true;
     return n;
   }
@@ -596,7 +629,7 @@ class Reader {
     if (peek() == '[' || peek() == '{') throw Unsupported{};
     size_t end = pos_;
     while (end > start && s_[end - 1] == ' ') --end;
-    n.value = std::string(s_.substr(start, end - start));
+    n.value = s_.substr(start, end - start);
     if (n.value.empty()) throw Unsupported{};
     plain_null(n);
     return n;
@@ -637,10 +670,11 @@ class Reader {
  private:
   std::string_view s_;
   std::pmr::memory_resource* mr_;
+  ReadWindow w_;
   std::vector<YNode> stack_;  // children of the collections being read
   bool duplicate_ = false;
+  int line_;
   size_t pos_ = 0;
-  int line_ = 1;
   size_t line_start_ = 0;
   bool at_root_ = false;
   bool block_consumed_ = false;
@@ -649,10 +683,10 @@ class Reader {
 }  // namespace
 
 std::optional<std::vector<YNode>> parse_yaml_fast(std::string_view text,
-                                                  std::pmr::memory_resource* arena,
-                                                  bool* duplicate_keys) {
+                                                  std::pmr::memory_resource& arena,
+                                                  bool* duplicate_keys, const ReadWindow& window) {
   try {
-    Reader r(text, arena ? arena : std::pmr::get_default_resource());
+    Reader r(text, arena, window);
     std::vector<YNode> docs = r.root_is_flow() ? r.json() : r.documents();
     if (duplicate_keys) *duplicate_keys = r.saw_duplicate();
     return docs;

@@ -12,10 +12,10 @@
 //   metadata: ...
 //
 // The text is cut at an item boundary near the middle of the sequence. The second half
-// alone is a well-formed document (a sequence), read on another thread; the first half
-// with the prefix and the suffix glued back is read here. The second half's items are
-// then appended to the first's `items`, and line numbers shifted back to the whole
-// text's. Anything outside this shape (several documents, directives, carriage returns,
+// alone is a well-formed document (a sequence), read on another thread; this thread reads
+// the rest, the reader stepping over the second half's lines (ReadWindow). Both number
+// lines as the whole text does. The second half's items are then appended to the first's
+// `items`. Anything outside this shape (several documents, directives, carriage returns,
 // a comment at column 0, `items` not followed by "- ") is read in one piece, as is a
 // text whose halves the fast reader does not take: the answer is always exactly
 // parse_yaml_fast's.
@@ -58,21 +58,12 @@ bool find_items(std::string_view t, size_t& begin, size_t& end) {
   return true;
 }
 
-size_t lines_in(std::string_view t) {
-  return static_cast<size_t>(std::count(t.begin(), t.end(), '\n'));
-}
-
-void shift_lines(YNode& n, int above, int by) {
-  if (n.line > above) n.line += by;
-  for (auto& c : n.items) shift_lines(c, above, by);
-  for (auto& c : n.keys) shift_lines(c, above, by);
-  for (auto& c : n.values) shift_lines(c, above, by);
-}
+int lines_in(std::string_view t) { return static_cast<int>(std::count(t.begin(), t.end(), '\n')); }
 
 }  // namespace
 
 std::optional<std::vector<YNode>> parse_yaml_fast_split(std::string_view text,
-                                                        std::pmr::memory_resource* arena,
+                                                        std::pmr::memory_resource& arena,
                                                         std::pmr::memory_resource* second_arena,
                                                         bool* duplicate_keys, size_t min_size) {
   auto whole = [&] { return parse_yaml_fast(text, arena, duplicate_keys); };
@@ -82,40 +73,42 @@ std::optional<std::vector<YNode>> parse_yaml_fast_split(std::string_view text,
   if (split == std::string_view::npos || split + 1 >= end) return whole();
   ++split;
 
-  const int before = static_cast<int>(lines_in(text.substr(0, split)));
-  const int second = static_cast<int>(lines_in(text.substr(split, end - split)));
+  // Both readers read `text` itself (their trees' scalars are views of it), with the
+  // positions of the whole text: this thread around the second half, the other thread
+  // the second half only.
+  const int before = lines_in(text.substr(0, split));
+  const int second = lines_in(text.substr(split, end - split));
   std::optional<std::vector<YNode>> tail;
   bool tail_duplicates = false;
   std::jthread reader([&] {  // joined below, or on unwinding
     try {
-      tail = parse_yaml_fast(text.substr(split, end - split), second_arena, &tail_duplicates);
-      if (tail)
-        for (auto& d : *tail) shift_lines(d, 0, before);
+      tail = parse_yaml_fast(text.substr(split, end - split), *second_arena, &tail_duplicates,
+                             {.first_line = before + 1});
     } catch (...) {  // out of memory: the whole text is read again here, and fails here
       tail.reset();
     }
   });
-  std::string head;
-  head.reserve(split + text.size() - end);
-  head.append(text.substr(0, split)).append(text.substr(end));
   bool head_duplicates = false;
-  std::optional<std::vector<YNode>> docs = parse_yaml_fast(head, arena, &head_duplicates);
+  std::optional<std::vector<YNode>> docs = parse_yaml_fast(
+      text, arena, &head_duplicates, {.gap_begin = split, .gap_end = end, .gap_lines = second});
   reader.join();
 
   YNode* items = nullptr;
   int found = 0;
   if (docs && docs->size() == 1 && (*docs)[0].is_map()) {
     YNode& root = (*docs)[0];
-    for (size_t i = 0; i < root.keys.size(); ++i)
-      if (root.keys[i].is_scalar() && root.keys[i].value == "items" && ++found &&
-          root.values[i].is_seq())
-        items = &root.values[i];
+    const size_t n = root.keys().size();
+    for (size_t i = 0; i < n; ++i)
+      if (root.keys()[i].is_scalar() && root.keys()[i].value == "items" && ++found &&
+          root.values()[i].is_seq())
+        items = &root.mutable_children()[n + i];
   }
   if (!items || found != 1 || !tail || tail->size() != 1 || !(*tail)[0].is_seq()) return whole();
-  shift_lines((*docs)[0], before, second);
-  YNode::List& more = (*tail)[0].items;
-  items->items.reserve(items->items.size() + more.size());
-  for (auto& n : more) items->items.push_back(std::move(n));
+  // The items of both halves, in one array of the first arena (theirs stay where they are).
+  auto first = items->items(), more = (*tail)[0].items();
+  YNode* all = new_nodes(arena, first.size() + more.size());
+  std::copy(more.begin(), more.end(), std::copy(first.begin(), first.end(), all));
+  items->set_children(all, first.size() + more.size());
   if (duplicate_keys) *duplicate_keys = head_duplicates || tail_duplicates;
   return docs;
 }

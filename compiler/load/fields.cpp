@@ -26,7 +26,8 @@ const YNode* MapReader::get(std::string_view key) {
 
 void MapReader::wrong_type(std::string_view key, const YNode& v, const char* expected) {
   std::string found = kind_name(v.kind);
-  if (v.is_scalar()) found = (v.plain ? "the value " : "the string ") + ("\"" + v.value + "\"");
+  if (v.is_scalar())
+    found = (v.plain ? "the value " : "the string ") + ("\"" + std::string(v.value) + "\"");
   ctx_.error(ir::Code::NV1021, v,
              "`" + path_ + "." + std::string(key) + "` must be " + expected + ", found " + found);
 }
@@ -43,7 +44,7 @@ std::optional<std::string> MapReader::string(std::string_view key) {
       ctx_.error(ir::Code::NV1021, *v, "`" + path_ + "." + std::string(key) + "` must be a string: " + *why);
       return std::nullopt;
     }
-  return v->value;
+  return std::string(v->value);
 }
 
 const char* Resolved::name() const {
@@ -158,7 +159,8 @@ std::optional<std::string> not_a_string(const YNode& n) {
   if (!n.is_scalar() || !n.plain) return std::nullopt;
   Resolved r = resolve_plain(n.value);
   if (r.type == Resolved::Type::String || r.type == Resolved::Type::Null) return std::nullopt;
-  return std::string("YAML reads `") + n.value + "` as a " + r.name() + "; quote it to make it a string";
+  return std::string("YAML reads `") + std::string(n.value) + "` as a " + r.name() +
+         "; quote it to make it a string";
 }
 
 std::optional<int64_t> MapReader::integer(std::string_view key) {
@@ -188,7 +190,7 @@ std::optional<IntOrString> MapReader::int_or_string(std::string_view key) {
     wrong_type(key, *v, "an integer or a string");  // `true`, `80.5`, `.inf`
     return std::nullopt;
   }
-  if (v->is_scalar()) return IntOrString{v->value};
+  if (v->is_scalar()) return IntOrString{std::string(v->value)};
   wrong_type(key, *v, "an integer or a string");
   return std::nullopt;
 }
@@ -221,7 +223,7 @@ void MapReader::reject_unknown(std::initializer_list<std::string_view> ignored) 
     std::string_view key = k.value;
     if (std::find(read_.begin(), read_.end(), key) != read_.end()) continue;
     if (std::find(ignored.begin(), ignored.end(), key) != ignored.end()) continue;
-    ctx_.error(ir::Code::NV1020, k, "unknown field `" + path_ + "." + k.value + "`");
+    ctx_.error(ir::Code::NV1020, k, "unknown field `" + path_ + "." + std::string(k.value) + "`");
   }
 }
 

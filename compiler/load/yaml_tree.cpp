@@ -7,6 +7,7 @@
 #include <yaml-cpp/parser.h>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -15,19 +16,35 @@
 
 namespace nv::load {
 
-static std::vector<YNode> parse_events(const std::string& text, const std::string& file,
-                                       ir::Diagnostics& diags, const ParseLimits& limits);
+static std::vector<YNode> parse_events(std::string_view text, const std::string& file,
+                                       ir::Diagnostics& diags, std::pmr::memory_resource& arena,
+                                       const ParseLimits& limits);
 
 const YNode* YNode::key_node(std::string_view key) const {
-  for (const auto& k : keys)
+  for (const auto& k : keys())
     if (k.is_scalar() && k.value == key) return &k;
   return nullptr;
 }
 
 const YNode* YNode::get(std::string_view key) const {
-  for (size_t i = 0; i < keys.size(); ++i)
-    if (keys[i].is_scalar() && keys[i].value == key) return &values[i];
+  auto ks = keys();
+  for (size_t i = 0; i < ks.size(); ++i)
+    if (ks[i].is_scalar() && ks[i].value == key) return &kids_[n_ + i];
   return nullptr;
+}
+
+YNode* new_nodes(std::pmr::memory_resource& arena, size_t n) {
+  if (n == 0) return nullptr;
+  auto* p = static_cast<YNode*>(arena.allocate(n * sizeof(YNode), alignof(YNode)));
+  std::uninitialized_default_construct_n(p, n);
+  return p;
+}
+
+std::string_view copy_string(std::pmr::memory_resource& arena, std::string_view s) {
+  if (s.empty()) return {};
+  auto* p = static_cast<char*>(arena.allocate(s.size(), 1));
+  std::copy(s.begin(), s.end(), p);
+  return {p, s.size()};
 }
 
 const char* kind_name(YNode::Kind k) {
@@ -48,23 +65,24 @@ namespace {
 
 struct Abort {};  // unwinds the parser after a fatal diagnostic
 
-// What copying a subtree costs in memory, counting 120 bytes a node: sizeof(YNode) when
-// the limit was set. Its vectors have since grown by an allocator pointer each (144 bytes),
-// but where the limit strikes, and so the NV1005 position, stays as it was.
+// What an alias costs: the bytes of the subtree it stands for, counting 120 bytes a node
+// (sizeof(YNode) when the limit was set) and a scalar's length. An alias shares its
+// anchor's subtree, but whatever walks the tree walks it once per alias: a few bytes can
+// stand for gigabytes ("billion laughs"). The count stays as it was when the trees copied,
+// so does where the limit strikes, and so the NV1005 position.
 constexpr size_t kNodeBytes = 120;
 
 size_t copy_bytes(const YNode& n) {
   size_t c = kNodeBytes + n.value.size();
-  for (const auto& i : n.items) c += copy_bytes(i);
-  for (const auto& k : n.keys) c += copy_bytes(k);
-  for (const auto& v : n.values) c += copy_bytes(v);
+  for (const auto& k : n.children()) c += copy_bytes(k);
   return c;
 }
 
 class Builder : public YAML::EventHandler {
  public:
-  Builder(const std::string& file, int doc, ir::Diagnostics& diags, size_t& budget, size_t limit)
-      : file_(file), doc_(doc), diags_(diags), budget_(budget), limit_(limit) {}
+  Builder(const std::string& file, int doc, ir::Diagnostics& diags,
+          std::pmr::memory_resource& arena, size_t& budget, size_t limit)
+      : file_(file), doc_(doc), diags_(diags), arena_(arena), budget_(budget), limit_(limit) {}
 
   YNode root;
   bool got_root = false;
@@ -86,8 +104,7 @@ class Builder : public YAML::EventHandler {
       throw Abort{};
     }
     charge(it->second.second, m.line + 1, m.column + 1);
-    YNode copy = it->second.first;
-    finish(std::move(copy), 0);
+    finish(it->second.first, 0);  // shares the anchor's subtree
   }
 
   void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor,
@@ -96,11 +113,10 @@ class Builder : public YAML::EventHandler {
     place(m, n);
     n.kind = YNode::Kind::Scalar;
     n.plain = tag == "?" || (tag != "!" && tag != "tag:yaml.org,2002:str");
-    n.value = value;
-    if (n.plain && (value == "~" || value == "null" || value == "Null" || value == "NULL")) {
+    if (n.plain && (value == "~" || value == "null" || value == "Null" || value == "NULL"))
       n.kind = YNode::Kind::Null;
-      n.value.clear();
-    }
+    else
+      n.value = copy_string(arena_, value);
     finish(std::move(n), anchor);
   }
 
@@ -120,6 +136,7 @@ class Builder : public YAML::EventHandler {
   struct Frame {
     YNode node;
     YAML::anchor_t anchor;
+    std::vector<YNode> kids;  // a mapping's alternate keys and values
   };
 
   ir::SourceSpan span(const YAML::Mark& m) const { return {file_, doc_, m.line + 1, m.column + 1}; }
@@ -141,7 +158,7 @@ class Builder : public YAML::EventHandler {
   }
 
   void open(const YAML::Mark& m, YNode::Kind kind, YAML::anchor_t anchor) {
-    Frame f{YNode{}, anchor};
+    Frame f{YNode{}, anchor, {}};
     place(m, f.node);
     f.node.kind = kind;
     stack_.push_back(std::move(f));
@@ -150,30 +167,42 @@ class Builder : public YAML::EventHandler {
   void close() {
     Frame f = std::move(stack_.back());
     stack_.pop_back();
-    if (f.node.kind == YNode::Kind::Map) pair_up(f.node);
-    finish(std::move(f.node), f.anchor);
+    if (f.node.kind == YNode::Kind::Map) {
+      pair_up(f.node, f.kids);
+    } else {
+      YNode* kids = new_nodes(arena_, f.kids.size());
+      std::copy(f.kids.begin(), f.kids.end(), kids);
+      f.node.set_children(kids, f.kids.size());
+    }
+    finish(f.node, f.anchor);
   }
 
-  // Map children arrive as key, value, key, value...; pair them, apply merge keys and
-  // reject duplicate keys.
-  void pair_up(YNode& map) {
-    YNode::List flat = std::move(map.items);
-    map.items.clear();
+  // Map children arrive as key, value, key, value...; pair them and apply merge keys.
+  void pair_up(YNode& map, const std::vector<YNode>& flat) {
     std::vector<std::pair<size_t, size_t>> merges;  // indices into flat: key, value
-    map.keys.reserve(flat.size() / 2);
-    map.values.reserve(flat.size() / 2);
+    std::vector<YNode> keys, values;
+    keys.reserve(flat.size() / 2);
+    values.reserve(flat.size() / 2);
     for (size_t i = 0; i + 1 < flat.size(); i += 2) {
-      YNode& k = flat[i];
+      const YNode& k = flat[i];
       if (k.is_scalar() && k.plain && k.value == "<<") {
         merges.emplace_back(i, i + 1);
         continue;
       }
-      map.keys.push_back(std::move(k));
-      map.values.push_back(std::move(flat[i + 1]));
+      keys.push_back(k);
+      values.push_back(flat[i + 1]);
     }
+    merge(keys, values, flat, merges);
+    YNode* kids = new_nodes(arena_, 2 * keys.size());
+    std::copy(values.begin(), values.end(), std::copy(keys.begin(), keys.end(), kids));
+    map.set_children(kids, keys.size());
+  }
+
+  void merge(std::vector<YNode>& keys, std::vector<YNode>& values, const std::vector<YNode>& flat,
+             const std::vector<std::pair<size_t, size_t>>& merges) {
     if (merges.empty()) return;
-    std::set<std::string, std::less<>> seen;
-    for (const auto& k : map.keys)
+    std::set<std::string_view> seen;
+    for (const auto& k : keys)
       if (k.is_scalar()) seen.insert(k.value);
     for (auto [ki, vi] : merges) {
       const YNode& k = flat[ki];
@@ -182,7 +211,7 @@ class Builder : public YAML::EventHandler {
       if (v.is_map()) {
         sources.push_back(&v);
       } else if (v.is_seq()) {
-        for (const auto& item : v.items) sources.push_back(&item);
+        for (const auto& item : v.items()) sources.push_back(&item);
       }
       if (sources.empty() || std::any_of(sources.begin(), sources.end(),
                                          [](const YNode* s) { return !s->is_map(); })) {
@@ -191,31 +220,32 @@ class Builder : public YAML::EventHandler {
         continue;
       }
       for (const YNode* s : sources)
-        for (size_t i = 0; i < s->keys.size(); ++i)
-          if (s->keys[i].is_scalar() && seen.insert(s->keys[i].value).second) {
-            map.keys.push_back(s->keys[i]);
-            map.values.push_back(s->values[i]);
+        for (auto [sk, sv] : s->entries())
+          if (sk.is_scalar() && seen.insert(sk.value).second) {
+            keys.push_back(sk);
+            values.push_back(sv);
           }
     }
   }
 
-  void finish(YNode n, YAML::anchor_t anchor) {
+  void finish(const YNode& n, YAML::anchor_t anchor) {
     if (anchor) {
       size_t bytes = copy_bytes(n);
-      charge(bytes, n.line, n.col);  // keeping the anchor is a copy too
+      charge(bytes, n.line, n.col);  // counted as when keeping the anchor was a copy
       anchors_[anchor] = {n, bytes};
     }
     if (stack_.empty()) {
-      root = std::move(n);
+      root = n;
       got_root = true;
     } else {
-      stack_.back().node.items.push_back(std::move(n));
+      stack_.back().kids.push_back(n);
     }
   }
 
   const std::string& file_;
   int doc_;
   ir::Diagnostics& diags_;
+  std::pmr::memory_resource& arena_;
   size_t& budget_;
   size_t limit_;
   std::vector<Frame> stack_;
@@ -224,16 +254,15 @@ class Builder : public YAML::EventHandler {
 
 }  // namespace
 
-std::vector<YNode> parse_yaml(const std::string& text, const std::string& file,
-                              ir::Diagnostics& diags, const ParseLimits& limits,
-                              std::pmr::memory_resource* arena,
-                              std::pmr::memory_resource* second_arena) {
+std::vector<YNode> parse_yaml(std::string_view text, const std::string& file,
+                              ir::Diagnostics& diags, std::pmr::memory_resource& arena,
+                              const ParseLimits& limits, std::pmr::memory_resource* second_arena) {
   bool duplicates = true;
   std::vector<YNode> docs;
   if (auto fast = parse_yaml_fast_split(text, arena, second_arena, &duplicates)) {
     docs = std::move(*fast);
   } else {
-    docs = parse_yaml_cpp(text, file, diags, limits);
+    docs = parse_yaml_cpp(text, file, diags, arena, limits);
   }
   // The fast reader tells whether a mapping repeats a key: walk its trees only then.
   if (duplicates) check_duplicate_keys(docs, file, diags);
@@ -244,22 +273,22 @@ namespace {
 
 void duplicates_in(const YNode& n, const std::string& file, int doc, ir::Diagnostics& diags,
                    std::set<std::pair<int, int>>& reported) {
-  if (n.is_map() && n.keys.size() > 1) {
+  if (n.is_map() && n.keys().size() > 1) {
     std::unordered_map<std::string_view, const YNode*> seen;
-    seen.reserve(n.keys.size());
-    for (const auto& k : n.keys) {
+    seen.reserve(n.keys().size());
+    for (const auto& k : n.keys()) {
       if (!k.is_scalar()) continue;
       auto [it, fresh] = seen.emplace(k.value, &k);
       // An alias copy repeats its original's positions: report each place once.
       if (!fresh && reported.emplace(k.line, k.col).second) {
         auto& d = diags.report(ir::Code::NV1004, {file, doc, k.line, k.col},
-                               "duplicate key \"" + k.value + "\"");
+                               "duplicate key \"" + std::string(k.value) + "\"");
         d.notes.push_back({{file, doc, it->second->line, it->second->col}, "first given here"});
       }
     }
   }
-  for (const auto& i : n.items) duplicates_in(i, file, doc, diags, reported);
-  for (const auto& v : n.values) duplicates_in(v, file, doc, diags, reported);
+  for (const auto& i : n.items()) duplicates_in(i, file, doc, diags, reported);
+  for (const auto& v : n.values()) duplicates_in(v, file, doc, diags, reported);
 }
 
 }  // namespace
@@ -278,15 +307,15 @@ std::string tree_difference(const YNode& a, const YNode& b) {
   if (a.is_null()) return "";
   if (a.line != b.line || a.col != b.col) return "position " + at(a) + " vs " + at(b);
   if (a.is_scalar() && (a.value != b.value || a.plain != b.plain))
-    return at(a) + " scalar \"" + a.value + "\"" + (a.plain ? "" : "(quoted)") + " vs \"" +
-           b.value + "\"" + (b.plain ? "" : "(quoted)");
-  if (a.items.size() != b.items.size() || a.keys.size() != b.keys.size())
+    return at(a) + " scalar \"" + std::string(a.value) + "\"" + (a.plain ? "" : "(quoted)") +
+           " vs \"" + std::string(b.value) + "\"" + (b.plain ? "" : "(quoted)");
+  if (a.items().size() != b.items().size() || a.keys().size() != b.keys().size())
     return at(a) + " size differs";
-  for (size_t i = 0; i < a.items.size(); ++i)
-    if (auto d = tree_difference(a.items[i], b.items[i]); !d.empty()) return d;
-  for (size_t i = 0; i < a.keys.size(); ++i) {
-    if (auto d = tree_difference(a.keys[i], b.keys[i]); !d.empty()) return d;
-    if (auto d = tree_difference(a.values[i], b.values[i]); !d.empty()) return d;
+  for (size_t i = 0; i < a.items().size(); ++i)
+    if (auto d = tree_difference(a.items()[i], b.items()[i]); !d.empty()) return d;
+  for (size_t i = 0; i < a.keys().size(); ++i) {
+    if (auto d = tree_difference(a.keys()[i], b.keys()[i]); !d.empty()) return d;
+    if (auto d = tree_difference(a.values()[i], b.values()[i]); !d.empty()) return d;
   }
   return "";
 }
@@ -298,16 +327,14 @@ const YNode* last_scalar(const YNode& n, const YNode* best) {
     return !b || std::tie(a->line, a->col) > std::tie(b->line, b->col);
   };
   if (n.is_scalar() && later(&n, best)) best = &n;
-  for (const auto& i : n.items) best = last_scalar(i, best);
-  for (const auto& k : n.keys) best = last_scalar(k, best);
-  for (const auto& v : n.values) best = last_scalar(v, best);
+  for (const auto& c : n.children()) best = last_scalar(c, best);
   return best;
 }
 
 // yaml-cpp 0.7 accepts a quoted scalar that is still open at the end of the stream and
 // swallows the rest of the file into it. Only the stream's last scalar can do that: scan
 // from its opening quote for the closing one.
-bool closes(const std::string& text, const YNode& n) {
+bool closes(std::string_view text, const YNode& n) {
   size_t pos = 0;
   for (int line = 1; line < n.line; ++line) {
     pos = text.find('\n', pos);
@@ -336,9 +363,10 @@ bool closes(const std::string& text, const YNode& n) {
 
 }  // namespace
 
-std::vector<YNode> parse_yaml_cpp(const std::string& text, const std::string& file,
-                                  ir::Diagnostics& diags, const ParseLimits& limits) {
-  std::vector<YNode> docs = parse_events(text, file, diags, limits);
+std::vector<YNode> parse_yaml_cpp(std::string_view text, const std::string& file,
+                                  ir::Diagnostics& diags, std::pmr::memory_resource& arena,
+                                  const ParseLimits& limits) {
+  std::vector<YNode> docs = parse_events(text, file, diags, arena, limits);
   const YNode* last = nullptr;
   int last_doc = 0;
   for (size_t i = 0; i < docs.size(); ++i)
@@ -354,15 +382,25 @@ std::vector<YNode> parse_yaml_cpp(const std::string& text, const std::string& fi
   return docs;
 }
 
-static std::vector<YNode> parse_events(const std::string& text, const std::string& file,
-                                       ir::Diagnostics& diags, const ParseLimits& limits) {
+ParsedYaml parse_yaml_text(std::string text, const std::string& file, ir::Diagnostics& diags,
+                           const ParseLimits& limits) {
+  ParsedYaml p;
+  p.text = std::make_unique<const std::string>(std::move(text));
+  p.arena = std::make_unique<std::pmr::monotonic_buffer_resource>();
+  p.docs = parse_yaml(*p.text, file, diags, *p.arena, limits);
+  return p;
+}
+
+static std::vector<YNode> parse_events(std::string_view text, const std::string& file,
+                                       ir::Diagnostics& diags, std::pmr::memory_resource& arena,
+                                       const ParseLimits& limits) {
   std::vector<YNode> docs;
-  std::istringstream in(text);
+  std::istringstream in{std::string(text)};
   YAML::Parser parser(in);
   size_t budget = limits.max_alias_bytes;
   int last_start = -1;
   for (int doc = 0;; ++doc) {
-    Builder b(file, doc, diags, budget, limits.max_alias_bytes);
+    Builder b(file, doc, diags, arena, budget, limits.max_alias_bytes);
     try {
       if (!parser.HandleNextDocument(b)) break;
     } catch (const Abort&) {
@@ -396,7 +434,7 @@ static std::vector<YNode> parse_events(const std::string& text, const std::strin
       break;
     }
     last_start = b.start_pos;
-    docs.push_back(b.got_root ? std::move(b.root) : YNode{});
+    docs.push_back(b.got_root ? b.root : YNode{});
   }
   return docs;
 }

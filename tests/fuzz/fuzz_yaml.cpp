@@ -14,15 +14,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nv::load::ParseLimits limits;
   limits.max_alias_bytes = size_t{16} << 20;
   nv::ir::Diagnostics diags;
-  auto docs = nv::load::parse_yaml(text, "f.yaml", diags, limits);
+  std::pmr::monotonic_buffer_resource arena, first, second;
+  auto docs = nv::load::parse_yaml(text, "f.yaml", diags, arena, limits);
   for (const auto& d : diags.all())
     if (d.span.line < 0 || d.span.col < 0) __builtin_trap();
 
   // Read on two threads (split at any size here), the answer is the one-piece reader's.
   bool dup_whole = false, dup_split = false;
-  auto fast = nv::load::parse_yaml_fast(text, nullptr, &dup_whole);
-  auto split = nv::load::parse_yaml_fast_split(text, nullptr, std::pmr::new_delete_resource(),
-                                               &dup_split, 0);
+  auto fast = nv::load::parse_yaml_fast(text, arena, &dup_whole);
+  auto split = nv::load::parse_yaml_fast_split(text, first, &second, &dup_split, 0);
   if (fast.has_value() != split.has_value() ||
       (fast && (dup_whole != dup_split || fast->size() != split->size()))) {
     std::fprintf(stderr, "the split reader answers otherwise\n");
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   nv::ir::Diagnostics ref_diags;
-  auto ref = nv::load::parse_yaml_cpp(text, "f.yaml", ref_diags, limits);
+  auto ref = nv::load::parse_yaml_cpp(text, "f.yaml", ref_diags, arena, limits);
   if (ref_diags.has_errors()) {
     std::fprintf(stderr, "fast reader accepted what yaml-cpp rejects: %s\n",
                  ref_diags.all()[0].message.c_str());

@@ -64,3 +64,23 @@ TEST(Diagnostic, ColumnsPastTheEndOfALineAreClamped) {
   Diagnostic d{Code::NV1002, Severity::Error, "m", {"a.yaml", 0, 2, 40}, {}};
   EXPECT_EQ(render(d, &sm, false), "a.yaml:2:40: error[NV1002]: m\n  short\n       ^\n");
 }
+
+// Parsed trees are views of their text: a text added again under its name, or adopted
+// from another manager under a name this one has, stays where it is.
+TEST(Diagnostic, TextsStayValidWhenANameIsAddedAgainOrAdopted) {
+  SourceManager sm;
+  const std::string& first = sm.add("p.yaml", "kind: First, a text too long for SSO\n");
+  const char* first_data = first.data();
+  sm.add("p.yaml", "kind: Second\n");
+  EXPECT_EQ(std::string_view(first_data, 11), "kind: First");
+  EXPECT_EQ(sm.line("p.yaml", 1), "kind: Second");
+
+  SourceManager other;
+  const std::string& theirs = other.add("p.yaml", "kind: Third\n");
+  const std::string& only_theirs = other.add("q.yaml", "kind: Fourth\n");
+  sm.adopt(std::move(other));
+  EXPECT_EQ(theirs, "kind: Third\n");
+  EXPECT_EQ(only_theirs, "kind: Fourth\n");
+  EXPECT_EQ(sm.line("p.yaml", 1), "kind: Second");
+  EXPECT_EQ(sm.line("q.yaml", 1), "kind: Fourth");
+}

@@ -5,9 +5,16 @@
 using namespace nv;
 using load::YNode;
 
-static std::vector<YNode> parse(const std::string& text, ir::Diagnostics& d,
-                                load::ParseLimits lim = {}) {
-  return load::parse_yaml(text, "t.yaml", d, lim);
+// The trees with what they point into (the text and the arena).
+struct Docs {
+  load::ParsedYaml parsed;
+  size_t size() const { return parsed.docs.size(); }
+  bool empty() const { return parsed.docs.empty(); }
+  const YNode& operator[](size_t i) const { return parsed.docs[i]; }
+};
+
+static Docs parse(const std::string& text, ir::Diagnostics& d, load::ParseLimits lim = {}) {
+  return {load::parse_yaml_text(text, "t.yaml", d, lim)};
 }
 
 TEST(YamlTree, PositionsAreOneBased) {

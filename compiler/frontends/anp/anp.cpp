@@ -69,7 +69,7 @@ struct Lowering {
                    std::initializer_list<std::string_view> keys, const std::string& where,
                    const std::string& instead) {
     if (!n.is_map()) return false;
-    for (const YNode& k : n.keys)
+    for (const YNode& k : n.keys())
       for (auto key : keys)
         if (k.is_scalar() && k.value == key) {
           error(ir::Code::NV7013, k,
@@ -82,7 +82,7 @@ struct Lowering {
 
   // A list with MinItems/MaxItems; reports and returns false when out of bounds.
   bool list_size(const YNode& list, const std::string& path, size_t min, size_t max) {
-    size_t n = list.items.size();
+    size_t n = list.items().size();
     if (n < min) {
       error(ir::Code::NV7005, list, "`" + path + "` must have at least " + std::to_string(min) + " item" +
                                         (min == 1 ? "" : "s"));
@@ -258,8 +258,8 @@ struct Lowering {
     std::vector<ir::CidrBlock> blocks;
     std::map<std::string, const YNode*> seen;
     bool ok = true;
-    for (size_t i = 0; i < list.items.size(); ++i) {
-      const YNode& e = list.items[i];
+    for (size_t i = 0; i < list.items().size(); ++i) {
+      const YNode& e = list.items()[i];
       std::string epath = path + "[" + std::to_string(i) + "]";
       if (e.is_map()) {
         error(ir::Code::NV7013, e,
@@ -274,7 +274,8 @@ struct Lowering {
         continue;
       }
       if (!seen.emplace(e.value, &e).second) {  // +listType=set
-        error(ir::Code::NV7010, e, "`" + epath + "` \"" + e.value + "\" is listed twice");
+        error(ir::Code::NV7010, e,
+              "`" + epath + "` \"" + std::string(e.value) + "\" is listed twice");
         ok = false;
         continue;
       }
@@ -284,9 +285,10 @@ struct Lowering {
       bool has_dot = e.value.find('.') != std::string::npos;
       auto cidr = ir::Cidr::parse(e.value);
       if (e.value.size() > kMaxCidrText || has_colon == has_dot || !cidr) {
-        error(ir::Code::NV7010, e,
-              "`" + epath + "` \"" + e.value + "\" is not an IPv4 or IPv6 CIDR" +
-                  (has_colon && has_dot ? " (IPv4 embedded in IPv6 is not supported upstream)" : ""));
+        error(
+            ir::Code::NV7010, e,
+            "`" + epath + "` \"" + std::string(e.value) + "\" is not an IPv4 or IPv6 CIDR" +
+                (has_colon && has_dot ? " (IPv4 embedded in IPv6 is not supported upstream)" : ""));
         ok = false;
         continue;
       }
@@ -407,10 +409,11 @@ struct Lowering {
     } else if (!list_size(*peers, path + "." + peer_key, 1, kMaxPeers)) {
       ok = false;
     } else {
-      for (size_t i = 0; i < peers->items.size(); ++i) {
+      for (size_t i = 0; i < peers->items().size(); ++i) {
         bool address = false;
-        auto p = peer(peers->items[i], path + "." + peer_key + "[" + std::to_string(i) + "]", egress, &address);
-        if (address && !address_peer_node) address_peer_node = &peers->items[i];
+        auto p = peer(peers->items()[i], path + "." + peer_key + "[" + std::to_string(i) + "]",
+                      egress, &address);
+        if (address && !address_peer_node) address_peer_node = &peers->items()[i];
         address_peer = address_peer || address;
         if (p) rule.peers.push_back(std::move(*p));
         ok = ok && p.has_value();
@@ -433,10 +436,10 @@ struct Lowering {
       // (policy-assistant BuildPortMatcherAdmin: no ports, every port).
       if (!list_size(*ports_node, path + ".ports", baseline ? 0 : 1, kMaxPorts)) return std::nullopt;
       const YNode* named_node = nullptr;
-      for (size_t i = 0; i < ports_node->items.size(); ++i) {
+      for (size_t i = 0; i < ports_node->items().size(); ++i) {
         bool named = false;
-        auto pm = port(ports_node->items[i], path + ".ports[" + std::to_string(i) + "]", &named);
-        if (named && !named_node) named_node = &ports_node->items[i];
+        auto pm = port(ports_node->items()[i], path + ".ports[" + std::to_string(i) + "]", &named);
+        if (named && !named_node) named_node = &ports_node->items()[i];
         if (pm) rule.ports.push_back(std::move(*pm));
         ok = ok && pm.has_value();
       }
@@ -613,10 +616,11 @@ void lower_policy(load::Ctx& ctx, const load::Object& obj, ir::PolicySet& ps) {
     if (!list || !low.list_size(*list, std::string("spec.") + key, 0, kMaxRules)) return;
     ir::DirectionRules& dr = p.dir(d);
     // "ANPs with no ingress rules do not affect ingress traffic" (and likewise egress).
-    dr.isolates = !list->items.empty();
-    for (size_t i = 0; i < list->items.size(); ++i) {
+    dr.isolates = !list->items().empty();
+    for (size_t i = 0; i < list->items().size(); ++i) {
       std::string path = std::string("spec.") + key + "[" + std::to_string(i) + "]";
-      if (auto r = low.rule(list->items[i], path, d == ir::Direction::Egress)) dr.rules.push_back(std::move(*r));
+      if (auto r = low.rule(list->items()[i], path, d == ir::Direction::Egress))
+        dr.rules.push_back(std::move(*r));
     }
   };
   lower_dir(ingress, "ingress", ir::Direction::Ingress);

@@ -131,8 +131,8 @@ std::optional<NetworkSet> read_network_set(load::Ctx& ctx, const load::Object& o
     ctx.error(ir::Code::NV5013, labels ? *labels : *obj.node,
               "projectcalico.org/namespace is not a valid label name on a network set");
   if (nets)
-    for (size_t i = 0; i < nets->items.size(); ++i) {
-      const YNode& n = nets->items[i];
+    for (size_t i = 0; i < nets->items().size(); ++i) {
+      const YNode& n = nets->items()[i];
       std::optional<ir::Cidr> c;
       if (n.is_scalar()) {
         c = ir::Cidr::parse(n.value);
@@ -143,7 +143,8 @@ std::optional<NetworkSet> read_network_set(load::Ctx& ctx, const load::Object& o
         set.nets.push_back(*c);
       else
         ctx.error(ir::Code::NV5019, n,
-                  "`spec.nets[" + std::to_string(i) + "]`: \"" + (n.is_scalar() ? n.value : "?") +
+                  "`spec.nets[" + std::to_string(i) + "]`: \"" +
+                      (n.is_scalar() ? std::string(n.value) : "?") +
                       "\" is not a CIDR or an IP address");
     }
   if (ctx.diags.error_count() != errors) return std::nullopt;

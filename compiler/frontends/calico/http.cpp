@@ -83,19 +83,19 @@ std::optional<ir::L7Match> lower_http(load::Ctx& ctx, const YNode& node, const Y
 
   ir::HttpRule h;
   h.where = path;
-  if (methods && !methods->items.empty()) {
+  if (methods && !methods->items().empty()) {
     std::set<std::string> seen;
     std::vector<ir::Regex> alts;
     bool any = false;
-    for (size_t i = 0; i < methods->items.size(); ++i) {
-      const YNode& m = methods->items[i];
+    for (size_t i = 0; i < methods->items().size(); ++i) {
+      const YNode& m = methods->items()[i];
       if (!m.is_scalar() || load::not_a_string(m)) {
         ctx.error(ir::Code::NV1021, m, "`" + path + ".methods` must be a list of strings");
         continue;
       }
-      if (!seen.insert(m.value).second) {
+      if (!seen.insert(std::string(m.value)).second) {
         ctx.error(ir::Code::NV5030, m,
-                  "`" + path + ".methods[" + std::to_string(i) + "]`: \"" + m.value +
+                  "`" + path + ".methods[" + std::to_string(i) + "]`: \"" + std::string(m.value) +
                       "\" is listed twice (Calico rejects duplicate methods)");
         continue;
       }
@@ -104,12 +104,12 @@ std::optional<ir::L7Match> lower_http(load::Ctx& ctx, const YNode& node, const Y
     }
     if (!any) h.method = ir::Regex::alt(std::move(alts));
   }
-  if (paths && !paths->items.empty()) {
+  if (paths && !paths->items().empty()) {
     std::vector<ir::Regex> alts;
-    for (size_t i = 0; i < paths->items.size(); ++i)
-      if (auto re = http_path(ctx, paths->items[i], path + ".paths[" + std::to_string(i) + "]"))
+    for (size_t i = 0; i < paths->items().size(); ++i)
+      if (auto re = http_path(ctx, paths->items()[i], path + ".paths[" + std::to_string(i) + "]"))
         alts.push_back(std::move(*re));
-    if (alts.size() == paths->items.size()) h.path = ir::Regex::alt(std::move(alts));
+    if (alts.size() == paths->items().size()) h.path = ir::Regex::alt(std::move(alts));
   }
   if (ctx.diags.error_count() != errors) return std::nullopt;
   ir::L7Match m;

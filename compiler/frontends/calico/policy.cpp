@@ -37,13 +37,15 @@ std::optional<double> read_number(load::Ctx& ctx, const YNode& n, const std::str
     if (r.type == load::Resolved::Type::Int) return static_cast<double>(r.i);
     if (r.type == load::Resolved::Type::Float) {
       if (std::isfinite(r.f)) return r.f;
-      ctx.error(ir::Code::NV5013, n, "`" + path + "` must be a finite number, found " + n.value);
+      ctx.error(ir::Code::NV5013, n,
+                "`" + path + "` must be a finite number, found " + std::string(n.value));
       return std::nullopt;
     }
   }
   ctx.error(ir::Code::NV1021, n,
             "`" + path + "` must be a number, found " +
-                (n.is_scalar() ? "the string \"" + n.value + "\"" : std::string(load::kind_name(n.kind))));
+                (n.is_scalar() ? "the string \"" + std::string(n.value) + "\""
+                               : std::string(load::kind_name(n.kind))));
   return std::nullopt;
 }
 
@@ -148,13 +150,14 @@ struct Lowering {
     bool host_bits = false;
     auto c = ir::Cidr::parse(n.value, &host_bits);
     if (!c) {
-      ctx.error(ir::Code::NV5019, n, "`" + path + "`: invalid CIDR \"" + n.value + "\" (address/length)");
+      ctx.error(ir::Code::NV5019, n,
+                "`" + path + "`: invalid CIDR \"" + std::string(n.value) + "\" (address/length)");
       return std::nullopt;
     }
     if (host_bits) {
       ctx.error(ir::Code::NV5019, n,
-                "`" + path + "`: " + n.value + " is not a network address (Calico requires " +
-                    c->str() + ")");
+                "`" + path + "`: " + std::string(n.value) +
+                    " is not a network address (Calico requires " + c->str() + ")");
       return std::nullopt;
     }
     return c;
@@ -162,8 +165,8 @@ struct Lowering {
 
   void nets(const YNode* list, const std::string& path, std::vector<ir::Cidr>& out) {
     if (!list) return;
-    for (size_t i = 0; i < list->items.size(); ++i)
-      if (auto c = net(list->items[i], path + "[" + std::to_string(i) + "]")) out.push_back(*c);
+    for (size_t i = 0; i < list->items().size(); ++i)
+      if (auto c = net(list->items()[i], path + "[" + std::to_string(i) + "]")) out.push_back(*c);
   }
 
   // A numorstring.Port: an integer, "lo:hi" or a port name (port.go PortFromString,
@@ -186,14 +189,16 @@ struct Lowering {
     };
     if (n.plain) {
       if (auto i = load::as_integer(n)) {
-        if (*i < 1 || *i > 65535) return bad("port " + n.value + " is outside 1..65535");
+        if (*i < 1 || *i > 65535)
+          return bad("port " + std::string(n.value) + " is outside 1..65535");
         ranges.push_back({static_cast<uint16_t>(*i), static_cast<uint16_t>(*i)});
         return;
       }
       if (load::resolve_plain(n.value).type != load::Resolved::Type::String)
-        return bad("\"" + n.value + "\" is not a port number, \"lo:hi\" or a port name");
+        return bad("\"" + std::string(n.value) +
+                   "\" is not a port number, \"lo:hi\" or a port name");
     }
-    const std::string& s = n.value;
+    const std::string s(n.value);
     if (auto v = number(s)) {
       if (*v < 1 || *v > 65535) return bad("port " + s + " is outside 1..65535");
       ranges.push_back({static_cast<uint16_t>(*v), static_cast<uint16_t>(*v)});
@@ -217,8 +222,8 @@ struct Lowering {
   void ports(const YNode* list, const std::string& path, std::vector<PortRange>& ranges,
              std::vector<std::string>& names) {
     if (!list) return;
-    for (size_t i = 0; i < list->items.size(); ++i)
-      port(list->items[i], path + "[" + std::to_string(i) + "]", ranges, names);
+    for (size_t i = 0; i < list->items().size(); ++i)
+      port(list->items()[i], path + "[" + std::to_string(i) + "]", ranges, names);
   }
 
   // A selector field of a rule: nullopt when absent or empty ("" means unset upstream).
@@ -277,16 +282,16 @@ struct Lowering {
     r.reject_unknown();
     std::optional<ir::Selector> out;
     if (sel) out = prefixed(*sel, kServiceAccountPrefix, ir::Selector::all());
-    if (names_n && !names_n->items.empty()) {
+    if (names_n && !names_n->items().empty()) {
       std::vector<std::string> names;
-      for (size_t i = 0; i < names_n->items.size(); ++i) {
-        const YNode& item = names_n->items[i];
+      for (size_t i = 0; i < names_n->items().size(); ++i) {
+        const YNode& item = names_n->items()[i];
         if (!item.is_scalar() || load::not_a_string(item)) {
           ctx.error(ir::Code::NV1021, item,
                     "`" + path + ".names[" + std::to_string(i) + "]` must be a string");
           continue;
         }
-        names.push_back(item.value);
+        names.push_back(std::string(item.value));
       }
       auto in = ir::Selector::in(kLabelServiceAccount, names);
       out = out ? raw_and(*out, in) : in;
@@ -304,14 +309,14 @@ struct Lowering {
     if (n.plain) num = load::as_integer(n);
     if (!num && !n.value.empty() && n.value.size() <= 3 &&
         n.value.find_first_not_of("0123456789") == std::string::npos)
-      num = std::stoi(n.value);  // Uint8OrString reads a quoted number as a number
+      num = std::stoi(std::string(n.value));  // Uint8OrString reads a quoted number as a number
     if (num) {
       if (*num >= 1 && *num <= 255) return static_cast<int>(*num);
-    } else if (auto p = protocol_number(n.value)) {
+    } else if (auto p = protocol_number(std::string(n.value))) {
       return p;
     }
     ctx.error(ir::Code::NV5015, n,
-              "`" + path + "`: unsupported protocol \"" + n.value +
+              "`" + path + "`: unsupported protocol \"" + std::string(n.value) +
                   "\" (expected TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite or 1..255; names are "
                   "case-sensitive)");
     return std::nullopt;
@@ -460,7 +465,7 @@ struct Lowering {
 
     // Ports need a protocol that has them (validator.go validateRule).
     for (const YNode* pn : {src.ports_n, src.not_ports_n, dst.ports_n, dst.not_ports_n})
-      if (pn && !pn->items.empty() && !(proto && supports_ports(*proto)))
+      if (pn && !pn->items().empty() && !(proto && supports_ports(*proto)))
         ctx.error(ir::Code::NV5018, *pn, "rules that specify ports must set protocol to TCP, UDP or SCTP");
     refuse(src.ports_n, ir::Code::NV5032,
            "`" + path + ".source.ports`: source ports are not supported yet");
@@ -708,24 +713,26 @@ std::vector<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, co
   if (order_n)
     if (auto o = read_number(ctx, *order_n, "spec.order")) p.order = *o;
   if (hints)
-    for (const auto& h : hints->items)
+    for (const auto& h : hints->items())
       if (!h.is_scalar() || h.value != "AssumeNeededOnEveryNode")
         ctx.error(ir::Code::NV5013, h, "`spec.performanceHints`: the only hint is AssumeNeededOnEveryNode");
 
   // types, defaulted from the rules present (api/pkg/defaults/networkpolicy.go).
   bool has_ingress = false, has_egress = false;
-  size_t n_ingress = ingress ? ingress->items.size() : 0, n_egress = egress ? egress->items.size() : 0;
-  if (types && !types->items.empty()) {
-    for (const auto& t : types->items) {
+  size_t n_ingress = ingress ? ingress->items().size() : 0,
+         n_egress = egress ? egress->items().size() : 0;
+  if (types && !types->items().empty()) {
+    for (const auto& t : types->items()) {
       bool* flag = t.is_scalar() && t.value == "Ingress"  ? &has_ingress
                    : t.is_scalar() && t.value == "Egress" ? &has_egress
                                                           : nullptr;
       if (!flag)
         ctx.error(ir::Code::NV5013, t,
-                  "`spec.types`: \"" + (t.is_scalar() ? t.value : std::string("?")) +
+                  "`spec.types`: \"" + (t.is_scalar() ? std::string(t.value) : std::string("?")) +
                       "\" is not Ingress or Egress");
       else if (*flag)
-        ctx.error(ir::Code::NV5013, t, "`spec.types`: '" + t.value + "' type specified more than once");
+        ctx.error(ir::Code::NV5013, t,
+                  "`spec.types`: '" + std::string(t.value) + "' type specified more than once");
       else
         *flag = true;
     }
@@ -776,14 +783,15 @@ std::vector<ir::Policy> lower_policy(load::Ctx& ctx, const load::Object& obj, co
     ir::DirectionRules& dr = p.dir(d);
     dr.isolates = governed;
     if (!list) return;
-    for (size_t i = 0; i < list->items.size(); ++i) {
-      auto r = low.rule(list->items[i], std::string("spec.") + key + "[" + std::to_string(i) + "]", d);
+    for (size_t i = 0; i < list->items().size(); ++i) {
+      auto r =
+          low.rule(list->items()[i], std::string("spec.") + key + "[" + std::to_string(i) + "]", d);
       if (r && governed) {
         dr.rules.push_back(std::move(r->rule));
         own[static_cast<size_t>(d)].push_back(std::move(r->own));
       }
     }
-    if (!governed && !list->items.empty())
+    if (!governed && !list->items().empty())
       ctx.error(ir::Code::NV5014, *list,
                 std::string("spec.types does not list ") + (d == ir::Direction::Ingress ? "Ingress" : "Egress") +
                     ", so felix ignores these " + key + " rules");

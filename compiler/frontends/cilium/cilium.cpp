@@ -58,21 +58,21 @@ std::optional<std::vector<ir::PortMatch>> icmp_matches(load::Ctx& ctx, const YNo
       {"ParameterProblem", 4},       {"EchoRequest", 128}, {"EchoReply", 129}};
   size_t errors = ctx.diags.error_count();
   std::vector<ir::PortMatch> out;
-  if (list.items.empty())  // upstream's meaning of an empty list is unclear: refused
+  if (list.items().empty())  // upstream's meaning of an empty list is unclear: refused
     ctx.error(ir::Code::NV6035, list, "`" + path + "` is an empty list; omit it or give a type");
-  for (size_t i = 0; i < list.items.size(); ++i) {
+  for (size_t i = 0; i < list.items().size(); ++i) {
     std::string ip = path + "[" + std::to_string(i) + "]";
-    MapReader r(ctx, list.items[i], ip);
+    MapReader r(ctx, list.items()[i], ip);
     const YNode* fields = r.list("fields");
     r.reject_unknown();
     if (!r.ok()) continue;
-    if (!fields || fields->items.empty()) {
-      ctx.error(ir::Code::NV6035, list.items[i], "`" + ip + "`: an ICMP rule needs fields");
+    if (!fields || fields->items().empty()) {
+      ctx.error(ir::Code::NV6035, list.items()[i], "`" + ip + "`: an ICMP rule needs fields");
       continue;
     }
-    for (size_t j = 0; j < fields->items.size(); ++j) {
+    for (size_t j = 0; j < fields->items().size(); ++j) {
       std::string fp = ip + ".fields[" + std::to_string(j) + "]";
-      MapReader f(ctx, fields->items[j], fp);
+      MapReader f(ctx, fields->items()[j], fp);
       auto family = f.string("family");
       const YNode* type_n = f.get("type");
       f.reject_unknown();
@@ -83,7 +83,7 @@ std::optional<std::vector<ir::PortMatch>> icmp_matches(load::Ctx& ctx, const YNo
         continue;
       }
       if (!type_n) {
-        ctx.error(ir::Code::NV6035, fields->items[j], "`" + fp + ".type` is required");
+        ctx.error(ir::Code::NV6035, fields->items()[j], "`" + fp + ".type` is required");
         continue;
       }
       std::optional<int> type;
@@ -91,7 +91,7 @@ std::optional<std::vector<ir::PortMatch>> icmp_matches(load::Ctx& ctx, const YNo
         if (*x >= 0 && *x <= 255) type = static_cast<int>(*x);
       } else if (type_n->is_scalar()) {
         const auto& names = v6f ? v6 : v4;
-        if (auto it = names.find(type_n->value); it != names.end()) type = it->second;
+        if (auto it = names.find(std::string(type_n->value)); it != names.end()) type = it->second;
       }
       if (!type) {
         ctx.error(ir::Code::NV6035, *type_n,
@@ -159,7 +159,7 @@ struct RuleLowering {
                              {cidr_sets, "CIDRSet"},
                              {fqdns, "FQDNs"},
                              {nodes, "Nodes"}})
-      if (node && !node->items.empty()) kinds.push_back(pre + key);
+      if (node && !node->items().empty()) kinds.push_back(pre + key);
     if (kinds.size() > 1 && ctx.diags.error_count() == errors) {
       ctx.error(ir::Code::NV6013, n,
                 "combining " + kinds[0] + " and " + kinds[1] +
@@ -178,9 +178,9 @@ struct RuleLowering {
     auto each = [&](const YNode* list, const std::string& key, auto&& f) {
       if (!list) return;
       any_l3 = true;
-      if (list->items.empty()) explicit_empty = true;
-      for (size_t i = 0; i < list->items.size(); ++i)
-        f(list->items[i], path + "." + pre + key + "[" + std::to_string(i) + "]");
+      if (list->items().empty()) explicit_empty = true;
+      for (size_t i = 0; i < list->items().size(); ++i)
+        f(list->items()[i], path + "." + pre + key + "[" + std::to_string(i) + "]");
     };
     each(endpoints, "Endpoints", [&](const YNode& e, const std::string& p) {
       if (auto peers = endpoint_peers(ctx, e, p, scope, deny))
@@ -191,7 +191,7 @@ struct RuleLowering {
         ctx.error(ir::Code::NV1021, e, "`" + path + "." + pre + "Entities` must be a list of strings");
         return;
       }
-      if (auto peers = entity_peers(ctx, e, e.value, deny))
+      if (auto peers = entity_peers(ctx, e, std::string(e.value), deny))
         rule.peers.insert(rule.peers.end(), peers->begin(), peers->end());
     });
     each(nodes, "Nodes", [&](const YNode& e, const std::string& p) {
@@ -213,10 +213,11 @@ struct RuleLowering {
     // list selects nothing, as the other L3 lists.
     if (fqdns) {
       any_l3 = true;
-      if (fqdns->items.empty()) explicit_empty = true;
+      if (fqdns->items().empty())
+        explicit_empty = true;
       else if (auto p = fqdn_peer(ctx, *fqdns, path + ".toFQDNs")) rule.peers.push_back(std::move(*p));
     }
-    bool has_l4 = to_ports && !to_ports->items.empty();
+    bool has_l4 = to_ports && !to_ports->items().empty();
     if (icmps) {
       if (has_l4) {
         // rule_validation.go: icmps and toPorts in one rule are rejected.
@@ -349,7 +350,7 @@ std::optional<PolicyParts> lower_rule(load::Ctx& ctx, const load::Object& obj, c
     return std::nullopt;
   }
   size_t counts[4];
-  for (int i = 0; i < 4; ++i) counts[i] = lists[i] ? lists[i]->items.size() : 0;
+  for (int i = 0; i < 4; ++i) counts[i] = lists[i] ? lists[i]->items().size() : 0;
   if (!counts[0] && !counts[1] && !counts[2] && !counts[3]) {
     ctx.error(ir::Code::NV6011, n,
               "`" + path + "` must have at least one of ingress, ingressDeny, egress, egressDeny "
@@ -389,8 +390,9 @@ std::optional<PolicyParts> lower_rule(load::Ctx& ctx, const load::Object& obj, c
     ir::Direction dir = i % 2 == 0 ? ir::Direction::Ingress : ir::Direction::Egress;
     bool deny = i >= 2;
     ir::Policy& p = deny ? parts.deny : parts.allow;
-    for (size_t j = 0; j < lists[i]->items.size(); ++j)
-      if (auto rules = low.rule(lists[i]->items[j], path + "." + kKeys[i] + "[" + std::to_string(j) + "]", dir, deny))
+    for (size_t j = 0; j < lists[i]->items().size(); ++j)
+      if (auto rules = low.rule(lists[i]->items()[j],
+                                path + "." + kKeys[i] + "[" + std::to_string(j) + "]", dir, deny))
         for (auto& rule : *rules) p.dir(dir).rules.push_back(std::move(rule));
   }
   if (ctx.diags.error_count() != errors) return std::nullopt;
@@ -450,8 +452,9 @@ void lower_policy(load::Ctx& ctx, const load::Object& obj, const std::string& ns
   if (spec)
     if (auto p = lower_rule(ctx, obj, *spec, "spec", scope)) all.push_back(std::move(*p));
   if (specs)
-    for (size_t i = 0; i < specs->items.size(); ++i)
-      if (auto p = lower_rule(ctx, obj, specs->items[i], "specs[" + std::to_string(i) + "]", scope))
+    for (size_t i = 0; i < specs->items().size(); ++i)
+      if (auto p =
+              lower_rule(ctx, obj, specs->items()[i], "specs[" + std::to_string(i) + "]", scope))
         all.push_back(std::move(*p));
   if (ctx.diags.error_count() != errors) return;  // never a partial policy
   for (auto& parts : all) {

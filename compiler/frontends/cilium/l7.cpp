@@ -100,14 +100,14 @@ std::optional<ir::HttpRule> http_rule(load::Ctx& ctx, const YNode& node, const s
   // pkg/envoy getHTTPRule splits them: strings.SplitN(hdr, " ", 2), the name with its
   // trailing ':' trimmed. Envoy compares header names case-insensitively.
   if (headers)
-    for (size_t i = 0; i < headers->items.size(); ++i) {
-      const YNode& hn = headers->items[i];
+    for (size_t i = 0; i < headers->items().size(); ++i) {
+      const YNode& hn = headers->items()[i];
       if (!hn.is_scalar() || load::not_a_string(hn)) {
         ctx.error(ir::Code::NV1021, hn, "`" + path + ".headers` must be a list of strings");
         continue;
       }
       size_t sp = hn.value.find(' ');
-      std::string name = hn.value.substr(0, sp);
+      std::string name(hn.value.substr(0, sp));
       while (!name.empty() && name.back() == ':') name.pop_back();
       if (name.empty()) {
         ctx.error(ir::Code::NV6042, hn,
@@ -129,9 +129,9 @@ std::optional<ir::HttpRule> http_rule(load::Ctx& ctx, const YNode& node, const s
   //   rule allows the request anyway: such an entry is no condition on reachability;
   // - a secret: the value is in a Kubernetes Secret netverify does not read: refused.
   if (header_matches)
-    for (size_t i = 0; i < header_matches->items.size(); ++i) {
+    for (size_t i = 0; i < header_matches->items().size(); ++i) {
       std::string hp = path + ".headerMatches[" + std::to_string(i) + "]";
-      const YNode& hn = header_matches->items[i];
+      const YNode& hn = header_matches->items()[i];
       MapReader hr(ctx, hn, hp);
       auto name = hr.string("name");
       auto value = hr.string("value");
@@ -187,7 +187,7 @@ std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const YNode& node, const std
               "rather than ignore them");
   r.reject_unknown();
   if (!r.ok() || ctx.diags.error_count() != errors) return std::nullopt;
-  bool has_http = http && !http->items.empty(), has_dns = dns && !dns->items.empty();
+  bool has_http = http && !http->items().empty(), has_dns = dns && !dns->items().empty();
   // L7Rules.IsEmpty: no rules of any kind leaves the port an L4 rule (rule_validation.go
   // PortRule.sanitize: `case pr.Rules.IsEmpty()` skips every L7 check, and the Envoy
   // policy of such a port is L3/L4 only).
@@ -209,8 +209,8 @@ std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const YNode& node, const std
                       "needs protocol TCP (Cilium rejects other protocols, ANY included)");
         return std::nullopt;
       }
-    for (size_t i = 0; i < http->items.size(); ++i)
-      if (auto h = http_rule(ctx, http->items[i], path + ".http[" + std::to_string(i) + "]"))
+    for (size_t i = 0; i < http->items().size(); ++i)
+      if (auto h = http_rule(ctx, http->items()[i], path + ".http[" + std::to_string(i) + "]"))
         m.http.push_back(std::move(*h));
     m.answer = "Cilium's proxy answers 403 Access denied";
   } else {
@@ -224,9 +224,9 @@ std::optional<ir::L7Match> l7_rules(load::Ctx& ctx, const YNode& node, const std
     // ports of any number ("DNS L7 rules can be TCP, UDP or ANY"); the DNS proxy answers
     // the queries sent to those ports. A query is DNS content on the packet, so the port
     // part stays the entry's ports.
-    for (size_t i = 0; i < dns->items.size(); ++i) {
+    for (size_t i = 0; i < dns->items().size(); ++i) {
       std::string dp = path + ".dns[" + std::to_string(i) + "]";
-      if (auto re = fqdn_selector(ctx, dns->items[i], dp)) m.dns.push_back({std::move(*re), dp});
+      if (auto re = fqdn_selector(ctx, dns->items()[i], dp)) m.dns.push_back({std::move(*re), dp});
     }
     m.answer = "Cilium's DNS proxy answers REFUSED";
   }
@@ -239,8 +239,8 @@ std::optional<ir::Peer> fqdn_peer(load::Ctx& ctx, const YNode& list, const std::
   p.kinds = ir::mask(ir::EndpointKind::External);
   p.fqdns.emplace();
   bool ok = true;
-  for (size_t i = 0; i < list.items.size(); ++i) {
-    if (auto re = fqdn_selector(ctx, list.items[i], path + "[" + std::to_string(i) + "]"))
+  for (size_t i = 0; i < list.items().size(); ++i) {
+    if (auto re = fqdn_selector(ctx, list.items()[i], path + "[" + std::to_string(i) + "]"))
       p.fqdns->push_back(std::move(*re));
     else
       ok = false;

@@ -90,8 +90,9 @@ std::optional<ir::Peer> cidr_peer(load::Ctx& ctx, const YNode& node) {
     }
   }
   if (!c) {
-    ctx.error(ir::Code::NV6028, node,
-              "invalid CIDR \"" + (node.is_scalar() ? node.value : std::string("?")) + "\"");
+    ctx.error(
+        ir::Code::NV6028, node,
+        "invalid CIDR \"" + (node.is_scalar() ? std::string(node.value) : std::string("?")) + "\"");
     return std::nullopt;
   }
   ir::Peer p = of_kinds(kExternal);
@@ -129,14 +130,16 @@ std::optional<ir::Peer> cidr_set_peer(load::Ctx& ctx, const YNode& node, const s
   ir::CidrBlock block{*cidr, {}};
   bool ok = true;
   if (except)
-    for (const auto& e : except->items) {
+    for (const auto& e : except->items()) {
       auto ec = e.is_scalar() && !load::not_a_string(e) ? ir::Cidr::parse(e.value) : std::nullopt;
       if (!ec) {
         ctx.error(ir::Code::NV6028, e,
-                  "invalid CIDR \"" + (e.is_scalar() ? e.value : std::string("?")) + "\" in except");
+                  "invalid CIDR \"" + (e.is_scalar() ? std::string(e.value) : std::string("?")) +
+                      "\" in except");
         ok = false;
       } else if (!cidr->contains(*ec)) {
-        ctx.error(ir::Code::NV6029, e, "except " + e.value + " is not inside cidr " + cidr->str());
+        ctx.error(ir::Code::NV6029, e,
+                  "except " + std::string(e.value) + " is not inside cidr " + cidr->str());
         ok = false;
       } else {
         block.except.push_back(*ec);
@@ -187,8 +190,8 @@ std::optional<std::vector<PortRule>> port_rules(load::Ctx& ctx, const YNode& lis
                                                 bool deny) {
   std::vector<PortRule> out;
   bool ok = true;
-  for (size_t i = 0; i < list.items.size(); ++i) {
-    const YNode& item = list.items[i];
+  for (size_t i = 0; i < list.items().size(); ++i) {
+    const YNode& item = list.items()[i];
     std::string ipath = path + "[" + std::to_string(i) + "]";
     MapReader r(ctx, item, ipath);
     const YNode* ports = r.list("ports");
@@ -214,13 +217,13 @@ std::optional<std::vector<PortRule>> port_rules(load::Ctx& ctx, const YNode& lis
     }
     if (!ports) continue;  // no ports: this entry allows nothing (rule.go mergeIngress)
     PortRule entry;
-    if (ports->items.size() > 40) {
+    if (ports->items().size() > 40) {
       ctx.error(ir::Code::NV6026, *ports, "too many ports, the max is 40");
       ok = false;
       continue;
     }
-    for (size_t j = 0; j < ports->items.size(); ++j) {
-      const YNode& pn = ports->items[j];
+    for (size_t j = 0; j < ports->items().size(); ++j) {
+      const YNode& pn = ports->items()[j];
       std::string ppath = ipath + ".ports[" + std::to_string(j) + "]";
       size_t errors = ctx.diags.error_count();
       MapReader pr(ctx, pn, ppath);

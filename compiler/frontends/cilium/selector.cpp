@@ -188,7 +188,7 @@ struct Reader {
       fail(ir::Code::NV1021, n, what + " must be a string: " + *why);
       return std::nullopt;
     }
-    return n.value;
+    return std::string(n.value);
   }
 };
 
@@ -205,13 +205,14 @@ std::optional<EndpointSelector> read_endpoint_selector(load::Ctx& ctx, const YNo
   if (labels)
     for (auto [k, v] : labels->entries()) {
       auto key = rd.string_of(k, "`" + path + ".matchLabels` keys");
-      auto value = v.is_null() ? std::optional<std::string>("")
-                               : rd.string_of(v, "`" + path + ".matchLabels." + k.value + "`");
+      auto value = v.is_null()
+                       ? std::optional<std::string>("")
+                       : rd.string_of(v, "`" + path + ".matchLabels." + std::string(k.value) + "`");
       if (key && value) rd.add(*key, Op::Eq, {*value}, k, true);
     }
   if (exprs)
-    for (size_t i = 0; i < exprs->items.size(); ++i) {
-      const YNode& e = exprs->items[i];
+    for (size_t i = 0; i < exprs->items().size(); ++i) {
+      const YNode& e = exprs->items()[i];
       std::string epath = path + ".matchExpressions[" + std::to_string(i) + "]";
       MapReader er(ctx, e, epath);
       auto key = er.string("key");
@@ -233,8 +234,8 @@ std::optional<EndpointSelector> read_endpoint_selector(load::Ctx& ctx, const YNo
       std::vector<std::string> values;
       bool values_ok = true;
       if (values_node)
-        for (const auto& v : values_node->items) {
-          auto s = rd.string_of(v, "`" + epath + ".values` items");
+        for (const auto& v : values_node->items()) {
+          auto s = rd.string_of(v, "`" + epath + ".values()` items");
           if (s) values.push_back(*s);
           values_ok = values_ok && s.has_value();
         }

@@ -21,7 +21,7 @@ static ir::Labels metadata_labels(load::Ctx& ctx, const load::Object& obj) {
 
 static std::optional<ir::IpAddr> address(load::Ctx& ctx, const YNode& n) {
   auto a = n.is_scalar() ? ir::IpAddr::parse(n.value) : std::nullopt;
-  if (!a) ctx.error(ir::Code::NV3001, n, "invalid IP address \"" + n.value + "\"");
+  if (!a) ctx.error(ir::Code::NV3001, n, "invalid IP address \"" + std::string(n.value) + "\"");
   return a;
 }
 
@@ -54,8 +54,8 @@ void lower_service_account(load::Ctx& ctx, const load::Object& obj, const std::s
 static void container_ports(load::Ctx& ctx, const YNode* containers, const std::string& path,
                             bool sidecars_only, ir::Pod& pod) {
   if (!containers || !containers->is_seq()) return;
-  for (size_t i = 0; i < containers->items.size(); ++i) {
-    const YNode& c = containers->items[i];
+  for (size_t i = 0; i < containers->items().size(); ++i) {
+    const YNode& c = containers->items()[i];
     if (!c.is_map()) continue;
     // Init containers serve ports only as sidecars (restartPolicy: Always).
     if (sidecars_only) {
@@ -64,15 +64,16 @@ static void container_ports(load::Ctx& ctx, const YNode* containers, const std::
     }
     const YNode* ports = c.get("ports");
     if (!ports || !ports->is_seq()) continue;
-    for (size_t j = 0; j < ports->items.size(); ++j) {
+    for (size_t j = 0; j < ports->items().size(); ++j) {
       std::string ppath = path + "[" + std::to_string(i) + "].ports[" + std::to_string(j) + "]";
-      MapReader r(ctx, ports->items[j], ppath);
+      MapReader r(ctx, ports->items()[j], ppath);
       auto name = r.string("name");
       auto number = r.integer("containerPort");
       auto proto = protocol(ctx, r);
       if (!r.ok() || !proto) continue;
       if (!number || *number < 1 || *number > 65535) {
-        ctx.error(ir::Code::NV3002, ports->items[j], "`" + ppath + ".containerPort` must be 1..65535");
+        ctx.error(ir::Code::NV3002, ports->items()[j],
+                  "`" + ppath + ".containerPort` must be 1..65535");
         continue;
       }
       pod.ports.push_back(ir::ContainerPort{name.value_or(""), *proto, static_cast<uint16_t>(*number)});
@@ -103,8 +104,8 @@ bool lower_pod(load::Ctx& ctx, const load::Object& obj, const std::string& ns, c
   pod.host_network = spec.boolean("hostNetwork").value_or(false) && !opt.host_network_as_pods;
   container_ports(ctx, spec.list("containers"), "spec.containers", false, pod);
   container_ports(ctx, spec.list("initContainers"), "spec.initContainers", true, pod);
-  if (const YNode* ips = status.list("podIPs"); ips && !ips->items.empty()) {
-    for (const auto& item : ips->items) {
+  if (const YNode* ips = status.list("podIPs"); ips && !ips->items().empty()) {
+    for (const auto& item : ips->items()) {
       MapReader r(ctx, item, "status.podIPs[]");
       if (const YNode* ip = r.get("ip"))
         if (auto a = address(ctx, *ip)) pod.ips.push_back(*a);
@@ -133,8 +134,8 @@ void lower_service(load::Ctx& ctx, const load::Object& obj, const std::string& n
     svc.selector = lower_labels(ctx, sel, "spec.selector", false);
   std::vector<std::string> ips;
   if (const YNode* list = spec.list("clusterIPs")) {
-    for (const auto& i : list->items)
-      if (i.is_scalar()) ips.push_back(i.value);
+    for (const auto& i : list->items())
+      if (i.is_scalar()) ips.push_back(std::string(i.value));
   } else if (auto one = spec.string("clusterIP")) {
     ips.push_back(*one);
   }
@@ -147,9 +148,9 @@ void lower_service(load::Ctx& ctx, const load::Object& obj, const std::string& n
     }
   }
   if (const YNode* ports = spec.list("ports")) {
-    for (size_t i = 0; i < ports->items.size(); ++i) {
+    for (size_t i = 0; i < ports->items().size(); ++i) {
       std::string path = "spec.ports[" + std::to_string(i) + "]";
-      MapReader r(ctx, ports->items[i], path);
+      MapReader r(ctx, ports->items()[i], path);
       ir::ServicePort sp;
       sp.name = r.string("name").value_or("");
       auto proto = protocol(ctx, r);
@@ -158,7 +159,7 @@ void lower_service(load::Ctx& ctx, const load::Object& obj, const std::string& n
       auto node_port = r.integer("nodePort");
       if (!r.ok() || !proto) continue;
       if (!port || *port < 1 || *port > 65535) {
-        ctx.error(ir::Code::NV3002, ports->items[i], "`" + path + ".port` must be 1..65535");
+        ctx.error(ir::Code::NV3002, ports->items()[i], "`" + path + ".port` must be 1..65535");
         continue;
       }
       sp.proto = *proto;
@@ -167,7 +168,7 @@ void lower_service(load::Ctx& ctx, const load::Object& obj, const std::string& n
       if (target) {
         if (auto* n = std::get_if<int64_t>(&*target)) {
           if (*n < 1 || *n > 65535) {
-            ctx.error(ir::Code::NV3002, *ports->items[i].get("targetPort"),
+            ctx.error(ir::Code::NV3002, *ports->items()[i].get("targetPort"),
                       "`" + path + ".targetPort` must be 1..65535 or a port name");
             continue;
           }
@@ -196,7 +197,7 @@ void lower_node(load::Ctx& ctx, const load::Object& obj, ir::Inventory& inv) {
   node.labels = metadata_labels(ctx, obj);
   MapReader status(ctx, or_empty(obj.node->get("status")), "status");
   if (const YNode* addrs = status.list("addresses")) {
-    for (const auto& a : addrs->items) {
+    for (const auto& a : addrs->items()) {
       const YNode* type = a.get("type");
       const YNode* value = a.get("address");
       if (!type || !value || !type->is_scalar()) continue;

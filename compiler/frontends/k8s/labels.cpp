@@ -116,14 +116,16 @@ ir::Labels lower_labels(load::Ctx& ctx, const YNode* node, const std::string& pa
       }
     }
     if (validate && !valid_label_key(k.value, &why)) {
-      ctx.error(ir::Code::NV2003, k, "invalid label key \"" + k.value + "\": " + why);
+      ctx.error(ir::Code::NV2003, k, "invalid label key \"" + std::string(k.value) + "\": " + why);
       continue;
     }
     if (validate && !valid_label_value(v.value, &why)) {
-      ctx.error(ir::Code::NV2004, v, "invalid value \"" + v.value + "\" for label " + k.value + ": " + why);
+      ctx.error(ir::Code::NV2004, v,
+                "invalid value \"" + std::string(v.value) + "\" for label " + std::string(k.value) +
+                    ": " + why);
       continue;
     }
-    out[k.value] = v.value;
+    out[std::string(k.value)] = std::string(v.value);
   }
   return out;
 }
@@ -137,9 +139,9 @@ std::optional<ir::Selector> lower_label_selector(load::Ctx& ctx, const YNode& no
   ir::Labels ml = lower_labels(ctx, r.get("matchLabels"), path + ".matchLabels", true);
   for (const auto& [k, v] : ml) terms.push_back(ir::Selector::eq(k, v));
   if (const YNode* exprs = r.list("matchExpressions")) {
-    for (size_t i = 0; i < exprs->items.size(); ++i) {
+    for (size_t i = 0; i < exprs->items().size(); ++i) {
       std::string epath = path + ".matchExpressions[" + std::to_string(i) + "]";
-      const YNode& e = exprs->items[i];
+      const YNode& e = exprs->items()[i];
       MapReader er(ctx, e, epath);
       auto key = er.string("key");
       auto op = er.string("operator");
@@ -157,18 +159,19 @@ std::optional<ir::Selector> lower_label_selector(load::Ctx& ctx, const YNode& no
       }
       std::vector<std::string> values;
       if (values_node)
-        for (const auto& v : values_node->items) {
+        for (const auto& v : values_node->items()) {
           if (auto not_str = ctx.strict_strings ? not_a_string(v) : std::nullopt) {
-            ctx.error(ir::Code::NV1021, v, "`" + epath + ".values` must be strings: " + *not_str);
+            ctx.error(ir::Code::NV1021, v, "`" + epath + ".values()` must be strings: " + *not_str);
             continue;
           }
           if (!v.is_scalar()) {
-            ctx.error(ir::Code::NV1021, v, "`" + epath + ".values` must be a list of strings");
+            ctx.error(ir::Code::NV1021, v, "`" + epath + ".values()` must be a list of strings");
             continue;
           }
           if (!valid_label_value(v.value, &why))
-            ctx.error(ir::Code::NV2004, v, "invalid value \"" + v.value + "\": " + why);
-          values.push_back(v.value);
+            ctx.error(ir::Code::NV2004, v,
+                      "invalid value \"" + std::string(v.value) + "\": " + why);
+          values.push_back(std::string(v.value));
         }
       const YNode& at = e.get("operator") ? *e.get("operator") : e;
       if (!op) {
@@ -181,7 +184,7 @@ std::optional<ir::Selector> lower_label_selector(load::Ctx& ctx, const YNode& no
         terms.push_back(*op == "In" ? ir::Selector::in(*key, values)
                                     : ir::Selector::not_in(*key, values));
       } else if (*op == "Exists" || *op == "DoesNotExist") {
-        if (values_node && !values_node->items.empty()) {
+        if (values_node && !values_node->items().empty()) {
           ctx.error(ir::Code::NV2002, *values_node, "operator " + *op + " takes no values");
           continue;
         }

@@ -92,19 +92,20 @@ struct Lowering {
     ir::CidrBlock block{*cidr, {}};
     bool ok = true;
     if (except) {
-      for (const auto& e : except->items) {
+      for (const auto& e : except->items()) {
         auto ec = e.is_scalar() ? ir::Cidr::parse(e.value) : std::nullopt;
         if (!ec) {
           ctx.error(ir::Code::NV2022, e,
-                    "invalid CIDR \"" + (e.is_scalar() ? e.value : std::string("?")) +
+                    "invalid CIDR \"" + (e.is_scalar() ? std::string(e.value) : std::string("?")) +
                         "\" in except");
           ok = false;
           continue;
         }
         // Validation: each except must be a strict subset of cidr.
         if (!cidr->contains(*ec) || ec->len <= cidr->len) {
-          ctx.error(ir::Code::NV2023, e,
-                    "except " + e.value + " must be a strict subset of cidr " + cidr->str());
+          ctx.error(
+              ir::Code::NV2023, e,
+              "except " + std::string(e.value) + " must be a strict subset of cidr " + cidr->str());
           ok = false;
           continue;
         }
@@ -173,14 +174,14 @@ struct Lowering {
     rule.span = ctx.at(n);
     bool ok = true;
     if (peers)
-      for (size_t i = 0; i < peers->items.size(); ++i) {
-        auto p = peer(peers->items[i], path + "." + peer_key + "[" + std::to_string(i) + "]");
+      for (size_t i = 0; i < peers->items().size(); ++i) {
+        auto p = peer(peers->items()[i], path + "." + peer_key + "[" + std::to_string(i) + "]");
         if (p) rule.peers.push_back(std::move(*p));
         ok = ok && p.has_value();
       }
     if (ports)
-      for (size_t i = 0; i < ports->items.size(); ++i) {
-        auto pm = port(ports->items[i], path + ".ports[" + std::to_string(i) + "]");
+      for (size_t i = 0; i < ports->items().size(); ++i) {
+        auto pm = port(ports->items()[i], path + ".ports[" + std::to_string(i) + "]");
         if (pm) rule.ports.push_back(std::move(*pm));
         ok = ok && pm.has_value();
       }
@@ -235,24 +236,25 @@ void lower_network_policy(load::Ctx& ctx, const load::Object& obj, const std::st
   }
 
   bool has_ingress = false, has_egress = false;
-  if (types && !types->items.empty()) {
-    if (types->items.size() > 2)
+  if (types && !types->items().empty()) {
+    if (types->items().size() > 2)
       ctx.error(ir::Code::NV2030, *types, "policyTypes may list at most Ingress and Egress");
-    for (const auto& t : types->items) {
+    for (const auto& t : types->items()) {
       if (t.is_scalar() && t.value == "Ingress") {
         has_ingress = true;
       } else if (t.is_scalar() && t.value == "Egress") {
         has_egress = true;
       } else {
         ctx.error(ir::Code::NV2030, t,
-                  "invalid policyTypes entry \"" + (t.is_scalar() ? t.value : std::string("?")) +
+                  "invalid policyTypes entry \"" +
+                      (t.is_scalar() ? std::string(t.value) : std::string("?")) +
                       "\" (expected Ingress or Egress)");
       }
     }
   } else {
     // Defaulting: Ingress always; Egress only when there is at least one egress rule.
     has_ingress = true;
-    has_egress = egress && !egress->items.empty();
+    has_egress = egress && !egress->items().empty();
   }
 
   auto lower_dir = [&](const YNode* list, const char* key, const char* peer_key, bool listed,
@@ -260,12 +262,12 @@ void lower_network_policy(load::Ctx& ctx, const load::Object& obj, const std::st
     ir::DirectionRules& dr = p.dir(d);
     dr.isolates = listed;
     if (!list) return;
-    for (size_t i = 0; i < list->items.size(); ++i) {
+    for (size_t i = 0; i < list->items().size(); ++i) {
       std::string path = std::string("spec.") + key + "[" + std::to_string(i) + "]";
-      auto r = low.rule(list->items[i], path, peer_key);
+      auto r = low.rule(list->items()[i], path, peer_key);
       if (r && listed) dr.rules.push_back(std::move(*r));
     }
-    if (!listed && !list->items.empty())
+    if (!listed && !list->items().empty())
       ctx.error(ir::Code::NV2031, *list,
                 std::string("policyTypes does not list ") + (d == ir::Direction::Ingress ? "Ingress" : "Egress") +
                     ", so these " + key + " rules are ignored");

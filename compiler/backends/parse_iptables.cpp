@@ -20,31 +20,46 @@ struct Line {
   std::vector<Word> words;
 };
 
-// Lines with their words; comment lines (first non-blank '#') and blank lines are dropped.
+// Reads lines with their words, one at a time into the same Line (the ipset input of a
+// large node is 260,000 lines); comment lines (first non-blank '#') and blank lines are
+// skipped.
+class LineReader {
+ public:
+  explicit LineReader(std::string_view text) : text_(text) {}
+  bool next(Line& line) {
+    while (i_ <= text_.size()) {
+      size_t end = text_.find('\n', i_);
+      if (end == std::string_view::npos) end = text_.size();
+      std::string_view l = text_.substr(i_, end - i_);
+      i_ = end + 1;
+      line.number = ++number_;
+      line.words.clear();
+      size_t j = 0;
+      while (j < l.size()) {
+        char c = l[j];
+        if (c == ' ' || c == '\t' || c == '\r') {
+          ++j;
+          continue;
+        }
+        size_t s = j;
+        while (j < l.size() && l[j] != ' ' && l[j] != '\t' && l[j] != '\r') ++j;
+        line.words.push_back({l.substr(s, j - s), static_cast<int>(s) + 1});
+      }
+      if (!line.words.empty() && line.words[0].text[0] != '#') return true;
+    }
+    return false;
+  }
+
+ private:
+  std::string_view text_;
+  size_t i_ = 0;
+  int number_ = 0;
+};
+
 std::vector<Line> split_lines(std::string_view text) {
   std::vector<Line> out;
-  int number = 0;
-  size_t i = 0;
-  while (i <= text.size()) {
-    size_t end = text.find('\n', i);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view l = text.substr(i, end - i);
-    ++number;
-    Line line{number, {}};
-    size_t j = 0;
-    while (j < l.size()) {
-      char c = l[j];
-      if (c == ' ' || c == '\t' || c == '\r') {
-        ++j;
-        continue;
-      }
-      size_t s = j;
-      while (j < l.size() && l[j] != ' ' && l[j] != '\t' && l[j] != '\r') ++j;
-      line.words.push_back({l.substr(s, j - s), static_cast<int>(s) + 1});
-    }
-    if (!line.words.empty() && line.words[0].text[0] != '#') out.push_back(std::move(line));
-    i = end + 1;
-  }
+  LineReader reader(text);
+  for (Line l; reader.next(l);) out.push_back(l);
   return out;
 }
 
@@ -79,10 +94,46 @@ struct Fail {
 
 // ---- ipset restore ----
 
+// A set's elements, in order. The backend adds them in ascending order, so a new element
+// is nearly always above the last one (no search for a duplicate needed); the first one
+// that is not turns the list into a search tree.
+class Elements {
+ public:
+  using Element = std::pair<u128, u128>;
+  // False if `e` is there already.
+  bool insert(const Element& e) {
+    if (tree_.empty() && (list_.empty() || list_.back() < e)) {
+      list_.push_back(e);
+      return true;
+    }
+    if (tree_.empty()) {
+      tree_.insert(list_.begin(), list_.end());
+      list_.clear();
+    }
+    return tree_.insert(e).second;
+  }
+  size_t size() const { return tree_.empty() ? list_.size() : tree_.size(); }
+  void clear() {
+    list_.clear();
+    tree_.clear();
+  }
+  template <class F>
+  void for_each(F f) const {
+    if (tree_.empty())
+      std::for_each(list_.begin(), list_.end(), f);
+    else
+      std::for_each(tree_.begin(), tree_.end(), f);
+  }
+
+ private:
+  std::vector<Element> list_;
+  std::set<Element> tree_;
+};
+
 struct IpSet {
   ir::Family family = ir::Family::V4;
   uint64_t hashsize = 1024, maxelem = 65536;
-  std::set<std::pair<u128, u128>> elements;
+  Elements elements;
   ir::SourceSpan span;
 };
 
@@ -96,12 +147,15 @@ struct IpsetRunner {
   }
 
   IpSet& existing(int line, const Word& w) {
+    if (last_ && last_->first == w.text) return last_->second;  // `add`s come set by set
     auto it = sets.find(std::string(w.text));
     if (it == sets.end())
       throw Fail{&file, line, w.col, "set '" + std::string(w.text) + "' does not exist",
                  ir::Code::NV9002};
+    last_ = &*it;
     return it->second;
   }
+  std::pair<const std::string, IpSet>* last_ = nullptr;  // the set `existing` found last
 
   static uint64_t round_hashsize(uint64_t h) {
     uint64_t r = 64;
@@ -110,7 +164,8 @@ struct IpsetRunner {
   }
 
   void run(std::string_view text) {
-    for (const Line& l : split_lines(text)) {
+    LineReader reader(text);
+    for (Line l; reader.next(l);) {
       const auto& w = l.words;
       auto cmd = w[0].text;
       auto need = [&](size_t n) {
@@ -162,8 +217,12 @@ struct IpsetRunner {
       } else if (cmd == "flush" || cmd == "destroy") {
         need(2);
         existing(l.number, w[1]);
-        if (cmd == "flush") sets[std::string(w[1].text)].elements.clear();
-        else sets.erase(std::string(w[1].text));
+        if (cmd == "flush") {
+          sets[std::string(w[1].text)].elements.clear();
+        } else {
+          sets.erase(std::string(w[1].text));
+          last_ = nullptr;
+        }
       } else if (cmd == "swap") {
         need(3);
         IpSet& a = existing(l.number, w[1]);
@@ -178,7 +237,7 @@ struct IpsetRunner {
         if (r->lo == 0 && r->hi == (s.family == ir::Family::V4 ? u128{0xffffffffu} : ~u128{0}) &&
             w[2].text.find('/') != std::string_view::npos)
           fail(l.number, w[2], "hash:net cannot hold a /0 prefix");
-        if (!s.elements.insert({r->lo, r->hi}).second)
+        if (!s.elements.insert({r->lo, r->hi}))
           fail(l.number, w[2], "'" + std::string(w[2].text) + "' is already in the set");
         if (s.elements.size() > s.maxelem) fail(l.number, w[2], "the set is full (maxelem)");
       } else {
@@ -527,7 +586,10 @@ std::optional<Firewall> parse_iptables(std::string_view rules, const std::string
     out.name = name;
     out.key = {s.family == ir::Family::V4 ? Field::Src4 : Field::Src6};
     out.span = s.span;
-    for (auto [lo, hi] : s.elements) out.elements.push_back({{Range{lo, hi}}, {}});
+    out.elements.reserve(s.elements.size());
+    s.elements.for_each([&](const Elements::Element& e) {
+      out.elements.push_back({{Range{e.first, e.second}}, {}});
+    });
     p.fw.sets.emplace(name, std::move(out));
   }
   if (!detail::check_references(p.fw, diags)) return std::nullopt;

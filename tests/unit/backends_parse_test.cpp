@@ -149,7 +149,8 @@ TEST(ParseIptables, Errors) {
       {h + "-A NETVERIFY -m comment --comment x -j DROP\nCOMMIT\n", 4, 17, ir::Code::NV9001},
       {h + "-A NETVERIFY -m conntrack --ctstate NEW,UNTRACKED -j DROP\nCOMMIT\n", 4, 37,
        ir::Code::NV9001},
-      {h + "-A NETVERIFY -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15:16 -j DROP\n"
+      {h + "-A NETVERIFY -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15:16 -j "
+           "DROP\n"
            "COMMIT\n",
        4, 43, ir::Code::NV9001},
       {h + "-A NETVERIFY -j NV-A\n-A NV-A -j NETVERIFY\nCOMMIT\n", 5, 1, ir::Code::NV9002},
@@ -161,6 +162,12 @@ TEST(ParseIptables, Errors) {
       {h + "COMMIT\n", 2, 5, ir::Code::NV9002, sets + "add s5 10.0.0.1\n"},
       {h + "COMMIT\n", 2, 8, ir::Code::NV9001, sets + "add s4 2001:db8::1\n"},
       {h + "COMMIT\n", 3, 8, ir::Code::NV9001, sets + "add s4 10.0.0.1\nadd s4 10.0.0.1\n"},
+      // a duplicate after an element out of order (the reader's ordered list has become a tree)
+      {h + "COMMIT\n", 5, 8, ir::Code::NV9001,
+       sets + "add s4 10.0.0.9\nadd s4 10.0.0.1\nadd s4 10.0.0.5\nadd s4 10.0.0.9\n"},
+      {h + "COMMIT\n", 4, 8, ir::Code::NV9001,
+       "create s4 hash:net family inet maxelem 2\nadd s4 10.0.0.9\nadd s4 10.0.0.1\n"
+       "add s4 10.0.0.5\n"},
       {h + "COMMIT\n", 2, 8, ir::Code::NV9001, sets + "create s4 hash:net family inet\n"},
       {h + "COMMIT\n", 2, 8, ir::Code::NV9001, sets + "add s4 0.0.0.0/0\n"},
       {h + "COMMIT\n", 3, 9, ir::Code::NV9001,
@@ -200,6 +207,40 @@ TEST(ParseIptables, IpsetSwapKeepsContentsAndDestroyRemoves) {
   ASSERT_EQ(fw->sets.at("a").elements.size(), 1u);
   EXPECT_EQ(fw->sets.at("a").elements[0].key[0].lo, 0xc0000201u);
   EXPECT_EQ(fw->sets.at("b").elements[0].key[0], (Range{0x0a000000u, 0x0affffffu}));
+}
+
+// Elements come out in ascending order whatever order they were added in; a set destroyed
+// and created again under its name starts empty.
+TEST(ParseIptables, IpsetElementsInOrderAndARecreatedSetStartsEmpty) {
+  ir::Diagnostics diags;
+  auto fw =
+      parse_iptables("*filter\n:NETVERIFY - [0:0]\nCOMMIT\n", "t.rules",
+                     "create a hash:net family inet\nadd a 10.0.0.1\nadd a 10.0.0.3\n"
+                     "add a 10.0.0.2\nadd a 10.0.0.0/31\n"
+                     "create b hash:net family inet\nadd b 192.0.2.1\ndestroy b\n"
+                     "create b hash:net family inet\nadd b 192.0.2.2\nflush a\nadd a 10.0.0.7\n"
+                     "add a 10.0.0.6\n",
+                     "t.ipset", ir::Family::V4, diags);
+  ASSERT_TRUE(fw.has_value()) << messages(diags);
+  const auto& a = fw->sets.at("a").elements;
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].key[0].lo, 0x0a000006u);
+  EXPECT_EQ(a[1].key[0].lo, 0x0a000007u);
+  const auto& b = fw->sets.at("b").elements;
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].key[0].lo, 0xc0000202u);
+
+  fw = parse_iptables("*filter\n:NETVERIFY - [0:0]\nCOMMIT\n", "t.rules",
+                      "create a hash:net family inet\nadd a 10.0.0.3\nadd a 10.0.0.1\n"
+                      "add a 10.0.0.0/31\nadd a 10.0.0.2\n",
+                      "t.ipset", ir::Family::V4, diags);
+  ASSERT_TRUE(fw.has_value()) << messages(diags);
+  std::vector<Range> got;
+  for (const auto& e : fw->sets.at("a").elements) got.push_back(e.key[0]);
+  EXPECT_EQ(got, (std::vector<Range>{{0x0a000000u, 0x0a000001u},
+                                     {0x0a000001u, 0x0a000001u},
+                                     {0x0a000002u, 0x0a000002u},
+                                     {0x0a000003u, 0x0a000003u}}));
 }
 
 TEST(ParseNft, DeleteTableStartsOver) {

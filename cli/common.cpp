@@ -28,6 +28,13 @@ std::pair<double, long> process_usage() {
 }
 }  // namespace
 
+void exit_now(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
 void phase(const char* name) {
   static const bool on = verifier::timings_requested();
   static auto last = std::chrono::steady_clock::now();

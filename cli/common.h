@@ -57,6 +57,13 @@ void print_usage_error(ir::Code code, const std::string& message, bool color);
 // for each phase since the previous call (for benchmarks).
 void phase(const char* name);
 
+// Ends the process with `code` once a command's work is done and its output written:
+// flushes standard output and error, then exits without running destructors (clang's
+// -disable-free). Tearing down a large compile's objects (the IR of a 22,000-pod
+// cluster, a ruleset of 260,000 set elements, Z3 contexts) took 0.04 s that the exit
+// does for free.
+[[noreturn]] void exit_now(int code);
+
 // Subcommands.
 void add_query(CLI::App& app, int& exit_code);
 void add_matrix(CLI::App& app, int& exit_code);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <map>
@@ -192,6 +193,7 @@ bool validate(Session& s, const CompileOptions& o,
   return true;
 }
 
+// Once the ruleset is built, ends the process (exit_now) with the command's exit status.
 int run_compile(const CompileOptions& o) {
   Session s;
   if (!load(o.common, s)) return kExitInput;
@@ -218,7 +220,7 @@ int run_compile(const CompileOptions& o) {
   so.emit_smt2_dir = o.emit_smt2;
 
   std::vector<std::pair<std::string, std::string>> files;
-  return guarded(s, [&] {
+  exit_now(guarded(s, [&] {
     // The policies' side of the validation, on another thread while the ruleset is
     // emitted and parsed back: it reads the policies and the inventory only.
     std::map<ir::Family, std::shared_ptr<const verifier::ValidationSpec>> specs;
@@ -245,12 +247,21 @@ int run_compile(const CompileOptions& o) {
       backends::IptablesOutput out = backends::emit_iptables(plan, info);
       phase("emit");
       files = {{o.output, out.rules4}, {o.output + ".v6", out.rules6}, {o.output + ".ipset", out.ipsets}};
-      if (!o.no_validate)
-        for (ir::Family f : {ir::Family::V4, ir::Family::V6}) {
-          auto fw = backends::parse_iptables(f == ir::Family::V4 ? out.rules4 : out.rules6, "<emitted iptables>",
-                                             out.ipsets, "<emitted ipset>", f, parse_diags);
-          if (fw) fws.emplace_back(f, std::move(*fw));
-        }
+      if (!o.no_validate) {
+        // Both families read the whole ipset input: the IPv6 one on another thread.
+        auto parse_back = [&](ir::Family f, ir::Diagnostics& diags) {
+          return backends::parse_iptables(f == ir::Family::V4 ? out.rules4 : out.rules6,
+                                          "<emitted iptables>", out.ipsets, "<emitted ipset>", f,
+                                          diags);
+        };
+        ir::Diagnostics v6_diags;
+        auto v6 = std::async(std::launch::async, parse_back, ir::Family::V6, std::ref(v6_diags));
+        auto v4 = parse_back(ir::Family::V4, parse_diags);
+        auto fw6 = v6.get();
+        parse_diags.append(v6_diags);
+        if (v4) fws.emplace_back(ir::Family::V4, std::move(*v4));
+        if (fw6) fws.emplace_back(ir::Family::V6, std::move(*fw6));
+      }
     }
     phase("parse-back");
     if (parse_diags.has_errors()) {
@@ -266,12 +277,14 @@ int run_compile(const CompileOptions& o) {
       return kExitOk;
     }
     std::string err;
-    if (!write_all(files, err)) {
+    bool written = write_all(files, err);
+    phase("write");
+    if (!written) {
       s.usage_error(ir::Code::NV4001, err);
       return kExitInput;
     }
     return kExitOk;
-  });
+  }));
 }
 
 }  // namespace

@@ -180,13 +180,7 @@ SortedSets sorted_sets(const backends::Firewall& fw) {
     }
     out.emplace(&set, std::move(ss));
   };
-  for (const auto& [name, set] : fw.sets) add(set);
-  for (const auto& [name, c] : fw.chains)
-    for (const auto& r : c.rules) {
-      for (const auto& m : r.matches)
-        if (m.inline_set) add(*m.inline_set);
-      if (r.vmap && r.vmap->inline_map) add(*r.vmap->inline_map);
-    }
+  backends::for_each_set(fw, add);
   return out;
 }
 

@@ -105,6 +105,19 @@ struct Firewall {
   std::string entry;  // the base chain netverify hooks into the forward path
 };
 
+// Calls `f` on every set and map of `fw`: the named ones, then those written inline in
+// its rules.
+template <typename F>
+void for_each_set(const Firewall& fw, F&& f) {
+  for (const auto& [name, set] : fw.sets) f(set);
+  for (const auto& [name, c] : fw.chains)
+    for (const auto& r : c.rules) {
+      for (const auto& m : r.matches)
+        if (m.inline_set) f(*m.inline_set);
+      if (r.vmap && r.vmap->inline_map) f(*r.vmap->inline_map);
+    }
+}
+
 // A concrete packet as the filter sees it. `port` is the transport header's destination
 // port for TCP, UDP and SCTP and type << 8 | code for ICMP and ICMPv6; the bytes a DstPort
 // match reads on other protocols (ICMP included) and an IcmpTypeCode match on protocols

@@ -83,13 +83,7 @@ struct Boundaries {
       for (size_t i = 0; i < e.key.size() && i < s.key.size(); ++i) add(s.key[i], e.key[i]);
   }
   void add(const Firewall& fw) {
-    for (const auto& [n, s] : fw.sets) add(s);
-    for (const auto& [n, c] : fw.chains)
-      for (const auto& r : c.rules) {
-        for (const auto& m : r.matches)
-          if (m.inline_set) add(*m.inline_set);
-        if (r.vmap && r.vmap->inline_map) add(*r.vmap->inline_map);
-      }
+    for_each_set(fw, [&](const Set& s) { add(s); });
   }
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bitset>
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -180,15 +181,35 @@ class ClassTree {
   int count_ = 0;
 };
 
+// An address as inet_ntop writes it, and its prefix length unless it is the whole address.
+void append_member(std::string& out, const ir::Cidr& c) {
+  if (c.addr.family == ir::Family::V4) {  // the large sets: without inet_ntop's formatting
+    char buf[20];
+    char* p = buf;
+    for (int i = 0; i < 4; ++i) {
+      if (i) *p++ = '.';
+      p = std::to_chars(p, buf + sizeof buf, c.addr.bytes[i]).ptr;
+    }
+    out.append(buf, p);
+  } else {
+    out += c.addr.str();
+  }
+  if (c.len != c.addr.bits()) out.append("/").append(std::to_string(c.len));
+}
+
 class IpsetWriter {
  public:
-  void add(const std::string& name, int fi, const std::vector<std::string>& members) {
+  void add(const std::string& name, int fi, const std::vector<ir::Cidr>& members) {
     std::string family = fi == 0 ? "inet" : "inet6";
     std::string opts = " hash:net family " + family + " hashsize 64 maxelem " +
                        std::to_string(std::max<size_t>(65536, members.size()));
     std::string tmp = name + "~";
     out += "create " + tmp + opts + " -exist\nflush " + tmp + "\n";
-    for (const auto& m : members) out += "add " + tmp + " " + m + "\n";
+    for (const auto& m : members) {
+      out.append("add ").append(tmp).append(" ");
+      append_member(out, m);
+      out += '\n';
+    }
     out +=
         "create " + name + opts + " -exist\nswap " + tmp + " " + name + "\ndestroy " + tmp + "\n";
   }
@@ -343,10 +364,7 @@ IptablesOutput emit_iptables(const NodePlan& plan, const EmitInfo& info) {
         used.insert(pm.fallback);
         for (const auto& ps : sets) {
           if (!ps.as_ipset) continue;
-          std::vector<std::string> members;
-          for (const auto& cidr : ps.cidrs)
-            members.push_back(cidr.len == cidr.addr.bits() ? cidr.addr.str() : cidr.str());
-          ipsets.add(ps.ipset, fi, members);
+          ipsets.add(ps.ipset, fi, ps.cidrs);
         }
       }
     }

@@ -1234,17 +1234,19 @@ std::optional<Counterexample> validate_firewall(const ValidationSpec& spec,
   const ir::Inventory& inv = spec.inv;
   const std::string& node = spec.node;
   const ir::Family family = spec.family;
-  // The part between the node's pods first: it is the largest, and it is decided while
-  // the other workers take the rest.
+  // The two single large parts first, so that the other workers take the many small ones
+  // while they are decided: the part between the node's pods (the largest), and the
+  // transit part (its slice is most of the ruleset: 0.03 s for the benchmark node's
+  // iptables, which as the last part would leave the other worker idle).
   std::vector<Part> parts;
   if (sh.local.size() >= 2) parts.push_back({Part::Kind::Local, nullptr, {}});
+  parts.push_back({Part::Kind::Transit, nullptr, {}});
   for (const ir::Pod* pod : backends::local_pods(inv, node))
     for (const auto& a : pod->ips)
       if (a.family == family) {
         parts.push_back({Part::Kind::Egress, pod, a});
         parts.push_back({Part::Kind::Ingress, pod, a});
       }
-  parts.push_back({Part::Kind::Transit, nullptr, {}});
 
   // Workers take the parts in order, each the next one not taken, and stop at their first
   // difference or error, or once another has met one at an earlier part. Whether a part

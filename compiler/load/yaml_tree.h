@@ -109,8 +109,9 @@ YNode* new_nodes(std::pmr::memory_resource& arena, size_t n);
 std::string_view copy_string(std::pmr::memory_resource& arena, std::string_view s);
 
 struct ParseLimits {
-  // Bytes that anchors and aliases may copy, per input (nodes count 120 bytes each, about
-  // their size, strings their length). Parsed nodes are bounded by the input's size; copies are how
+  // Bytes that anchors and aliases may stand for, per input (nodes count 120 bytes each,
+  // strings their length). Parsed nodes are bounded by the input's size. An alias shares
+  // its anchor's subtree, but whatever walks the tree walks it once per alias: that is how
   // a few bytes become gigabytes ("billion laughs", or one long string aliased many times).
   size_t max_alias_bytes = size_t{64} << 20;
 };

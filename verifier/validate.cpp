@@ -268,12 +268,18 @@ class TestCollector {
     if (fixed_pos && key.size() == 1 && !peer) return holds_fixed(*set) != negate;
     return true;
   }
-  // Whether a one-field set holds the fixed endpoint's address.
-  bool holds_fixed(const backends::Set& set) const {
-    if (auto it = sorted_.find(&set); it != sorted_.end()) return it->second.find(k_.value) >= 0;
-    return std::any_of(set.elements.begin(), set.elements.end(),
-                       [&](const backends::Element& e) { return in_element(e, 0, k_.value); });
+  // The first element of a one-field set or map that holds the fixed endpoint's address
+  // (by binary search where the set is sorted), or nullptr.
+  const backends::Element* fixed_element(const backends::Set& set) const {
+    if (auto it = sorted_.find(&set); it != sorted_.end()) {
+      ptrdiff_t j = it->second.find(k_.value);
+      return j >= 0 ? &set.elements[static_cast<size_t>(j)] : nullptr;
+    }
+    auto e = std::find_if(set.elements.begin(), set.elements.end(),
+                          [&](const backends::Element& e) { return in_element(e, 0, k_.value); });
+    return e == set.elements.end() ? nullptr : &*e;
   }
+  bool holds_fixed(const backends::Set& set) const { return fixed_element(set) != nullptr; }
   void record(const std::vector<Field>& key, const backends::Set& set, bool is_map) {
     for (size_t i = 0; i < key.size(); ++i) {
       if (key[i] != k_.peer) continue;
@@ -345,10 +351,8 @@ class TestCollector {
       if (r.vmap) {
         const backends::Set* map = r.vmap->map.empty() ? &*r.vmap->inline_map : find(r.vmap->map);
         if (!map || !fixed_only(r.vmap->key)) return std::nullopt;
-        auto e =
-            std::find_if(map->elements.begin(), map->elements.end(),
-                         [&](const backends::Element& e) { return in_element(e, 0, k_.value); });
-        if (e == map->elements.end()) continue;
+        const backends::Element* e = fixed_element(*map);
+        if (!e) continue;
         v = e->verdict;
       }
       switch (v.kind) {
